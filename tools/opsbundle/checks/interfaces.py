@@ -1,0 +1,79 @@
+"""Interfaces a bundle implements or requires exist, are alive, and are met.
+
+Meeting an interface means declaring each parameter it names with the same
+type: that is what lets a deployment tool render any implementation with the
+same values.
+"""
+
+from __future__ import annotations
+
+from ..interfaces import REF
+
+
+def _reference(ctx, doc, keypath, ref):
+    """Findings for one `name/vN` reference; the interface, when usable."""
+    if not REF.match(ref):
+        yield doc.finding(
+            "IFC004", keypath, f"'{ref}' is not an interface reference", "write it as name/v1"
+        ), None
+        return
+    iface = ctx.registry.interfaces.get(ref)
+    if iface is None:
+        others = ctx.registry.majors(ref.split("/")[0])
+        hint = f"known versions: {', '.join(others)}" if others else "see interfaces/"
+        yield doc.finding("IFC001", keypath, f"unknown interface '{ref}'", hint), None
+        return
+    if iface.status == "removed":
+        yield doc.finding(
+            "IFC003",
+            keypath,
+            f"interface '{ref}' was removed",
+            f"move to {iface.replaced_by}" if iface.replaced_by else "",
+        ), None
+        return
+    if iface.status == "deprecated":
+        yield doc.finding(
+            "IFC002",
+            keypath,
+            f"interface '{ref}' is deprecated",
+            f"move to {iface.replaced_by}" if iface.replaced_by else "",
+        ), iface
+        return
+    yield None, iface
+
+
+def check(ctx, bundle):
+    doc = bundle.manifest
+    params = bundle.parameters()
+    for ref in bundle.implements():
+        for finding, iface in _reference(ctx, doc, ("implements", ref), ref):
+            if finding:
+                yield finding
+            if iface is None:
+                continue
+            for name, spec in iface.parameters.items():
+                mine = params.get(name)
+                if mine is None:
+                    yield doc.finding(
+                        "IFC005",
+                        ("implements", ref),
+                        f"{ref} requires parameter '{name}' ({spec['type']}), not declared",
+                        hint=f"declare parameters.{name} with type {spec['type']}",
+                        at_key=True,
+                    )
+                elif mine.get("type") != spec["type"]:
+                    yield doc.finding(
+                        "IFC006",
+                        ("parameters", name, "type"),
+                        f"parameter '{name}' is {mine.get('type')}, {ref} says {spec['type']}",
+                    )
+    for i, ref in enumerate(bundle.requires()):
+        for finding, _ in _reference(ctx, doc, ("requires", i), ref):
+            if finding:
+                yield finding
+    provides = bundle.data.get("provides") if bundle.is_stack else None
+    for i, ref in enumerate(provides if isinstance(provides, list) else []):
+        if isinstance(ref, str):
+            for finding, _ in _reference(ctx, doc, ("provides", i), ref):
+                if finding:
+                    yield finding

@@ -1,0 +1,88 @@
+"""Templates read only declared parameters and render in the sandbox with the
+bundle's own defaults and examples; destinations may use parameters too."""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from ..templating import Compiled, TemplateProblem
+
+
+def interface_data(ctx, bundle) -> dict:
+    """What templates see as `interface[...]`: the data files of each
+    interface the bundle implements."""
+    reg = ctx.registry.interfaces
+    return {ref: reg[ref].data for ref in bundle.implements() if ref in reg}
+
+
+def check(ctx, bundle):
+    doc = bundle.manifest
+    params = bundle.parameters()
+    values = bundle.sample_values()
+    values["interface"] = interface_data(ctx, bundle)
+    used: set[str] = set()
+    for i, entry in bundle.files():
+        dest = entry.get("dest")
+        if isinstance(dest, str) and "{" in dest:
+            try:
+                compiled = Compiled(dest, f"files[{i}].dest")
+            except TemplateProblem as exc:
+                yield doc.finding("TPL001", ("files", i, "dest"), f"destination: {exc.message}")
+            else:
+                used |= compiled.variables
+                for var in sorted(compiled.variables - params.keys()):
+                    yield doc.finding(
+                        "FIL008",
+                        ("files", i, "dest"),
+                        f"destination uses '{var}', which is not a declared parameter",
+                    )
+        source = entry.get("source")
+        if not entry.get("template") or not isinstance(source, str):
+            continue
+        path = bundle.path / source
+        shown = f"{bundle.ref}/{source}"
+        try:
+            if not path.is_file() or not path.resolve().is_relative_to(bundle.path.resolve()):
+                continue  # the files family reports it
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield doc.finding("TPL004", ("files", i, "source"), f"{shown}: {exc.reason}")
+            continue
+        except OSError:
+            continue
+        try:
+            compiled = Compiled(text, shown)
+        except TemplateProblem as exc:
+            yield _at(shown, exc.line, "TPL001", exc.message)
+            continue
+        used |= compiled.variables
+        missing = compiled.variables - params.keys()
+        for var in sorted(missing):
+            yield _at(
+                shown,
+                compiled.first_line(var),
+                "TPL002",
+                f"'{var}' is not a declared parameter",
+                hint=f"declare parameters.{var} in manifest.yaml",
+            )
+        if missing:
+            continue
+        try:
+            compiled.render(values)
+        except TemplateProblem as exc:
+            yield _at(
+                shown,
+                exc.line,
+                "TPL003",
+                f"does not render with the defaults and examples: {exc.message}",
+            )
+    for name in sorted(params.keys() - used):
+        yield doc.finding(
+            "TPL005",
+            ("parameters", name),
+            f"parameter '{name}' is used by no template or destination",
+            at_key=True,
+        )
+
+
+def _at(path: str, line: int, code: str, message: str, hint: str = ""):
+    return Finding(code, path, message, line, 1, hint)

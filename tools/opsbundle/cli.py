@@ -1,0 +1,256 @@
+"""The `opsbundle` command: arguments in, report out. No rules live here.
+
+Exit codes: 0 clean, 1 findings (or a render/scaffold refused for a reason it
+prints), 2 usage or environment error (no repository, unknown git ref, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__, repo
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _root(args) -> Path:
+    return repo.check_root(Path(args.root)) if args.root else repo.find_root()
+
+
+def cmd_validate(args) -> int:
+    from .validate import Options, run
+
+    report = run(
+        _root(args),
+        Options(names=args.paths, changed_since=args.changed_since, jobs=args.jobs),
+    )
+    out = {"text": report.as_text, "json": report.as_json, "junit": report.as_junit}
+    print(out[args.format]())
+    return EXIT_FINDINGS if report.failed(args.warnings_as_errors) else EXIT_OK
+
+
+def _summaries(root: Path) -> list[dict]:
+    from .bundle import load_bundle
+
+    rows = []
+    for bdir in repo.discover(root):
+        b = load_bundle(root, bdir)
+        d = b.data
+        rows.append(
+            {
+                "ref": b.ref,
+                "kind": "stack" if b.is_stack else "tool",
+                "domain": "stack" if b.is_stack else d.get("domain", bdir.ref.split("/")[0]),
+                "version": d.get("version"),
+                "summary": d.get("summary", "(manifest unreadable)" if not b.manifest else ""),
+                "tool": (d.get("tool") or {}).get("name") if isinstance(d.get("tool"), dict) else None,
+                "implements": sorted(b.implements()),
+                "services": [s for s in d.get("services") or [] if isinstance(s, str)],
+                "members": [m.get("bundle") for _, m in b.members()],
+                "deprecated": bool(d.get("deprecated")),
+            }
+        )
+    return rows
+
+
+def cmd_list(args) -> int:
+    rows = _summaries(_root(args))
+    if args.domain:
+        rows = [r for r in rows if r["domain"] == args.domain]
+    if args.implements:
+        rows = [
+            r
+            for r in rows
+            if args.implements in r["implements"]
+            or any(i.split("/")[0] == args.implements for i in r["implements"])
+        ]
+    if args.service:
+        rows = [r for r in rows if args.service in r["services"]]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("no bundles match", file=sys.stderr)
+        return EXIT_OK
+    width = max(len(r["ref"]) for r in rows)
+    for r in rows:
+        tag = " [deprecated]" if r["deprecated"] else ""
+        impl = ",".join(r["implements"] or r["members"]) or "-"
+        print(f"{r['ref']:<{width}}  {r['version'] or '?':<9} {impl:<28} {r['summary']}{tag}")
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    from .bundle import load_bundle
+
+    root = _root(args)
+    (bdir,) = repo.select(root, repo.discover(root), [args.name])
+    b = load_bundle(root, bdir)
+    if b.manifest is None:
+        for f in b.load_findings:
+            print(f.as_text(), file=sys.stderr)
+        return EXIT_FINDINGS
+    params = {}
+    for name, spec in b.parameters().items():
+        shown = dict(spec)
+        if spec.get("secret"):
+            shown.pop("default", None)
+            shown.pop("example", None)
+        params[name] = shown
+    info = {k: v for k, v in b.data.items() if k != "parameters"}
+    info["parameters"] = params
+    if args.format == "json":
+        print(json.dumps({"ref": b.ref, **info}, indent=2, default=str))
+        return EXIT_OK
+    d = b.data
+    print(f"{b.ref} {d.get('version')} - {d.get('summary')}")
+    if d.get("deprecated"):
+        dep = d["deprecated"]
+        print(f"  DEPRECATED since {dep.get('since')}: {dep.get('reason')}")
+    if not b.is_stack:
+        tool = d.get("tool") or {}
+        print(f"  tool: {tool.get('name')} {', '.join(tool.get('versions') or [])}")
+        reload = b.reload()
+        if reload:
+            print(f"  after changes: {reload.get('action')} {reload.get('service')}")
+        print(f"  implements: {', '.join(b.implements()) or '-'}")
+        print(f"  services: {', '.join(d.get('services') or [])}")
+        print("  parameters:")
+        for name, spec in params.items():
+            flags = []
+            if spec.get("required"):
+                flags.append("required")
+            if spec.get("secret"):
+                flags.append("secret")
+            if "default" in spec:
+                flags.append(f"default {spec['default']!r}")
+            print(f"    {name} ({spec.get('type')}{', ' + ', '.join(flags) if flags else ''})")
+            print(f"        {spec.get('description', '')}")
+        print("  files:")
+        for _, f in b.files():
+            print(f"    {f.get('dest')}  <- {f.get('source')}  [{','.join(f.get('roles') or [])}]")
+    else:
+        print("  members:")
+        for _, m in b.members():
+            print(f"    {m.get('bundle')} {m.get('version', '')}")
+    return EXIT_OK
+
+
+def cmd_render(args) -> int:
+    from .render import RenderError, render
+    from .values import ValuesError, parse_sets, read_values_file
+
+    root = _root(args)
+    try:
+        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
+        layers.append(("--set", parse_sets(args.set)))
+        doc = render(root, args.name, Path(args.output), layers, force=args.force)
+    except (RenderError, ValuesError) as exc:
+        print(f"opsbundle render: nothing written to {args.output}:", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"rendered {doc['rendered']} {doc['version']}: {len(doc['files'])} file(s) in {args.output}")
+    return EXIT_OK
+
+
+def cmd_new(args) -> int:
+    from .scaffold import ScaffoldError, create
+
+    root = _root(args)
+    try:
+        path = create(
+            root,
+            args.ref,
+            args.tool,
+            args.implements,
+            args.service or [],
+            args.maintainer,
+        )
+    except ScaffoldError as exc:
+        print(f"opsbundle new: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"created {path.relative_to(root)}: edit manifest.yaml and files/, then run")
+    print(f"  opsbundle validate {args.ref}")
+    return EXIT_OK
+
+
+def cmd_codes(args) -> int:
+    from .findings import CODES
+
+    for code, (severity, title) in CODES.items():
+        print(f"{code}  {severity:<7}  {title}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root", help="the opsbundles repository (default: found above the current folder)"
+    )
+    p = argparse.ArgumentParser(
+        prog="opsbundle", description="Validate, list, show, render and scaffold opsbundles."
+    )
+    p.add_argument("--version", action="version", version=f"opsbundle {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", parents=[common], help="check bundles")
+    v.add_argument("paths", nargs="*", metavar="PATH", help="bundle refs, names or paths")
+    v.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    v.add_argument("--changed-since", metavar="REF", help="only bundles changed since REF")
+    v.add_argument("--warnings-as-errors", action="store_true")
+    v.add_argument("--jobs", type=int, default=0, help="worker processes (default: cores)")
+    v.set_defaults(func=cmd_validate)
+
+    ls = sub.add_parser("list", parents=[common], help="list bundles")
+    ls.add_argument("--domain", choices=(*repo.DOMAINS, "stack"))
+    ls.add_argument("--implements", metavar="IFACE", help="name/vN or just name")
+    ls.add_argument("--service", metavar="SERVICE")
+    ls.add_argument("--format", choices=("text", "json"), default="text")
+    ls.set_defaults(func=cmd_list)
+
+    sh = sub.add_parser("show", parents=[common], help="describe one bundle")
+    sh.add_argument("name")
+    sh.add_argument("--format", choices=("text", "json"), default="text")
+    sh.set_defaults(func=cmd_show)
+
+    r = sub.add_parser("render", parents=[common], help="render a bundle or stack into DIR")
+    r.add_argument("name")
+    r.add_argument("-o", "--output", required=True, metavar="DIR")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    r.add_argument("--values", action="append", default=[], metavar="FILE")
+    r.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    r.set_defaults(func=cmd_render)
+
+    n = sub.add_parser("new", parents=[common], help="scaffold a bundle")
+    n.add_argument("ref", metavar="DOMAIN/NAME")
+    n.add_argument("--tool", required=True)
+    n.add_argument("--implements", action="append", default=[], metavar="IFACE/vN")
+    n.add_argument("--service", action="append", metavar="SERVICE")
+    n.add_argument("--maintainer", default="OpenStack operators")
+    n.set_defaults(func=cmd_new)
+
+    c = sub.add_parser("codes", help="list every finding code")
+    c.set_defaults(func=cmd_codes)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "command", None) == "new" and not args.service:
+        args.service = []
+    try:
+        return args.func(args)
+    except repo.RepoError as exc:
+        print(f"opsbundle: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Render a tool bundle or a stack into a directory a deployment repo copies from.
+
+The output is all-or-nothing: everything is rendered into a fresh directory next
+to the target and swapped in with rename(2) only when every file rendered, so a
+failure leaves the target exactly as it was. No path is written outside it.
+
+Layout of the output:
+    <DIR>/<domain>/<name>/<destination without its leading />
+    <DIR>/index.json   what goes where: destination, mode, roles, reload action
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import repo
+from .bundle import Bundle, load_bundle
+from .findings import ERROR
+from .checks import Context, run_all
+from .checks.files import dest_problem, source_problem
+from .checks.templates import interface_data
+from .interfaces import Registry
+from .templating import Compiled, TemplateProblem, render_string
+from .values import ValuesError, resolve, unknown_globals
+
+INDEX = "index.json"
+INDEX_FORMAT = 1
+
+
+class RenderError(Exception):
+    """Nothing was written; the message says every reason."""
+
+
+def _members(ctx: Context, target: Bundle) -> list[tuple[Bundle, dict]]:
+    """(bundle, stack preset values) for each bundle the render covers."""
+    if not target.is_stack:
+        return [(target, {})]
+    members = []
+    for _, entry in target.members():
+        member = ctx.bundle(entry.get("bundle", ""))
+        if member is None or member.manifest is None:
+            raise RenderError(f"{target.ref}: member {entry.get('bundle')} does not exist")
+        values = entry.get("values") if isinstance(entry.get("values"), dict) else {}
+        members.append((member, values))
+    return members
+
+
+def render(
+    root: Path, name: str, out: Path, layers: list[tuple[str, dict]], force: bool = False
+) -> dict:
+    registry = Registry(root)
+    dirs = repo.discover(root)
+    (bdir,) = repo.select(root, dirs, [name])
+    ctx = Context(root, registry, {b.ref: b for b in dirs})
+    target = ctx.bundle(bdir.ref) or load_bundle(root, bdir)
+    if target.manifest is None:
+        raise RenderError("\n".join(f.as_text() for f in target.load_findings))
+    members = _members(ctx, target)
+    invalid = [
+        f.as_text()
+        for bundle in {target.ref: target, **{m.ref: m for m, _ in members}}.values()
+        for f in run_all(ctx, bundle)
+        if f.severity == ERROR
+    ]
+    if invalid:
+        raise RenderError("the bundle does not validate:\n" + "\n".join(invalid))
+    problems = unknown_globals([m for m, _ in members], layers)
+    planned = []
+    for member, preset in members:
+        try:
+            values = resolve(member, [(f"{target.ref} values", {member.ref: preset}), *layers])
+        except ValuesError as exc:
+            problems += str(exc).splitlines()
+            continue
+        planned.append((member, values))
+    if problems:
+        raise RenderError("\n".join(problems))
+    out = out.absolute()
+    _check_target(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        index = []
+        for member, values in planned:
+            index += _render_bundle(ctx, member, values, staging)
+        document = {
+            "format": INDEX_FORMAT,
+            "rendered": target.ref,
+            "version": target.version,
+            "files": index,
+        }
+        (staging / INDEX).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        _swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return document
+
+
+def _check_target(out: Path, force: bool) -> None:
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise RenderError(f"{out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise RenderError(f"{out} is not empty; pass --force to replace its contents")
+
+
+def _render_bundle(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> list[dict]:
+    context = {**values, "interface": interface_data(ctx, bundle)}
+    reload = bundle.reload()
+    secrets = {k for k, v in bundle.parameters().items() if v.get("secret")}
+    entries = []
+    problems = []
+    for i, entry in bundle.files():
+        where = f"{bundle.ref} files[{i}]"
+        try:
+            dest = render_string(entry["dest"], context, f"{where}.dest").strip()
+        except TemplateProblem as exc:
+            problems.append(f"{where}: destination: {exc.message}")
+            continue
+        bad = dest_problem(dest) or (".." in dest.split("/") and ("FIL005", "has '..'", ""))
+        if bad:
+            problems.append(f"{where}: {bad[1]}")
+            continue
+        source = entry["source"]
+        bad_source = source_problem(bundle.path, source)
+        if bad_source:
+            problems.append(f"{where}: {bad_source[1]}")
+            continue
+        raw = (bundle.path / source).read_bytes()
+        if entry.get("template"):
+            shown = f"{bundle.ref}/{source}"
+            try:
+                raw = Compiled(raw.decode("utf-8"), shown).render(context).encode("utf-8")
+            except UnicodeDecodeError:
+                problems.append(f"{shown}: not valid UTF-8")
+                continue
+            except TemplateProblem as exc:
+                problems.append(f"{shown}:{exc.line}: {exc.message}")
+                continue
+        rel = Path(bundle.ref) / dest.lstrip("/")
+        target = (staging / rel).resolve()
+        if not target.is_relative_to(staging.resolve()):
+            problems.append(f"{where}: destination {dest} would leave the output directory")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            problems.append(f"{where}: {dest} is written twice")
+            continue
+        target.write_bytes(raw)
+        mode = entry.get("mode", "0644")
+        mode = mode if isinstance(mode, str) else f"0{mode:o}"
+        os.chmod(target, int(mode, 8) & 0o777)
+        entries.append(
+            {
+                "bundle": bundle.ref,
+                "source": rel.as_posix(),
+                "dest": dest,
+                "mode": f"0{int(mode, 8):o}",
+                "owner": entry.get("owner", "root"),
+                "group": entry.get("group", "root"),
+                "roles": entry.get("roles", ["all"]),
+                "template": bool(entry.get("template")),
+                "uses_secrets": sorted(secrets & _used(entry, bundle)),
+                "reload": reload,
+            }
+        )
+    if problems:
+        raise RenderError("\n".join(problems))
+    return entries
+
+
+def _used(entry: dict, bundle: Bundle) -> set[str]:
+    if not entry.get("template"):
+        return set()
+    text = (bundle.path / entry["source"]).read_text(encoding="utf-8")
+    return Compiled(text, entry["source"]).variables
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Replace `out` by `staging` with renames only, so readers see the old
+    or the new tree, never a half-written one."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+    os.rmdir(old)
+    os.rename(out, old)
+    try:
+        os.rename(staging, out)
+    except OSError:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

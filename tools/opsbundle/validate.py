@@ -1,0 +1,80 @@
+"""One validation run: pick the bundles, run every check family on each, collect
+one report. Large runs fan out over all cores; the registry of interfaces is read
+once, before the workers fork, and shared."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import repo
+from .bundle import load_bundle
+from .checks import Context, bump, run_all
+from .findings import Finding, Report
+from .interfaces import Registry
+
+# Below this many bundles a process pool costs more than it saves.
+PARALLEL_MIN = 200
+_CTX: Context | None = None
+
+
+@dataclass
+class Options:
+    names: list[str] = dataclasses.field(default_factory=list)
+    changed_since: str | None = None
+    jobs: int = 0  # 0: one per core
+
+
+def run(root: Path, opts: Options) -> Report:
+    registry = Registry(root)
+    everything = repo.discover(root)
+    report = Report()
+    report.findings += [dataclasses.replace(f, bundle="interfaces") for f in registry.problems]
+    targets = repo.select(root, everything, opts.names) if opts.names else everything
+    touched: list[repo.BundleDir] = []
+    if opts.changed_since:
+        base = repo.merge_base(root, opts.changed_since)
+        touched, all_needed = repo.changed_bundles(root, everything, base)
+        if not all_needed:
+            wanted = {b.ref for b in touched}
+            targets = [b for b in targets if b.ref in wanted]
+            report.notes.append(
+                f"{len(targets)} bundle(s) changed since {opts.changed_since} ({base[:12]})"
+            )
+        else:
+            report.notes.append(
+                f"files outside bundles changed since {opts.changed_since}: checking all"
+            )
+    ctx = Context(root, registry, {b.ref: b for b in everything})
+    report.checked = [b.ref for b in targets]
+    report.findings += _check_all(ctx, targets, opts.jobs)
+    if opts.changed_since:
+        for bdir in touched:
+            bundle = ctx.bundle(bdir.ref)
+            if bundle is not None and bundle.manifest is not None:
+                found = bump.check(root, base, bundle)
+                report.findings += [dataclasses.replace(f, bundle=bdir.ref) for f in found]
+    return report
+
+
+def _check_one(bdir: repo.BundleDir) -> list[Finding]:
+    assert _CTX is not None
+    bundle = _CTX.bundle(bdir.ref) or load_bundle(_CTX.root, bdir)
+    return run_all(_CTX, bundle)
+
+
+def _check_all(ctx: Context, targets: list[repo.BundleDir], jobs: int) -> list[Finding]:
+    global _CTX
+    _CTX = ctx
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(targets) < PARALLEL_MIN:
+        return [f for bdir in targets for f in _check_one(bdir)]
+    # fork shares the registry and parsed schemas with the workers for free
+    mp = multiprocessing.get_context("fork")
+    chunk = max(16, len(targets) // (jobs * 8))
+    with mp.Pool(jobs) as pool:
+        results = pool.map(_check_one, targets, chunksize=chunk)
+    return [f for found in results for f in found]
