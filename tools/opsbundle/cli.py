@@ -25,7 +25,14 @@ def cmd_validate(args) -> int:
 
     report = run(
         _root(args),
-        Options(names=args.paths, changed_since=args.changed_since, jobs=args.jobs),
+        Options(
+            names=args.paths,
+            changed_since=args.changed_since,
+            jobs=args.jobs,
+            cache=not args.no_cache,
+            native=not args.no_native,
+            require_native=args.require_native,
+        ),
     )
     out = {"text": report.as_text, "json": report.as_json, "junit": report.as_junit}
     print(out[args.format]())
@@ -46,7 +53,9 @@ def _summaries(root: Path) -> list[dict]:
                 "domain": "stack" if b.is_stack else d.get("domain", bdir.ref.split("/")[0]),
                 "version": d.get("version"),
                 "summary": d.get("summary", "(manifest unreadable)" if not b.manifest else ""),
-                "tool": (d.get("tool") or {}).get("name") if isinstance(d.get("tool"), dict) else None,
+                "tool": (d.get("tool") or {}).get("name")
+                if isinstance(d.get("tool"), dict)
+                else None,
                 "implements": sorted(b.implements()),
                 "services": [s for s in d.get("services") or [] if isinstance(s, str)],
                 "members": [m.get("bundle") for _, m in b.members()],
@@ -152,7 +161,9 @@ def cmd_render(args) -> int:
         print(f"opsbundle render: nothing written to {args.output}:", file=sys.stderr)
         print(str(exc), file=sys.stderr)
         return EXIT_FINDINGS
-    print(f"rendered {doc['rendered']} {doc['version']}: {len(doc['files'])} file(s) in {args.output}")
+    print(
+        f"rendered {doc['rendered']} {doc['version']}: {len(doc['files'])} file(s) in {args.output}"
+    )
     return EXIT_OK
 
 
@@ -202,6 +213,18 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--changed-since", metavar="REF", help="only bundles changed since REF")
     v.add_argument("--warnings-as-errors", action="store_true")
     v.add_argument("--jobs", type=int, default=0, help="worker processes (default: cores)")
+    native = v.add_mutually_exclusive_group()
+    native.add_argument(
+        "--no-native", action="store_true", help="skip the real engines (rsyslogd, ...)"
+    )
+    native.add_argument(
+        "--require-native",
+        action="store_true",
+        help="fail when a real engine a bundle needs is not installed (for CI)",
+    )
+    v.add_argument(
+        "--no-cache", action="store_true", help="check every bundle afresh, ignoring earlier runs"
+    )
     v.set_defaults(func=cmd_validate)
 
     ls = sub.add_parser("list", parents=[common], help="list bundles")

@@ -91,7 +91,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VER002": (ERROR, "version went down or is not valid semver"),
     # native engines (engines/)
     "NAT001": (ERROR, "native engine rejected the rendered configuration"),
-    "NAT002": (WARNING, "native engine not installed; check skipped"),
+    "NAT002": (ERROR, "native engine required (--require-native) but not installed"),
 }
 
 

@@ -144,9 +144,7 @@ def parse_yaml(raw: bytes, display: str, expect: type = dict):
                 )
             ]
     if len(raw) > _C_SAFE_BYTES and _nesting_bound(text) > _C_SAFE_DEPTH:
-        return None, [
-            Finding("YML008", display, f"nesting deeper than {MAX_DEPTH} levels")
-        ]
+        return None, [Finding("YML008", display, f"nesting deeper than {MAX_DEPTH} levels")]
     loader = yaml.CSafeLoader(text)
     try:
         root = loader.get_single_node()

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from . import repo
 from .bundle import Bundle, load_bundle
-from .findings import ERROR
 from .checks import Context, run_all
 from .checks.files import dest_problem, source_problem
 from .checks.templates import interface_data
+from .findings import ERROR
 from .interfaces import Registry
 from .templating import Compiled, TemplateProblem, render_string
 from .values import ValuesError, resolve, unknown_globals
@@ -158,6 +158,7 @@ def _render_bundle(ctx: Context, bundle: Bundle, values: dict, staging: Path) ->
             {
                 "bundle": bundle.ref,
                 "source": rel.as_posix(),
+                "source_file": source,
                 "dest": dest,
                 "mode": f"0{int(mode, 8):o}",
                 "owner": entry.get("owner", "root"),

@@ -70,7 +70,9 @@ def create(
             params[pname] = param
     unknown = [s for s in services if s not in registry.services]
     if unknown:
-        raise ScaffoldError(f"unknown service(s): {', '.join(unknown)} (see interfaces/vocabulary.yaml)")
+        raise ScaffoldError(
+            f"unknown service(s): {', '.join(unknown)} (see interfaces/vocabulary.yaml)"
+        )
     domain, name = m.groups()
     if not params:
         params["example_setting"] = {
@@ -119,11 +121,11 @@ def create(
             }
         ]
     }
-    template = "".join(
-        f"# {p}: {{{{ {p} }}}}\n" for p in params
-    )
+    template = "".join(f"# {p}: {{{{ {p} }}}}\n" for p in params)
     readme = _README.format(ref=ref, tool=tool, name=name)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent if target.parent.exists() else root))
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent if target.parent.exists() else root)
+    )
     try:
         (staging / "files").mkdir()
         (staging / "tests").mkdir()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import types
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # Names every template may use without declaring them as parameters.
@@ -26,6 +27,21 @@ def environment() -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         autoescape=False,
     )
+
+
+class _RecordingCodeGenerator(CodeGenerator):
+    """Generates the template's code and, in the same pass, records the names
+    it resolves from the context (what jinja2.meta finds with a second pass)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.undeclared: set[str] = set()
+
+    def enter_frame(self, frame) -> None:
+        super().enter_frame(frame)
+        for action, param in frame.symbols.loads.values():
+            if action == "resolve" and param not in self.environment.globals:
+                self.undeclared.add(param)
 
 
 class TemplateProblem(Exception):
@@ -44,12 +60,14 @@ class Compiled:
         except TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), exc.lineno or 1) from None
         self.name = name
-        self.variables = meta.find_undeclared_variables(tree) - GLOBALS
         self._tree = tree
+        generator = _RecordingCodeGenerator(env, name, name)
         try:
-            code = env.compile(tree, name=name, filename=name)
-        except TemplateSyntaxError as exc:
+            generator.visit(tree)
+        except TemplateSyntaxError as exc:  # e.g. assignment to a reserved name
             raise TemplateProblem(exc.message or str(exc), exc.lineno or 1) from None
+        self.variables = generator.undeclared - GLOBALS
+        code = compile(generator.stream.getvalue(), name, "exec")
         self.template = env.template_class.from_code(env, code, env.make_globals(None))
 
     def first_line(self, variable: str) -> int:

@@ -10,8 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import repo
+from . import engines, repo
 from .bundle import load_bundle
+from .cache import ResultCache, bundle_key
 from .checks import Context, bump, run_all
 from .findings import Finding, Report
 from .interfaces import Registry
@@ -26,6 +27,9 @@ class Options:
     names: list[str] = dataclasses.field(default_factory=list)
     changed_since: str | None = None
     jobs: int = 0  # 0: one per core
+    cache: bool = True
+    native: bool = True
+    require_native: bool = False
 
 
 def run(root: Path, opts: Options) -> Report:
@@ -50,7 +54,17 @@ def run(root: Path, opts: Options) -> Report:
             )
     ctx = Context(root, registry, {b.ref: b for b in everything})
     report.checked = [b.ref for b in targets]
-    report.findings += _check_all(ctx, targets, opts.jobs)
+    report.findings += _check_cached(ctx, targets, opts)
+    if opts.native or opts.require_native:
+        failed = {f.bundle for f in report.errors}
+        clean = [
+            b
+            for b in (ctx.bundle(t.ref) for t in targets if not t.is_stack and t.ref not in failed)
+            if b is not None and b.manifest is not None
+        ]
+        found, notes = engines.run(ctx, clean, opts.require_native)
+        report.findings += found
+        report.notes += notes
     if opts.changed_since:
         for bdir in touched:
             bundle = ctx.bundle(bdir.ref)
@@ -58,6 +72,31 @@ def run(root: Path, opts: Options) -> Report:
                 found = bump.check(root, base, bundle)
                 report.findings += [dataclasses.replace(f, bundle=bdir.ref) for f in found]
     return report
+
+
+def _check_cached(ctx: Context, targets: list[repo.BundleDir], opts: Options) -> list[Finding]:
+    cache = ResultCache(ctx.root, enabled=opts.cache)
+    found: list[Finding] = []
+    misses: list[tuple[repo.BundleDir, str]] = []
+    for bdir in targets:
+        if bdir.is_stack or not cache.enabled:
+            misses.append((bdir, ""))
+            continue
+        key = bundle_key(bdir.path)
+        hit = cache.get(bdir.ref, key)
+        if hit is None:
+            misses.append((bdir, key))
+        else:
+            found += hit
+    fresh = _check_all(ctx, [b for b, _ in misses], opts.jobs)
+    by_ref: dict[str, list[Finding]] = {b.ref: [] for b, _ in misses}
+    for f in fresh:
+        by_ref.setdefault(f.bundle, []).append(f)
+    for bdir, key in misses:
+        if key:
+            cache.put(bdir.ref, key, by_ref[bdir.ref])
+    cache.save()
+    return found + fresh
 
 
 def _check_one(bdir: repo.BundleDir) -> list[Finding]:

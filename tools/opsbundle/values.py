@@ -79,7 +79,9 @@ def resolve(bundle: Bundle, layers: list[tuple[str, dict]]) -> dict:
             coerced, ok = _coerce(kind, value, origin == "--set")
             if not ok:
                 shown = "<secret>" if params[key].get("secret") else repr(value)
-                problems.append(f"{origin}: {bundle.ref} parameter '{key}' wants {kind}, got {shown}")
+                problems.append(
+                    f"{origin}: {bundle.ref} parameter '{key}' wants {kind}, got {shown}"
+                )
             values[key] = coerced
     missing = [k for k, v in params.items() if k not in values]
     for key in missing:

@@ -75,5 +75,3 @@ def check(ctx, bundle):
             yield doc.finding(
                 "FIL007", ("files", i, "mode"), f"mode '{mode}' is not an octal permission"
             )
-
-

@@ -13,9 +13,12 @@ from ..interfaces import REF
 def _reference(ctx, doc, keypath, ref):
     """Findings for one `name/vN` reference; the interface, when usable."""
     if not REF.match(ref):
-        yield doc.finding(
-            "IFC004", keypath, f"'{ref}' is not an interface reference", "write it as name/v1"
-        ), None
+        yield (
+            doc.finding(
+                "IFC004", keypath, f"'{ref}' is not an interface reference", "write it as name/v1"
+            ),
+            None,
+        )
         return
     iface = ctx.registry.interfaces.get(ref)
     if iface is None:
@@ -24,20 +27,26 @@ def _reference(ctx, doc, keypath, ref):
         yield doc.finding("IFC001", keypath, f"unknown interface '{ref}'", hint), None
         return
     if iface.status == "removed":
-        yield doc.finding(
-            "IFC003",
-            keypath,
-            f"interface '{ref}' was removed",
-            f"move to {iface.replaced_by}" if iface.replaced_by else "",
-        ), None
+        yield (
+            doc.finding(
+                "IFC003",
+                keypath,
+                f"interface '{ref}' was removed",
+                f"move to {iface.replaced_by}" if iface.replaced_by else "",
+            ),
+            None,
+        )
         return
     if iface.status == "deprecated":
-        yield doc.finding(
-            "IFC002",
-            keypath,
-            f"interface '{ref}' is deprecated",
-            f"move to {iface.replaced_by}" if iface.replaced_by else "",
-        ), iface
+        yield (
+            doc.finding(
+                "IFC002",
+                keypath,
+                f"interface '{ref}' is deprecated",
+                f"move to {iface.replaced_by}" if iface.replaced_by else "",
+            ),
+            iface,
+        )
         return
     yield None, iface
 
