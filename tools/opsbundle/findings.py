@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
 ERROR = "error"
 WARNING = "warning"
@@ -180,6 +179,8 @@ class Report:
 
     def as_junit(self) -> str:
         """One testcase per bundle; each error finding is a <failure> of its bundle."""
+        from xml.sax.saxutils import escape, quoteattr  # imports urllib: only when asked
+
         by_bundle: dict[str, list[Finding]] = {b: [] for b in self.checked}
         for f in self.sorted_findings():
             by_bundle.setdefault(f.bundle or f.path, []).append(f)

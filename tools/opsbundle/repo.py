@@ -109,28 +109,52 @@ def _git(root: Path, *args: str) -> str:
 
 
 def merge_base(root: Path, ref: str) -> str:
+    try:
+        return _git(root, "merge-base", ref, "HEAD").strip()
+    except RepoError:
+        pass
+    # say why: an unknown ref, or history a shallow clone does not have
     if _git(root, "rev-parse", "--is-shallow-repository").strip() == "true":
-        try:
-            return _git(root, "merge-base", ref, "HEAD").strip()
-        except RepoError:
-            raise RepoError(
-                f"this is a shallow clone, and the merge-base with {ref} is not in it; "
-                "fetch more history (git fetch --unshallow) or validate everything"
-            ) from None
+        raise RepoError(
+            f"this is a shallow clone, and the merge-base with {ref} is not in it; "
+            "fetch more history (git fetch --unshallow) or validate everything"
+        )
     try:
         _git(root, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
     except RepoError:
         raise RepoError(f"unknown git ref '{ref}'") from None
-    return _git(root, "merge-base", ref, "HEAD").strip()
+    raise RepoError(f"{ref} and HEAD have no common history")
 
 
 def changed_files(root: Path, base: str) -> list[str]:
     """Files changed between `base` and the working tree, committed or not,
-    plus untracked ones; renames count at both names."""
-    out = _git(root, "diff", "--name-only", "--no-renames", base, "--")
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard")
-    prefix = _git(root, "rev-parse", "--show-prefix").strip()
-    names = set(out.splitlines()) | set(untracked.splitlines())
+    plus untracked ones; renames count at both names. The three git
+    questions run at once."""
+    queries = [
+        ["diff", "--name-only", "--no-renames", base, "--"],
+        ["ls-files", "--others", "--exclude-standard"],
+        ["rev-parse", "--show-prefix"],
+    ]
+    try:
+        procs = [
+            subprocess.Popen(
+                ["git", "-C", str(root), *q],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for q in queries
+        ]
+    except FileNotFoundError:
+        raise RepoError("git is not installed; --changed-since needs it") from None
+    outs = []
+    for q, proc in zip(queries, procs, strict=True):
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RepoError(f"git {' '.join(q)}: {err.strip()}")
+        outs.append(out)
+    diff, untracked, prefix = outs[0], outs[1], outs[2].strip()
+    names = set(diff.splitlines()) | set(untracked.splitlines())
     if prefix:  # the root is a subfolder of the git work tree (a submodule-free vendoring)
         names = {n[len(prefix) :] for n in names if n.startswith(prefix)}
     return sorted(n for n in names if n)

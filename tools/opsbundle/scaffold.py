@@ -123,9 +123,8 @@ def create(
     }
     template = "".join(f"# {p}: {{{{ {p} }}}}\n" for p in params)
     readme = _README.format(ref=ref, tool=tool, name=name)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent if target.parent.exists() else root)
-    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
     try:
         (staging / "files").mkdir()
         (staging / "tests").mkdir()
@@ -147,7 +146,6 @@ def create(
             encoding="utf-8",
         )
         (staging / "README.md").write_text(readme, encoding="utf-8")
-        target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

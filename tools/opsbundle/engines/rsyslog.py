@@ -18,7 +18,8 @@ TOOL = "rsyslog"
 BINARY = "rsyslogd"
 PACKAGE = "rsyslog"
 _WHERE = re.compile(
-    r"error during parsing file (?P<file>.+?), on or before line (?P<line>\d+): (?P<msg>.*?)(?: \[v[\d.]+ try .*)?$"
+    r"error during parsing file (?P<file>.+?), on or before line (?P<line>\d+): "
+    r"(?P<msg>.*?)(?: \[v[\d.]+ try .*)?$"
 )
 _TRY = re.compile(r" \[v[\d.]+ try .*$")
 _NOISE = re.compile(

@@ -1,0 +1,40 @@
+"""Every way to check this repository, in one place.
+
+    nox -s lint tests validate     what CI runs (see .ci/run)
+    nox -s bench                   speed and memory against in-run baselines
+"""
+
+import nox
+
+nox.options.sessions = ["lint", "tests", "validate"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def lint(session):
+    """ruff on the Python, yamllint on every YAML file (bad fixtures excepted)."""
+    session.install("ruff", "yamllint")
+    session.run("ruff", "check", "tools", "noxfile.py")
+    session.run("ruff", "format", "--check", "tools", "noxfile.py")
+    session.run("yamllint", "--strict", ".")
+
+
+@nox.session
+def tests(session):
+    """The test suite of the opsbundle command and its checks."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-q", *session.posargs)
+
+
+@nox.session
+def validate(session):
+    """Every bundle in the repository, with the real engines required."""
+    session.install("-e", ".")
+    session.run("opsbundle", "validate", "--require-native", "--no-cache", *session.posargs)
+
+
+@nox.session
+def bench(session):
+    """validate against a YAML-only baseline measured in the same run."""
+    session.install("-e", ".")
+    session.run("python", "tools/bench/bench.py", *session.posargs)
