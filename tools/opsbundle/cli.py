@@ -188,6 +188,23 @@ def cmd_new(args) -> int:
     return EXIT_OK
 
 
+def cmd_test(args) -> int:
+    from . import conformance
+    from .checks import Context
+    from .interfaces import Registry
+
+    root = _root(args)
+    dirs = repo.discover(root)
+    names = {b.ref for b in repo.select(root, dirs, args.names)} if args.names else None
+    ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
+    results = conformance.run(ctx, args.interface or None, names)
+    if not results:
+        print("no conformance results: no suite covers the selected bundles")
+        return EXIT_OK
+    print(conformance.matrix(results))
+    return EXIT_FINDINGS if any(not r.ok for r in results) else EXIT_OK
+
+
 def cmd_codes(args) -> int:
     from .findings import CODES
 
@@ -254,6 +271,11 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--service", action="append", metavar="SERVICE")
     n.add_argument("--maintainer", default="OpenStack operators")
     n.set_defaults(func=cmd_new)
+
+    t = sub.add_parser("test", parents=[common], help="run the interfaces' conformance suites")
+    t.add_argument("names", nargs="*", metavar="BUNDLE")
+    t.add_argument("--interface", action="append", metavar="IFACE/vN")
+    t.set_defaults(func=cmd_test)
 
     c = sub.add_parser("codes", help="list every finding code")
     c.set_defaults(func=cmd_codes)
