@@ -50,6 +50,7 @@ CODES: dict[str, tuple[str, str]] = {
     "FIL006": (ERROR, "two files share one destination"),
     "FIL007": (ERROR, "file mode is not an octal permission"),
     "FIL008": (ERROR, "destination uses an undeclared parameter"),
+    "FIL009": (ERROR, "file holding a secret is world-readable"),
     # parameters (checks/params.py)
     "PAR001": (ERROR, "secret parameter has a default"),
     "PAR002": (ERROR, "default does not match the parameter type"),

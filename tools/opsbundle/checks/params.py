@@ -43,8 +43,9 @@ def check(ctx, bundle):
             )
         for field, code in (("default", "PAR002"), ("example", "PAR003")):
             if field in spec and kind and not type_matches(kind, spec[field]):
+                shown = "<secret>" if spec.get("secret") else repr(spec[field])
                 yield doc.finding(
                     code,
                     key + (field,),
-                    f"{field} {spec[field]!r} of '{name}' is not of type {kind}",
+                    f"{field} {shown} of '{name}' is not of type {kind}",
                 )

@@ -55,6 +55,7 @@ def check(ctx, bundle):
             yield _at(shown, exc.line, "TPL001", exc.message)
             continue
         used |= compiled.variables
+        yield from _secret_exposure(doc, i, entry, compiled.variables, params)
         missing = compiled.variables - params.keys()
         for var in sorted(missing):
             yield _at(
@@ -81,6 +82,23 @@ def check(ctx, bundle):
             ("parameters", name),
             f"parameter '{name}' is used by no template or destination",
             at_key=True,
+        )
+
+
+def _secret_exposure(doc, i, entry, variables, params):
+    """A rendered file holding a secret must not be readable by every user."""
+    secrets = sorted(v for v in variables if params.get(v, {}).get("secret"))
+    mode = entry.get("mode")
+    try:
+        bits = int(mode, 8) if isinstance(mode, str) else None
+    except ValueError:
+        bits = None  # the files family reports a bad mode
+    if secrets and bits is not None and bits & 0o004:
+        yield doc.finding(
+            "FIL009",
+            ("files", i, "mode"),
+            f"file holds secret(s) {', '.join(secrets)} but mode {mode} is world-readable",
+            hint="use '0640' with a group the service runs as, or '0600'",
         )
 
 
