@@ -116,17 +116,18 @@ def cmd_show(args) -> int:
         return EXIT_OK
     d = b.data
     print(f"{b.ref} {d.get('version')} - {d.get('summary')}")
-    if d.get("deprecated"):
-        dep = d["deprecated"]
+    dep = d.get("deprecated")
+    if isinstance(dep, dict):
         print(f"  DEPRECATED since {dep.get('since')}: {dep.get('reason')}")
     if not b.is_stack:
-        tool = d.get("tool") or {}
+        tool = d.get("tool") if isinstance(d.get("tool"), dict) else {}
         print(f"  tool: {tool.get('name')} {', '.join(tool.get('versions') or [])}")
         reload = b.reload()
         if reload:
             print(f"  after changes: {reload.get('action')} {reload.get('service')}")
         print(f"  implements: {', '.join(b.implements()) or '-'}")
-        print(f"  services: {', '.join(d.get('services') or [])}")
+        services = d.get("services") if isinstance(d.get("services"), list) else []
+        print(f"  services: {', '.join(str(x) for x in services)}")
         print("  parameters:")
         for name, spec in params.items():
             flags = []
@@ -140,7 +141,8 @@ def cmd_show(args) -> int:
             print(f"        {spec.get('description', '')}")
         print("  files:")
         for _, f in b.files():
-            print(f"    {f.get('dest')}  <- {f.get('source')}  [{','.join(f.get('roles') or [])}]")
+            roles = f.get("roles") if isinstance(f.get("roles"), list) else []
+            print(f"    {f.get('dest')}  <- {f.get('source')}  [{','.join(map(str, roles))}]")
     else:
         print("  members:")
         for _, m in b.members():
@@ -177,7 +179,7 @@ def cmd_new(args) -> int:
             args.ref,
             args.tool,
             args.implements,
-            args.service or [],
+            args.service,
             args.maintainer,
         )
     except ScaffoldError as exc:
@@ -268,7 +270,13 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("ref", metavar="DOMAIN/NAME")
     n.add_argument("--tool", required=True)
     n.add_argument("--implements", action="append", default=[], metavar="IFACE/vN")
-    n.add_argument("--service", action="append", metavar="SERVICE")
+    n.add_argument(
+        "--service",
+        action="append",
+        required=True,
+        metavar="SERVICE",
+        help="a service the bundle covers (repeat for more), from interfaces/vocabulary.yaml",
+    )
     n.add_argument("--maintainer", default="OpenStack operators")
     n.set_defaults(func=cmd_new)
 
@@ -284,8 +292,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if getattr(args, "command", None) == "new" and not args.service:
-        args.service = []
     try:
         return args.func(args)
     except repo.RepoError as exc:

@@ -51,6 +51,7 @@ CODES: dict[str, tuple[str, str]] = {
     "FIL007": (ERROR, "file mode is not an octal permission"),
     "FIL008": (ERROR, "destination uses an undeclared parameter"),
     "FIL009": (ERROR, "file holding a secret is world-readable"),
+    "FIL010": (ERROR, "destination lies inside another file's destination"),
     # parameters (checks/params.py)
     "PAR001": (ERROR, "secret parameter has a default"),
     "PAR002": (ERROR, "default does not match the parameter type"),

@@ -146,11 +146,15 @@ def _render_bundle(ctx: Context, bundle: Bundle, values: dict, staging: Path) ->
         if not target.is_relative_to(staging.resolve()):
             problems.append(f"{where}: destination {dest} would leave the output directory")
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             problems.append(f"{where}: {dest} is written twice")
             continue
-        target.write_bytes(raw)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(raw)
+        except OSError as exc:  # e.g. one destination is the folder of another
+            problems.append(f"{where}: cannot write {dest}: {exc.strerror}")
+            continue
         mode = entry.get("mode", "0644")
         mode = mode if isinstance(mode, str) else f"0{mode:o}"
         os.chmod(target, int(mode, 8) & 0o777)

@@ -132,7 +132,7 @@ def changed_files(root: Path, base: str) -> list[str]:
     questions run at once."""
     queries = [
         ["diff", "--name-only", "--no-renames", base, "--"],
-        ["ls-files", "--others", "--exclude-standard"],
+        ["ls-files", "--others", "--exclude-standard", "--full-name"],
         ["rev-parse", "--show-prefix"],
     ]
     try:
@@ -163,19 +163,21 @@ def changed_files(root: Path, base: str) -> list[str]:
 def changed_bundles(
     root: Path, all_bundles: list[BundleDir], base: str
 ) -> tuple[list[BundleDir], bool]:
-    """Bundles touched since `base`, and whether a change outside any bundle
-    (interfaces/, tools/, ...) means every bundle must be checked."""
+    """Bundles whose own files changed since `base`, and whether a change
+    outside any bundle (interfaces/, tools/, ...) means every bundle must be
+    checked (only the touched ones still owe a version bump)."""
     by_ref = {b.ref: b for b in all_bundles}
     touched: set[str] = set()
+    outside = False
     for name in changed_files(root, base):
         parts = name.split("/")
         if len(parts) >= 3 and parts[0] in (*DOMAINS, STACKS):
-            ref = "/".join(parts[:2])
-            if ref in by_ref:
-                touched.add(ref)
-            continue  # a deleted bundle leaves nothing to check
-        return all_bundles, True
-    return [by_ref[r] for r in sorted(touched)], False
+            if "/".join(parts[:2]) in by_ref:
+                touched.add("/".join(parts[:2]))
+            # else: a deleted bundle leaves nothing to check
+        else:
+            outside = True
+    return [by_ref[r] for r in sorted(touched)], outside
 
 
 def file_at(root: Path, base: str, relpath: str) -> bytes | None:

@@ -68,6 +68,8 @@ def create(
                 if "example" in spec:
                     param["example"] = spec["example"]
             params[pname] = param
+    if not services:
+        raise ScaffoldError("name at least one --service the bundle covers")
     unknown = [s for s in services if s not in registry.services]
     if unknown:
         raise ScaffoldError(

@@ -41,8 +41,8 @@ def run(root: Path, opts: Options) -> Report:
     touched: list[repo.BundleDir] = []
     if opts.changed_since:
         base = repo.merge_base(root, opts.changed_since)
-        touched, all_needed = repo.changed_bundles(root, everything, base)
-        if not all_needed:
+        touched, outside = repo.changed_bundles(root, everything, base)
+        if not outside:
             wanted = {b.ref for b in touched}
             targets = [b for b in targets if b.ref in wanted]
             report.notes.append(

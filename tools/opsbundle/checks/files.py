@@ -36,7 +36,22 @@ def dest_problem(dest: str) -> tuple[str, str, str] | None:
         clean = clean[1:]
     if clean != dest:
         return "FIL005", f"destination '{dest}' is not normalised", f"write {clean}"
+    if dest == "/":
+        return "FIL005", "destination '/' names no file", "give the full path of the file"
     return None
+
+
+def nested(dests: list[str]) -> list[tuple[str, str]]:
+    """(file, other) pairs where `other` would have to live inside `file`."""
+    ordered = sorted(set(dests))
+    pairs = []
+    for i, dest in enumerate(ordered):
+        for other in ordered[i + 1 :]:
+            if not other.startswith(dest):
+                break
+            if other[len(dest)] == "/":
+                pairs.append((dest, other))
+    return pairs
 
 
 def check(ctx, bundle):
@@ -75,3 +90,9 @@ def check(ctx, bundle):
             yield doc.finding(
                 "FIL007", ("files", i, "mode"), f"mode '{mode}' is not an octal permission"
             )
+    for file, inner in nested(list(seen)):
+        yield doc.finding(
+            "FIL010",
+            ("files", seen[inner][0], "dest"),
+            f"destination '{inner}' lies inside '{file}', which another entry writes as a file",
+        )

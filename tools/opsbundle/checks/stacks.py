@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 
 from .. import semver
+from .files import nested
 
 
 def check(ctx, bundle):
@@ -121,3 +122,11 @@ def _collisions(doc, members):
                     f"{ref} and {owner[dest]} both write {dest}",
                 )
             owner.setdefault(dest, ref)
+    index = {ref: i for i, ref, _ in members}
+    for file, inner in nested(list(owner)):
+        if owner[file] != owner[inner]:
+            yield doc.finding(
+                "STK004",
+                ("bundles", index[owner[inner]], "bundle"),
+                f"{owner[inner]} writes {inner}, inside {file} which {owner[file]} writes",
+            )
