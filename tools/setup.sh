@@ -8,15 +8,14 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the engines behind `validate --require-native`, and venv/git.
 PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
+have_venv=false
+python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()
 for pkg in "${PACKAGES[@]}"; do
+    # python3-venv only matters for Debian's own python3; other builds have venv
+    if [ "$pkg" = python3-venv ] && $have_venv; then continue; fi
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-# python3-venv only matters for Debian's own python3; a pyenv/official build has venv.
-if python3 -c 'import venv, ensurepip' 2>/dev/null; then
-    missing=("${missing[@]/python3-venv}")
-fi
-missing=(${missing[@]+"${missing[@]}"})
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
