@@ -57,11 +57,13 @@ def run(root: Path, opts: Options) -> Report:
     report.findings += _check_cached(ctx, targets, opts)
     if opts.native or opts.require_native:
         failed = {f.bundle for f in report.errors}
-        clean = [
+        clean = (
             b
-            for b in (ctx.bundle(t.ref) for t in targets if not t.is_stack and t.ref not in failed)
-            if b is not None and b.manifest is not None
-        ]
+            for b in (
+                load_bundle(root, t) for t in targets if not t.is_stack and t.ref not in failed
+            )
+            if b.manifest is not None
+        )
         found, notes = engines.run(ctx, clean, opts.require_native)
         report.findings += found
         report.notes += notes
@@ -101,8 +103,8 @@ def _check_cached(ctx: Context, targets: list[repo.BundleDir], opts: Options) ->
 
 def _check_one(bdir: repo.BundleDir) -> list[Finding]:
     assert _CTX is not None
-    bundle = _CTX.bundle(bdir.ref) or load_bundle(_CTX.root, bdir)
-    return run_all(_CTX, bundle)
+    # read afresh and let go afterwards: keeping 10,000 node trees costs memory
+    return run_all(_CTX, load_bundle(_CTX.root, bdir))
 
 
 def _check_all(ctx: Context, targets: list[repo.BundleDir], jobs: int) -> list[Finding]:
