@@ -1,0 +1,3 @@
+FAMILY = "deb"
+TOOLS = ("dpkg-buildpackage",)
+PACKAGES = ("dpkg-dev",)
