@@ -36,9 +36,7 @@ def copy(source: Path, dest: Path) -> Path:
         dest,
         symlinks=True,
         ignore=lambda folder, names: [
-            n
-            for n in names
-            if n == "__pycache__" or _skip_top(Path(folder) / n, source)
+            n for n in names if n == "__pycache__" or _skip_top(Path(folder) / n, source)
         ],
     )
     return dest

@@ -80,7 +80,9 @@ def compute(source: Path, name: str | None = None, override: str | None = None) 
         return Version(canonical(override), "override")
     pkg_info = source / "PKG-INFO"
     if pkg_info.is_file():
-        meta = email.parser.Parser().parsestr(pkg_info.read_text(encoding="utf-8", errors="replace"))
+        meta = email.parser.Parser().parsestr(
+            pkg_info.read_text(encoding="utf-8", errors="replace")
+        )
         if meta.get("Version") and (name is None or _same_name(meta.get("Name"), name)):
             return Version(canonical(meta["Version"]), "PKG-INFO")
     if _git(source, "rev-parse", "--is-inside-work-tree", check=False) == "true":
