@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import rpm, rsyslog
+from . import deb, rpm, rsyslog
 
-ENGINES = {m.TOOL: m for m in (rsyslog, rpm)}
+ENGINES = {m.TOOL: m for m in (rsyslog, rpm, deb)}
 
 
 @dataclass

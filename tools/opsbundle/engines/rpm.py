@@ -13,46 +13,15 @@ import subprocess
 
 from ..findings import Finding
 from ..pkgbuild import plan
-from ..pkgbuild.build import BuildError, Job
+from ..pkgbuild.build import BuildError
 from . import hostfiles
+from .hostfiles import host_files, jobs, template_shown
 
 TOOL = "rpm"
 BINARY = "rpmspec"
 BINARIES = ("rpmspec", "systemd-analyze", "logrotate")
 PACKAGE = "rpm, systemd, logrotate"
 _LINE = re.compile(r"^error: line (\d+): (.*)$")
-
-
-def host_files(job, shown_unit: str, shown_logrotate: str):
-    """The units and logrotate files one project's package installs."""
-    units, rotates = [], []
-    proj = job.project
-    for unit, text in job.renderings("unit"):
-        name = f"{unit['name']}.service"
-        label = f"{name} of {proj['package']}"
-        units.append(hostfiles.HostFile(shown_unit, label, text, name, job.bundle.ref))
-    for _, text in job.renderings("logrotate"):
-        label = f"logrotate of {proj['package']}"
-        rotates.append(
-            hostfiles.HostFile(shown_logrotate, label, text, proj["user"], job.bundle.ref)
-        )
-    return units, rotates
-
-
-def jobs(rendered):
-    """A Job per project the bundle packages, with validation's sample values."""
-    bundle, ctx = rendered.bundle, rendered.ctx
-    samples = bundle.sample_values()
-    for name in plan.section(bundle).get("projects") or {}:
-        try:
-            proj = plan.project(ctx, bundle, name)
-        except plan.PlanError:
-            continue  # the pkgbuild check family reports it
-        yield Job(ctx, bundle, proj, None, samples, None, plan.sample_build())
-
-
-def template_shown(bundle, key: str) -> str:
-    return f"{bundle.ref}/{plan.template_path(bundle, key).relative_to(bundle.path).as_posix()}"
 
 
 def check(batch, workdir) -> list:

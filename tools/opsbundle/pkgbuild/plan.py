@@ -178,7 +178,7 @@ def renderings(key: str, proj: dict) -> list[dict | None]:
     service = proj.get("kind") == "service"
     if key == "unit":
         return list(proj.get("units") or []) if service else []
-    if key in ("logrotate", "tmpfiles", "config"):
+    if key in ("logrotate", "tmpfiles", "config", "install", "postinst"):
         return [None] if service else []
     if key == "sudoers":
         return [None] if service and proj.get("rootwrap") else []

@@ -66,7 +66,13 @@ def build(job, work: Path) -> list[Path]:
     ]
     try:
         done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=work
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+            cwd=work,
+            env=sources.build_env(),
         )
     except subprocess.TimeoutExpired:
         raise BuildError(f"rpmbuild did not finish within {TIMEOUT} s") from None

@@ -3,6 +3,7 @@ without version-control and build leftovers, under `<package>-<pbr version>/`.""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tarfile
 from pathlib import Path
@@ -40,3 +41,12 @@ def copy(source: Path, dest: Path) -> Path:
         ],
     )
     return dest
+
+
+def build_env() -> dict:
+    """The environment of a package build: the distribution's own programs
+    only. A package is built with the system's python3 and its Debian-packaged
+    pbr and setuptools, never with a pyenv or virtualenv that happens to come
+    first on PATH (which would also make setuptools fetch pbr from PyPI)."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    return {**keep, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8"}
