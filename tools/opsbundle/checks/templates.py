@@ -49,22 +49,9 @@ def check(ctx, bundle):
             continue
         except OSError:
             continue
-        try:
-            compiled = Compiled(text, shown)
-        except TemplateProblem as exc:
-            yield _at(shown, exc.line, "TPL001", exc.message)
-            continue
-        used |= compiled.variables
-        missing = compiled.variables - params.keys()
-        for var in sorted(missing):
-            yield _at(
-                shown,
-                compiled.first_line(var),
-                "TPL002",
-                f"'{var}' is not a declared parameter",
-                hint=f"declare parameters.{var} in manifest.yaml",
-            )
-        if missing:
+        compiled, ok = yield from _compile(shown, text, params.keys())
+        used |= compiled.variables if compiled else set()
+        if not ok:
             continue
         try:
             compiled.render(values)
@@ -83,6 +70,28 @@ def check(ctx, bundle):
             f"parameter '{name}' is used by no template or destination",
             at_key=True,
         )
+
+
+def _compile(shown: str, text: str, params, extra=frozenset()):
+    """(compiled template or None, whether it may be rendered), after yielding
+    why not: a syntax error, or variables that are neither parameters nor
+    `extra` (the names a build gives its templates)."""
+    try:
+        compiled = Compiled(text, shown)
+    except TemplateProblem as exc:
+        yield _at(shown, exc.line, "TPL001", exc.message)
+        return None, False
+    missing = compiled.variables - params - extra
+    for var in sorted(missing):
+        also = f" nor one of {', '.join(sorted(extra))}" if extra else ""
+        yield _at(
+            shown,
+            compiled.first_line(var),
+            "TPL002",
+            f"'{var}' is not a declared parameter{also}",
+            hint=f"declare parameters.{var} in manifest.yaml",
+        )
+    return compiled, not missing
 
 
 def _build_templates(ctx, bundle, params):
@@ -114,22 +123,9 @@ def _build_templates(ctx, bundle, params):
         except (plan.PlanError, OSError):
             continue  # the pkgbuild family reports it
         shown = f"{bundle.ref}/{rel}"
-        try:
-            compiled = Compiled(text, shown)
-        except TemplateProblem as exc:
-            yield _at(shown, exc.line, "TPL001", exc.message)
-            continue
-        used |= compiled.variables
-        missing = compiled.variables - params.keys() - plan.BUILD_NAMES
-        for var in sorted(missing):
-            yield _at(
-                shown,
-                compiled.first_line(var),
-                "TPL002",
-                f"'{var}' is neither a declared parameter nor one of "
-                f"{', '.join(sorted(plan.BUILD_NAMES))}",
-            )
-        if missing:
+        compiled, ok = yield from _compile(shown, text, params.keys(), plan.BUILD_NAMES)
+        used |= compiled.variables if compiled else set()
+        if not ok:
             continue
         for proj in projects:
             problem = None

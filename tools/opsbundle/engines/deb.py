@@ -15,7 +15,6 @@ from __future__ import annotations
 import subprocess
 
 from ..findings import Finding
-from ..pkgbuild import plan
 from ..pkgbuild.build import BuildError
 from ..pkgbuild.deb import write_debian
 from . import hostfiles
@@ -34,55 +33,49 @@ def _run(cmd: list[str], cwd) -> subprocess.CompletedProcess:
 def check(batch, workdir) -> list:
     found: list[Finding] = []
     units, rotates = [], []
-    for rendered in batch:
-        bundle = rendered.bundle
-        if not plan.section(bundle):
+    for job in jobs(batch):
+        bundle, proj = job.bundle, job.project
+        pkg = proj["package"]
+
+        def report(key: str, message: str, bundle=bundle, pkg=pkg) -> None:
+            found.append(
+                Finding(
+                    "NAT001",
+                    template_shown(bundle, key),
+                    f"{message} ({pkg})",
+                    bundle=bundle.ref,
+                )
+            )
+
+        tree = workdir / pkg
+        try:
+            write_debian(job, tree)
+            u, r = host_files(job)
+        except BuildError as exc:
+            report("control", str(exc))
             continue
-        for job in jobs(rendered):
-            proj = job.project
-            pkg = proj["package"]
-
-            def report(key: str, message: str, bundle=bundle, pkg=pkg) -> None:
-                found.append(
-                    Finding(
-                        "NAT001",
-                        template_shown(bundle, key),
-                        f"{message} ({pkg})",
-                        bundle=bundle.ref,
-                    )
-                )
-
-            tree = workdir / pkg
-            try:
-                write_debian(job, tree)
-                u, r = host_files(
-                    job, template_shown(bundle, "unit"), template_shown(bundle, "logrotate")
-                )
-            except BuildError as exc:
-                report("control", str(exc))
-                continue
-            units += u
-            rotates += r
-            done = _run(["dpkg-parsechangelog", "-S", "Version"], tree)
-            wanted = f"{job.build['version']}-{job.build['release']}"
-            if done.returncode != 0 or done.stdout.strip() != wanted:
-                report(
-                    "changelog",
-                    f"dpkg-parsechangelog: {done.stderr.strip() or done.stdout.strip()!r}, "
-                    f"expected version {wanted}",
-                )
-            done = _run(["dh_listpackages"], tree)
-            if done.returncode != 0 or done.stdout.split() != [pkg]:
-                report("control", f"dh_listpackages: {(done.stderr or done.stdout).strip()}")
-            done = _run(["make", "-n", "-f", "debian/rules", "binary"], tree)
+        units += u
+        rotates += r
+        done = _run(["dpkg-parsechangelog", "-S", "Version"], tree)
+        wanted = f"{job.build['version']}-{job.build['release']}"
+        if done.returncode != 0 or done.stdout.strip() != wanted:
+            report(
+                "changelog",
+                f"dpkg-parsechangelog: {done.stderr.strip() or done.stdout.strip()!r}, "
+                f"expected version {wanted}",
+            )
+        done = _run(["dh_listpackages"], tree)
+        if done.returncode != 0 or done.stdout.split() != [pkg]:
+            report("control", f"dh_listpackages: {(done.stderr or done.stdout).strip()}")
+        done = _run(["make", "-n", "-f", "debian/rules", "binary"], tree)
+        if done.returncode != 0:
+            report("rules", f"make -n -f debian/rules: {done.stderr.strip()}")
+        script = tree / "debian" / f"{pkg}.postinst"
+        if script.is_file():
+            done = _run(["sh", "-n", str(script)], tree)
             if done.returncode != 0:
-                report("rules", f"make -n -f debian/rules: {done.stderr.strip()}")
-            script = tree / "debian" / f"{pkg}.postinst"
-            if script.is_file():
-                done = _run(["sh", "-n", str(script)], tree)
-                if done.returncode != 0:
-                    message = done.stderr.strip().replace(str(script), "postinst")
-                    report("postinst", f"sh -n: {message}")
+                message = done.stderr.strip().replace(str(script), "postinst")
+                report("postinst", f"sh -n: {message}")
     found += hostfiles.verify_units(units, workdir)
     found += hostfiles.check_logrotate(rotates, workdir)
     return found

@@ -113,8 +113,10 @@ def check_logrotate(files: list[HostFile], workdir: Path) -> list[Finding]:
     return found
 
 
-def host_files(job, shown_unit: str, shown_logrotate: str):
+def host_files(job):
     """The units and logrotate files one project's package installs."""
+    shown_unit = template_shown(job.bundle, "unit")
+    shown_logrotate = template_shown(job.bundle, "logrotate")
     units, rotates = [], []
     proj = job.project
     for unit, text in job.renderings("unit"):
@@ -127,16 +129,18 @@ def host_files(job, shown_unit: str, shown_logrotate: str):
     return units, rotates
 
 
-def jobs(rendered):
-    """A Job per project the bundle packages, with validation's sample values."""
-    bundle, ctx = rendered.bundle, rendered.ctx
-    samples = bundle.sample_values()
-    for name in plan.section(bundle).get("projects") or {}:
-        try:
-            proj = plan.project(ctx, bundle, name)
-        except plan.PlanError:
-            continue  # the pkgbuild check family reports it
-        yield Job(ctx, bundle, proj, None, samples, None, plan.sample_build())
+def jobs(batch):
+    """A Job per project of every package-build bundle in an engine's batch,
+    with the bundle's defaults and validation's sample build values."""
+    for rendered in batch:
+        bundle, ctx = rendered.bundle, rendered.ctx
+        samples = bundle.sample_values()
+        for name in plan.section(bundle).get("projects") or {}:
+            try:
+                proj = plan.project(ctx, bundle, name)
+            except plan.PlanError:
+                continue  # the pkgbuild check family reports it
+            yield Job(ctx, bundle, proj, None, samples, None, plan.sample_build())
 
 
 def template_shown(bundle, key: str) -> str:

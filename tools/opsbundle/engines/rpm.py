@@ -12,7 +12,6 @@ import re
 import subprocess
 
 from ..findings import Finding
-from ..pkgbuild import plan
 from ..pkgbuild.build import BuildError
 from . import hostfiles
 from .hostfiles import host_files, jobs, template_shown
@@ -27,48 +26,42 @@ _LINE = re.compile(r"^error: line (\d+): (.*)$")
 def check(batch, workdir) -> list:
     found: list[Finding] = []
     units, rotates = [], []
-    for rendered in batch:
-        bundle = rendered.bundle
-        if not plan.section(bundle):
-            continue
+    for job in jobs(batch):
+        bundle, proj = job.bundle, job.project
         spec_shown = template_shown(bundle, "spec")
-        for job in jobs(rendered):
-            proj = job.project
-            try:
-                text = job.render("spec")
-                u, r = host_files(
-                    job, template_shown(bundle, "unit"), template_shown(bundle, "logrotate")
+        try:
+            text = job.render("spec")
+            u, r = host_files(job)
+        except BuildError as exc:
+            found.append(Finding("NAT001", spec_shown, str(exc), bundle=bundle.ref))
+            continue
+        units += u
+        rotates += r
+        spec = workdir / f"{proj['package']}.spec"
+        spec.write_text(text, encoding="utf-8")
+        done = subprocess.run(
+            ["rpmspec", "-P", str(spec)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if done.returncode == 0:
+            continue
+        lines = text.splitlines()
+        for line in done.stderr.strip().splitlines() or [f"exit {done.returncode}"]:
+            m = _LINE.match(line)
+            if m and 0 < int(m[1]) <= len(lines):
+                n = int(m[1])
+                line = f"line {n} of the rendered spec ({lines[n - 1].strip()!r}): {m[2]}"
+            found.append(
+                Finding(
+                    "NAT001",
+                    spec_shown,
+                    f"rpmspec -P ({proj['package']}): {line}",
+                    bundle=bundle.ref,
                 )
-            except BuildError as exc:
-                found.append(Finding("NAT001", spec_shown, str(exc), bundle=bundle.ref))
-                continue
-            units += u
-            rotates += r
-            spec = workdir / f"{proj['package']}.spec"
-            spec.write_text(text, encoding="utf-8")
-            done = subprocess.run(
-                ["rpmspec", "-P", str(spec)],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
             )
-            if done.returncode == 0:
-                continue
-            lines = text.splitlines()
-            for line in done.stderr.strip().splitlines() or [f"exit {done.returncode}"]:
-                m = _LINE.match(line)
-                if m and 0 < int(m[1]) <= len(lines):
-                    n = int(m[1])
-                    line = f"line {n} of the rendered spec ({lines[n - 1].strip()!r}): {m[2]}"
-                found.append(
-                    Finding(
-                        "NAT001",
-                        spec_shown,
-                        f"rpmspec -P ({proj['package']}): {line}",
-                        bundle=bundle.ref,
-                    )
-                )
     found += hostfiles.verify_units(units, workdir)
     found += hostfiles.check_logrotate(rotates, workdir)
     return found

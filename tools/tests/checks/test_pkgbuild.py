@@ -26,7 +26,10 @@ def test_the_shipped_rpm_bundle_is_clean(repo_copy):
 def test_a_template_variable_that_is_no_parameter_nor_build_name(repo_copy):
     edit(repo_copy / "packaging/rpm/build/logrotate.j2", "rotate 14", "rotate {{ keep_weeks }}")
     (found,) = findings(repo_copy)
-    assert found.startswith("packaging/rpm/build/logrotate.j2:5:1: TPL002 'keep_weeks'")
+    assert found.startswith(
+        "packaging/rpm/build/logrotate.j2:5:1: TPL002 'keep_weeks' is not a declared parameter "
+        "nor one of build, project, unit"
+    )
 
 
 def test_a_template_that_fails_for_one_project(repo_copy):

@@ -5,35 +5,18 @@ checked with lintian."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from opsbundle.cli import main
 
 from ..conftest import ROOT, sdist
-from .test_build_rpm import LIBRARY, SERVICE
-from .test_version import commit, git
+from .builds import LIBRARY, SERVICE, built, checkout, run_build
 
 
 def build(capsys, out: Path, project: str, source: Path, *extra, root: Path = ROOT):
-    code = main(
-        [
-            "build",
-            "packaging/deb",
-            "--root",
-            str(root),
-            "--project",
-            project,
-            "--source",
-            str(source),
-            "-o",
-            str(out),
-            *extra,
-        ]
-    )
+    code = run_build("packaging/deb", project, source, out, *extra, root=root)
     return code, capsys.readouterr()
 
 
@@ -63,24 +46,14 @@ def lintian(deb: Path) -> subprocess.CompletedProcess:
     )
 
 
-def built(tmp_path_factory, project, source) -> Path:
-    out = tmp_path_factory.mktemp(project) / "out"
-    code = main(
-        ["build", "packaging/deb", "--root", str(ROOT), "--project", project]
-        + ["--source", str(source), "-o", str(out)]
-    )
-    assert code == 0
-    return out
-
-
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
-    return built(tmp_path_factory, LIBRARY[0], sdist(*LIBRARY))
+    return built(tmp_path_factory, "packaging/deb", LIBRARY)
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    return built(tmp_path_factory, SERVICE[0], sdist(*SERVICE))
+    return built(tmp_path_factory, "packaging/deb", SERVICE)
 
 
 def test_library_deb_holds_the_code_at_the_sdist_version(library):
@@ -135,15 +108,7 @@ def test_service_deb_installs_units_logrotate_tmpfiles_and_config(service, tmp_p
 
 
 def test_git_checkout_builds_a_dev_version(capsys, tmp_path):
-    src = tmp_path / "checkout"
-    shutil.copytree(sdist(*LIBRARY), src)
-    (src / "PKG-INFO").unlink()
-    shutil.rmtree(src / "os_service_types.egg-info")
-    git(src, "init", "-q", "-b", "main")
-    git(src, "add", "-A")
-    git(src, "commit", "-q", "-m", "import")
-    git(src, "tag", "1.7.0")
-    commit(src, "site fix")
+    src = checkout(tmp_path, 1)
     code, io = build(capsys, tmp_path / "out", LIBRARY[0], src, "--set", "package_release=3")
     assert code == 0, io.err
     (deb,) = (tmp_path / "out").glob("*.deb")

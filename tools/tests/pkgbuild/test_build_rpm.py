@@ -10,33 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from opsbundle.cli import main
 
 from ..conftest import ROOT, sdist
-from .test_version import commit, git
-
-# os-service-types 1.7.0: a small pbr library whose sdist Debian 12's
-# setuptools can still read (later ones use PEP 639 license strings).
-LIBRARY = ("os-service-types", "1.7.0")
-SERVICE = ("glance", "29.0.0")
+from .builds import LIBRARY, SERVICE, built, checkout, run_build
 
 
 def build(capsys, out: Path, project: str, source: Path, *extra, root: Path = ROOT):
-    code = main(
-        [
-            "build",
-            "packaging/rpm",
-            "--root",
-            str(root),
-            "--project",
-            project,
-            "--source",
-            str(source),
-            "-o",
-            str(out),
-            *extra,
-        ]
-    )
+    code = run_build("packaging/rpm", project, source, out, *extra, root=root)
     return code, capsys.readouterr()
 
 
@@ -62,44 +42,12 @@ def rpmlint(path: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
-    out = tmp_path_factory.mktemp("lib") / "out"
-    code = main(
-        [
-            "build",
-            "packaging/rpm",
-            "--root",
-            str(ROOT),
-            "--project",
-            LIBRARY[0],
-            "--source",
-            str(sdist(*LIBRARY)),
-            "-o",
-            str(out),
-        ]
-    )
-    assert code == 0
-    return out
+    return built(tmp_path_factory, "packaging/rpm", LIBRARY)
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    out = tmp_path_factory.mktemp("svc") / "out"
-    code = main(
-        [
-            "build",
-            "packaging/rpm",
-            "--root",
-            str(ROOT),
-            "--project",
-            SERVICE[0],
-            "--source",
-            str(sdist(*SERVICE)),
-            "-o",
-            str(out),
-        ]
-    )
-    assert code == 0
-    return out
+    return built(tmp_path_factory, "packaging/rpm", SERVICE)
 
 
 def test_library_package_holds_the_code_at_the_sdist_version(library):
@@ -169,16 +117,7 @@ def test_service_logs_land_where_the_logging_bundles_read(service, tmp_path):
 
 
 def test_git_checkout_builds_a_dev_version(capsys, tmp_path):
-    src = tmp_path / "checkout"
-    shutil.copytree(sdist(*LIBRARY), src)
-    (src / "PKG-INFO").unlink()
-    shutil.rmtree(src / "os_service_types.egg-info")
-    git(src, "init", "-q", "-b", "main")
-    git(src, "add", "-A")
-    git(src, "commit", "-q", "-m", "import")
-    git(src, "tag", "1.7.0")
-    commit(src, "site fix one")
-    commit(src, "site fix two")
+    src = checkout(tmp_path, 2)
     code, io = build(capsys, tmp_path / "out", LIBRARY[0], src)
     assert code == 0, io.err
     (rpm,) = (tmp_path / "out").glob("*.rpm")
