@@ -16,7 +16,10 @@ def check(ctx, bundle):
     doc = bundle.manifest
     base = ("implements", plan.SECTION)
     templates = sec.get("templates") if isinstance(sec.get("templates"), dict) else {}
-    missing = [k for k in plan.REQUIRED.get(sec.get("family"), ()) if k not in templates]
+    projects = sec.get("projects") if isinstance(sec.get("projects"), dict) else {}
+    # a bundle that packages nothing yet (as `opsbundle new` writes it) needs no templates
+    needed = plan.REQUIRED.get(sec.get("family"), ()) if projects else ()
+    missing = [k for k in needed if k not in templates]
     if missing:
         yield doc.finding(
             "PKG001",
@@ -29,7 +32,6 @@ def check(ctx, bundle):
             problem = source_problem(bundle.path, rel)
             if problem:
                 yield doc.finding("PKG002", (*base, "templates", key), problem[1])
-    projects = sec.get("projects") if isinstance(sec.get("projects"), dict) else {}
     for name in projects:
         try:
             plan.project(ctx, bundle, name)

@@ -123,6 +123,7 @@ def python_requires(source: Path) -> list[dict]:
     and the lowest version allowed becomes `>=`. Lines with environment
     markers are left out: they hold for some Pythons only."""
     from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.version import InvalidVersion, Version
 
     path = source / "requirements.txt"
     if not path.is_file():
@@ -138,8 +139,15 @@ def python_requires(source: Path) -> list[dict]:
             raise PlanError(f"{path}: {line!r}: {exc}") from None
         if req.marker is not None:
             continue
-        lows = [s.version for s in req.specifier if s.operator in (">=", "==", "~=")]
-        out.append({"name": re.sub(r"[-_.]+", "-", req.name).lower(), "min": max(lows, default="")})
+        lows = []
+        for spec in req.specifier:
+            if spec.operator in (">=", "==", "~="):
+                try:
+                    lows.append(Version(spec.version))
+                except InvalidVersion:
+                    continue
+        low = str(max(lows)) if lows else ""
+        out.append({"name": re.sub(r"[-_.]+", "-", req.name).lower(), "min": low})
     return out
 
 
