@@ -48,7 +48,8 @@ def test_which_templates_a_project_gets(ctx):
 def test_requirements_become_rpm_dependencies(tmp_path):
     (tmp_path / "requirements.txt").write_text(
         "# comment\npbr!=2.1.0,>=2.0.0 # Apache-2.0\noslo.config>=9.0.0\n"
-        "typing_extensions\neventlet>=9.1,>=10.0\npywin32>=1.0;sys_platform=='win32'\n-c constraints.txt\n"
+        "typing_extensions\neventlet>=9.1,>=10.0\n"
+        "pywin32>=1.0;sys_platform=='win32'\n-c constraints.txt\n"
     )
     assert plan.python_requires(tmp_path) == [
         {"name": "pbr", "min": "2.0.0"},
