@@ -11,7 +11,7 @@ PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
 # packaging/rpm and packaging/deb: the distributions' own build and lint tools,
 # logrotate and systemd-analyze for the shipped files, and what an offline build
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).
-PACKAGES+=(rpm rpmlint dpkg-dev debhelper devscripts lintian fakeroot logrotate systemd
+PACKAGES+=(rpm rpmlint cpio dpkg-dev debhelper devscripts lintian fakeroot make logrotate systemd
     python3-all python3-setuptools python3-pbr dh-python)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
