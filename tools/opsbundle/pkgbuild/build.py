@@ -118,8 +118,11 @@ def build(
     except RenderError as exc:
         raise BuildError(str(exc)) from None
     job = Job(ctx, bundle, project, version, params, source, build_vals)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise BuildError(f"cannot write next to {out}: {exc.strerror}") from None
     try:
         with tempfile.TemporaryDirectory(prefix="opsbundle-build-") as tmp:
             built = driver.build(job, Path(tmp))
@@ -150,6 +153,9 @@ def build(
         }
         (staging / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         swap_in(staging, out)
+    except (OSError, shutil.Error) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"build stopped: {exc}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -101,9 +101,12 @@ def _same_name(a: str | None, b: str) -> bool:
 
 
 def _git(source: Path, *args: str, check: bool = True) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(source), *args], capture_output=True, text=True, check=False
-    )
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(source), *args], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        raise VersionError("git is not installed; it is needed to version a checkout") from None
     if check and done.returncode != 0:
         raise VersionError(f"git {' '.join(args)}: {done.stderr.strip()}")
     return done.stdout.strip()

@@ -169,3 +169,22 @@ def test_bad_input_is_a_clear_error(capsys, tmp_path, project, source, message):
     assert message in io.err
     assert "Traceback" not in io.err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unwritable_output_is_a_clear_error(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, io = build(capsys, blocker / "out", LIBRARY[0], sdist(*LIBRARY))
+    assert code == 1
+    assert "cannot write next to" in io.err
+    assert "Traceback" not in io.err
+
+
+def test_an_existing_output_needs_force(capsys, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep").write_text("old")
+    code, io = build(capsys, out, LIBRARY[0], sdist(*LIBRARY))
+    assert code == 1
+    assert "is not empty; pass --force" in io.err
+    assert (out / "keep").read_text() == "old"
