@@ -32,6 +32,7 @@ def debian_files(job) -> dict[str, tuple[str, int]]:
         "changelog": "changelog",
         "copyright": "copyright",
         "source_format": "source/format",
+        "lintian_overrides": f"{pkg}.lintian-overrides",
         "install": f"{pkg}.install",
         "postinst": f"{pkg}.postinst",
         "logrotate": f"{pkg}.logrotate",

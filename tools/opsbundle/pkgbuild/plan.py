@@ -35,6 +35,7 @@ REQUIRED = {
         "install",
         "postinst",
         "source_format",
+        "lintian_overrides",
         "unit",
         "logrotate",
         "tmpfiles",
