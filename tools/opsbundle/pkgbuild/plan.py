@@ -183,12 +183,15 @@ def sample_build() -> dict:
 def renderings(key: str, proj: dict) -> list[dict | None]:
     """How often a template is rendered for a project: the `unit` argument of
     each rendering (None for templates not about one unit). Host files exist
-    for services only; sudoers only for projects that use rootwrap."""
+    for services only; sudoers only for projects that use rootwrap; lintian
+    overrides only for projects whose data lists some."""
     service = proj.get("kind") == "service"
     if key == "unit":
         return list(proj.get("units") or []) if service else []
     if key in ("logrotate", "tmpfiles", "config", "install", "postinst"):
         return [None] if service else []
+    if key == "lintian_overrides":
+        return [None] if proj.get("lintian_overrides") else []
     if key == "sudoers":
         return [None] if service and proj.get("rootwrap") else []
     return [None]
