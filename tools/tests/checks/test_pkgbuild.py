@@ -66,3 +66,18 @@ def test_project_data_may_not_redefine_what_the_interface_fixes(repo_copy):
     )
     (found,) = findings(repo_copy)
     assert "PKG003" in found and "redefines log_dir" in found
+
+
+def test_a_scaffolded_package_build_bundle_validates(repo_copy):
+    from opsbundle.cli import main
+
+    args = ["new", "packaging/site-rpm", "--root", str(repo_copy), "--tool", "rpm"]
+    assert main([*args, "--implements", "package-build/v1", "--service", "nova"]) == 0
+    report = run(repo_copy, Options(names=["packaging/site-rpm"], cache=False, native=True))
+    assert [f.as_text() for f in report.findings] == []
+    manifest = repo_copy / "packaging/site-rpm/manifest.yaml"
+    edit(manifest, "projects: {}", "projects: {nova: {data: nova.yaml}}")
+    report = run(repo_copy, Options(names=["packaging/site-rpm"], cache=False))
+    found = "\n".join(f.as_text() for f in report.findings)
+    assert "PKG001 the rpm build renders spec, unit, logrotate" in found
+    assert "PKG003" in found and "nova.yaml" in found
