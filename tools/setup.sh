@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the engines behind `validate --require-native`, and venv/git.
 PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
+# packaging/rpm and packaging/deb: the distributions' own build and lint tools,
+# logrotate and systemd-analyze for the shipped files, and what an offline build
+# of a pbr-based Python project needs (pbr, setuptools, pybuild).
+PACKAGES+=(rpm rpmlint cpio dpkg-dev debhelper devscripts lintian fakeroot make logrotate systemd
+    python3-all python3-setuptools python3-pbr dh-python)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()

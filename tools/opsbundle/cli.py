@@ -169,6 +169,37 @@ def cmd_render(args) -> int:
     return EXIT_OK
 
 
+def cmd_build(args) -> int:
+    from .pkgbuild.build import BuildError, build
+    from .values import ValuesError, parse_sets, read_values_file
+
+    root = _root(args)
+    try:
+        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
+        layers.append(("--set", parse_sets(args.set)))
+        summary = build(
+            root,
+            args.name,
+            args.project,
+            Path(args.source),
+            Path(args.output),
+            layers,
+            version_override=args.version,
+            force=args.force,
+        )
+    except (BuildError, ValuesError) as exc:
+        print(f"opsbundle build: nothing written to {args.output}:", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return EXIT_FINDINGS
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        for pkg in summary["packages"]:
+            print(f"built {args.output}/{pkg['file']}")
+        print(f"summary: {args.output}/build.json")
+    return EXIT_OK
+
+
 def cmd_new(args) -> int:
     from .scaffold import ScaffoldError, create
 
@@ -265,6 +296,20 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--values", action="append", default=[], metavar="FILE")
     r.add_argument("--force", action="store_true", help="replace a non-empty DIR")
     r.set_defaults(func=cmd_render)
+
+    b = sub.add_parser(
+        "build", parents=[common], help="build rpm or deb packages of a project from its source"
+    )
+    b.add_argument("name", metavar="BUNDLE", help="packaging/rpm or packaging/deb")
+    b.add_argument("--project", required=True, help="a project the bundle packages")
+    b.add_argument("--source", required=True, metavar="DIR", help="git checkout or unpacked sdist")
+    b.add_argument("-o", "--output", required=True, metavar="OUT")
+    b.add_argument("--version", help="use this version instead of pbr's (git tag, PKG-INFO)")
+    b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    b.add_argument("--values", action="append", default=[], metavar="FILE")
+    b.add_argument("--force", action="store_true", help="replace a non-empty OUT")
+    b.add_argument("--format", choices=("text", "json"), default="text")
+    b.set_defaults(func=cmd_build)
 
     n = sub.add_parser("new", parents=[common], help="scaffold a bundle")
     n.add_argument("ref", metavar="DOMAIN/NAME")

@@ -90,6 +90,10 @@ CODES: dict[str, tuple[str, str]] = {
     # version bump against a git ref (checks/bump.py)
     "VER001": (ERROR, "changed bundle did not bump its version"),
     "VER002": (ERROR, "version went down or is not valid semver"),
+    # package-build/v1 sections (checks/pkgbuild.py) and builds (pkgbuild/)
+    "PKG001": (ERROR, "package-build section lacks a template its family renders"),
+    "PKG002": (ERROR, "package-build template is missing or leaves the bundle"),
+    "PKG003": (ERROR, "package-build project cannot be built"),
     # native engines (engines/)
     "NAT001": (ERROR, "native engine rejected the rendered configuration"),
     "NAT002": (ERROR, "native engine required (--require-native) but not installed"),

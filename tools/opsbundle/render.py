@@ -80,7 +80,7 @@ def render(
     if problems:
         raise RenderError("\n".join(problems))
     out = out.absolute()
-    _check_target(out, force)
+    check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -94,14 +94,14 @@ def render(
             "files": index,
         }
         (staging / INDEX).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        _swap_in(staging, out)
+        swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return document
 
 
-def _check_target(out: Path, force: bool) -> None:
+def check_target(out: Path, force: bool) -> None:
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise RenderError(f"{out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not force:
@@ -185,7 +185,7 @@ def _used(entry: dict, bundle: Bundle) -> set[str]:
     return Compiled(text, entry["source"]).variables
 
 
-def _swap_in(staging: Path, out: Path) -> None:
+def swap_in(staging: Path, out: Path) -> None:
     """Replace `out` by `staging` with renames only, so readers see the old
     or the new tree, never a half-written one."""
     if not out.exists():

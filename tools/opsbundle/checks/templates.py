@@ -49,23 +49,11 @@ def check(ctx, bundle):
             continue
         except OSError:
             continue
-        try:
-            compiled = Compiled(text, shown)
-        except TemplateProblem as exc:
-            yield _at(shown, exc.line, "TPL001", exc.message)
-            continue
-        used |= compiled.variables
-        yield from _secret_exposure(doc, i, entry, compiled.variables, params)
-        missing = compiled.variables - params.keys()
-        for var in sorted(missing):
-            yield _at(
-                shown,
-                compiled.first_line(var),
-                "TPL002",
-                f"'{var}' is not a declared parameter",
-                hint=f"declare parameters.{var} in manifest.yaml",
-            )
-        if missing:
+        compiled, ok = yield from _compile(shown, text, params.keys())
+        used |= compiled.variables if compiled else set()
+        if compiled:
+            yield from _secret_exposure(doc, i, entry, compiled.variables, params)
+        if not ok:
             continue
         try:
             compiled.render(values)
@@ -76,6 +64,7 @@ def check(ctx, bundle):
                 "TPL003",
                 f"does not render with the defaults and examples: {exc.message}",
             )
+    used |= yield from _build_templates(ctx, bundle, params)
     for name in sorted(params.keys() - used):
         yield doc.finding(
             "TPL005",
@@ -100,6 +89,80 @@ def _secret_exposure(doc, i, entry, variables, params):
             f"file holds secret(s) {', '.join(secrets)} but mode {mode} is world-readable",
             hint="use '0640' with a group the service runs as, or '0600'",
         )
+
+
+def _compile(shown: str, text: str, params, extra=frozenset()):
+    """(compiled template or None, whether it may be rendered), after yielding
+    why not: a syntax error, or variables that are neither parameters nor
+    `extra` (the names a build gives its templates)."""
+    try:
+        compiled = Compiled(text, shown)
+    except TemplateProblem as exc:
+        yield _at(shown, exc.line, "TPL001", exc.message)
+        return None, False
+    missing = compiled.variables - params - extra
+    for var in sorted(missing):
+        also = f" nor one of {', '.join(sorted(extra))}" if extra else ""
+        yield _at(
+            shown,
+            compiled.first_line(var),
+            "TPL002",
+            f"'{var}' is not a declared parameter{also}",
+            hint=f"declare parameters.{var} in manifest.yaml",
+        )
+    return compiled, not missing
+
+
+def _build_templates(ctx, bundle, params):
+    """The build inputs of a package-build/v1 section: each template reads only
+    parameters and the names a build gives it, and renders for every project
+    (and every unit) the bundle packages. Returns the parameters they use."""
+    from ..pkgbuild import plan  # imports this module; only needed for such bundles
+
+    sec = plan.section(bundle)
+    templates = sec.get("templates") if isinstance(sec.get("templates"), dict) else {}
+    projects = []
+    for name in sec.get("projects") or {}:
+        try:
+            projects.append(plan.project(ctx, bundle, name))
+        except plan.PlanError:
+            continue  # the pkgbuild family reports it
+    build = plan.sample_build()
+    samples = bundle.sample_values()
+    used: set[str] = set()
+    for key, rel in templates.items():
+        if not isinstance(rel, str):
+            continue
+        try:
+            path = plan.template_path(bundle, key)
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield _at(f"{bundle.ref}/{rel}", 1, "TPL004", exc.reason)
+            continue
+        except (plan.PlanError, OSError):
+            continue  # the pkgbuild family reports it
+        shown = f"{bundle.ref}/{rel}"
+        compiled, ok = yield from _compile(shown, text, params.keys(), plan.BUILD_NAMES)
+        used |= compiled.variables if compiled else set()
+        if not ok:
+            continue
+        for proj in projects:
+            problem = None
+            for unit in plan.renderings(key, proj):
+                try:
+                    compiled.render(plan.values(ctx, bundle, samples, proj, build, unit))
+                except TemplateProblem as exc:
+                    problem = exc
+                    break
+            if problem:
+                yield _at(
+                    shown,
+                    problem.line,
+                    "TPL003",
+                    f"does not render for project {proj['name']}: {problem.message}",
+                )
+                break
+    return used & params.keys()
 
 
 def _at(path: str, line: int, code: str, message: str, hint: str = ""):

@@ -1,7 +1,8 @@
 """Real engines that check rendered configuration, one module per tool.
 
 An engine module has `TOOL` (the manifest's tool.name it checks), `BINARY`,
-`PACKAGE` (the Debian package that provides it) and `check(batch, workdir)`,
+`PACKAGE` (the Debian package that provides it), optionally `BINARIES` (every
+program it runs, when more than one) and `check(batch, workdir)`,
 which gets every rendered bundle of its tool in one call, so an engine starts
 once per run where the tool allows it. To add one: write `engines/<tool>.py`
 and add it to `ENGINES`.
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import rsyslog
+from . import deb, rpm, rsyslog
 
-ENGINES = {m.TOOL: m for m in (rsyslog,)}
+ENGINES = {m.TOOL: m for m in (rsyslog, rpm, deb)}
 
 
 @dataclass
@@ -30,10 +31,12 @@ class Rendered:
 
     ref: str
     files: list[tuple[str, Path, str]]  # (source shown to the user, rendered path, dest)
+    bundle: object = None  # the Bundle, for engines that render build inputs themselves
+    ctx: object = None  # the checks Context (registry of interfaces)
 
 
-def installed(engine) -> bool:
-    return shutil.which(engine.BINARY) is not None
+def missing(engine) -> list[str]:
+    return [b for b in getattr(engine, "BINARIES", (engine.BINARY,)) if shutil.which(b) is None]
 
 
 def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
@@ -51,9 +54,10 @@ def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
             by_engine.setdefault(name, []).append(bundle)
     for name, group in sorted(by_engine.items()):
         engine = ENGINES[name]
-        if not installed(engine):
+        absent = missing(engine)
+        if absent:
             message = (
-                f"{engine.BINARY} is not installed (Debian package {engine.PACKAGE}); "
+                f"{', '.join(absent)} not installed (Debian packages {engine.PACKAGE}); "
                 f"native check skipped for {len(group)} bundle(s)"
             )
             if require:
@@ -74,7 +78,7 @@ def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
                     (f"{bundle.ref}/{src['source_file']}", out / src["source"], src["dest"])
                     for src in entries
                 ]
-                batch.append(Rendered(bundle.ref, files))
+                batch.append(Rendered(bundle.ref, files, bundle, ctx))
             found += engine.check(batch, work)
         notes.append(f"{engine.BINARY} checked {len(group)} bundle(s)")
     return found, notes

@@ -1,0 +1,162 @@
+"""`opsbundle build`: one project, from a site's source folder, into packages.
+
+Everything happens in scratch folders; the packages and `build.json` (the
+summary) are moved into OUT with the same rename-only swap `render` uses, so a
+failed build leaves OUT exactly as it was. The build itself runs the family's
+own tool (rpmbuild, dpkg-buildpackage), offline: pbr is told the version, and
+the tools install from the source folder without fetching anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import repo
+from ..bundle import Bundle, load_bundle
+from ..checks import Context, run_all
+from ..findings import ERROR
+from ..interfaces import Registry
+from ..render import RenderError, check_target, swap_in
+from ..templating import Compiled, TemplateProblem
+from ..values import ValuesError, resolve
+from . import plan
+from .version import Version, VersionError, compute
+
+SUMMARY = "build.json"
+SUMMARY_FORMAT = 1
+
+
+class BuildError(Exception):
+    """Nothing was written to OUT; the message says why (the tool's own words)."""
+
+
+@dataclass
+class Job:
+    ctx: Context
+    bundle: Bundle
+    project: dict
+    version: Version
+    params: dict
+    source: Path
+    build: dict
+
+    def render(self, key: str, unit: dict | None = None) -> str:
+        """One build template, rendered; errors name the template's line."""
+        path = plan.template_path(self.bundle, key)
+        shown = f"{self.bundle.ref}/{path.relative_to(self.bundle.path).as_posix()}"
+        try:
+            compiled = Compiled(path.read_text(encoding="utf-8"), shown)
+            return compiled.render(
+                plan.values(self.ctx, self.bundle, self.params, self.project, self.build, unit)
+            )
+        except TemplateProblem as exc:
+            raise BuildError(f"{shown}:{exc.line}: {exc.message}") from None
+
+    def renderings(self, key: str):
+        for unit in plan.renderings(key, self.project):
+            yield unit, self.render(key, unit)
+
+
+def drivers() -> dict:
+    from . import deb, rpm
+
+    return {m.FAMILY: m for m in (rpm, deb)}
+
+
+def build(
+    root: Path,
+    name: str,
+    project_name: str,
+    source: Path,
+    out: Path,
+    layers: list[tuple[str, dict]],
+    version_override: str | None = None,
+    force: bool = False,
+) -> dict:
+    registry = Registry(root)
+    dirs = repo.discover(root)
+    (bdir,) = repo.select(root, dirs, [name])
+    ctx = Context(root, registry, {b.ref: b for b in dirs})
+    bundle = ctx.bundle(bdir.ref) or load_bundle(root, bdir)
+    if bundle.manifest is None:
+        raise BuildError("\n".join(f.as_text() for f in bundle.load_findings))
+    family = plan.section(bundle).get("family")
+    driver = drivers().get(family)
+    if driver is None:
+        raise BuildError(f"{bundle.ref} does not implement {plan.SECTION}; nothing to build")
+    invalid = [f.as_text() for f in run_all(ctx, bundle) if f.severity == ERROR]
+    if invalid:
+        raise BuildError("the bundle does not validate:\n" + "\n".join(invalid))
+    source = source.absolute()
+    if not (source / "setup.py").is_file() and not (source / "setup.cfg").is_file():
+        raise BuildError(f"{source}: no setup.py or setup.cfg; point --source at the project")
+    try:
+        params = resolve(bundle, layers)
+        project = plan.project(ctx, bundle, project_name)
+        version = compute(source, project.get("dist"), version_override)
+        build_vals = plan.build_values(
+            version,
+            str(params.get("package_release", "1")),
+            requires=plan.python_requires(source),
+        )
+        version.package  # noqa: B018 - raises VersionError for versions pbr never writes
+    except (ValuesError, plan.PlanError, VersionError) as exc:
+        raise BuildError(str(exc)) from None
+    missing = [tool for tool in driver.TOOLS if shutil.which(tool) is None]
+    if missing:
+        raise BuildError(
+            f"{', '.join(missing)} not installed (Debian packages: {' '.join(driver.PACKAGES)})"
+        )
+    out = out.absolute()
+    try:
+        check_target(out, force)
+    except RenderError as exc:
+        raise BuildError(str(exc)) from None
+    job = Job(ctx, bundle, project, version, params, source, build_vals)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise BuildError(f"cannot write next to {out}: {exc.strerror}") from None
+    try:
+        with tempfile.TemporaryDirectory(prefix="opsbundle-build-") as tmp:
+            built = driver.build(job, Path(tmp))
+            packages = []
+            for path in built:
+                shutil.copy2(path, staging / path.name)
+                packages.append(
+                    {
+                        "file": path.name,
+                        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                        **driver.describe(staging / path.name),
+                    }
+                )
+        summary = {
+            "format": SUMMARY_FORMAT,
+            "bundle": bundle.ref,
+            "bundle_version": bundle.version,
+            "family": family,
+            "project": project_name,
+            "source": str(source),
+            "version": {
+                "pbr": version.pbr,
+                "package": version.package,
+                "release": build_vals["release"],
+                "from": version.source,
+            },
+            "packages": packages,
+        }
+        (staging / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        swap_in(staging, out)
+    except (OSError, shutil.Error) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"build stopped: {exc}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return summary

@@ -1,0 +1,60 @@
+"""The rpm engine: rpmspec -P, systemd-analyze verify and logrotate -d on what
+packaging/rpm renders, each shown to catch a real mistake."""
+
+from __future__ import annotations
+
+from ..checks.test_pkgbuild import edit, findings
+
+
+def test_clean_bundle_passes_every_native_check(repo_copy):
+    assert findings(repo_copy, native=True) == []
+
+
+def test_rpmspec_rejects_an_unknown_tag_with_the_rendered_line(repo_copy):
+    edit(
+        repo_copy / "packaging/rpm/build/openstack.spec.j2",
+        "BuildArch:      noarch",
+        "BuildArchh: noarch",
+    )
+    found = findings(repo_copy, native=True)
+    assert len(found) == 7  # one per project
+    assert (
+        "NAT001 rpmspec -P (openstack-nova): line 19 of the rendered spec ('BuildArchh: noarch')"
+        in found[0] + "".join(found)
+    )
+
+
+def test_systemd_analyze_rejects_a_bad_unit(repo_copy):
+    edit(repo_copy / "packaging/rpm/build/systemd.service.j2", "Type=simple", "Type=sometimes")
+    found = "\n".join(findings(repo_copy, native=True))
+    assert "systemd-analyze verify (glance-api.service of openstack-glance)" in found
+    assert "Failed to parse service type, ignoring: sometimes" in found
+
+
+def test_systemd_analyze_rejects_a_missing_dependency(repo_copy):
+    edit(
+        repo_copy / "packaging/rpm/build/systemd.service.j2",
+        "Wants=network-online.target",
+        "Requires=no-such.service",
+    )
+    found = "\n".join(findings(repo_copy, native=True))
+    assert "no-such.service" in found
+
+
+def test_logrotate_rejects_an_unknown_option(repo_copy):
+    edit(repo_copy / "packaging/rpm/build/logrotate.j2", "    weekly", "    weeklyish")
+    found = "\n".join(findings(repo_copy, native=True))
+    assert (
+        "logrotate -d (logrotate of openstack-nova): "
+        "error: rendered file:4 unknown option 'weeklyish'" in found
+    )
+
+
+def test_logrotate_still_checks_users_other_than_the_projects(repo_copy):
+    edit(
+        repo_copy / "packaging/rpm/build/logrotate.j2",
+        "su {{ project.user }} {{ project.user }}",
+        "su nobody-here nobody-here",
+    )
+    found = "\n".join(findings(repo_copy, native=True))
+    assert "unknown user 'nobody-here'" in found
