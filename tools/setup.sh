@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the engines behind `validate --require-native`, and venv/git.
-PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
+PACKAGES=(rsyslog rsyslog-gnutls git python3-venv
+          nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-standard)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -28,6 +29,22 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
+# --- promtool and amtool, without the prometheus package's ~300 MB web UI ---
+# `apt-get download` + `dpkg -x` unpacks only these two debs (static Go
+# binaries) into .venv/opt; the engines look in .venv/opt/bin
+# (tools/opsbundle/engines/__init__.py). No root needed for this part.
+if [ ! -x .venv/opt/bin/promtool ] || [ ! -x .venv/opt/bin/amtool ]; then
+    echo "setup: unpacking promtool and amtool into .venv/opt"
+    debs="$(mktemp -d)"
+    (cd "$debs" && apt-get download -qq prometheus prometheus-alertmanager 2>/dev/null)
+    rm -rf .venv/opt/prometheus && mkdir -p .venv/opt/prometheus .venv/opt/bin
+    for deb in "$debs"/*.deb; do dpkg -x "$deb" .venv/opt/prometheus; done
+    rm -rf "$debs"
+    ln -sf ../prometheus/usr/bin/promtool .venv/opt/bin/promtool
+    ln -sf ../prometheus/usr/bin/amtool .venv/opt/bin/amtool
+fi
+# --- end of promtool and amtool ---
+
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]' nox
 echo "setup: ready (.venv/bin/opsbundle, .venv/bin/nox)"

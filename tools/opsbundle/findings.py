@@ -70,6 +70,9 @@ CODES: dict[str, tuple[str, str]] = {
     "IFC004": (ERROR, "interface reference is not name/vN"),
     "IFC005": (ERROR, "implementation lacks a parameter the interface requires"),
     "IFC006": (ERROR, "parameter type differs from the interface"),
+    "IFC007": (ERROR, "parameter the interface marks secret is not secret"),
+    # service-checks catalog (checks/catalog.py, coverage.py)
+    "CAT001": (ERROR, "not_implemented names a check the catalog does not have"),
     # changelog (checks/changelog.py)
     "CHG001": (ERROR, "changelog file is missing"),
     "CHG002": (ERROR, "changelog has no entry for the manifest version"),

@@ -17,9 +17,20 @@ from ..bundle import Bundle, load_bundle
 from ..findings import Finding
 from ..interfaces import Registry
 from ..repo import BundleDir
-from . import changelog, files, identity, interfaces, params, schema, stacks, templates, vocabulary
+from . import catalog, changelog, files, identity, interfaces, params, schema, stacks, templates, vocabulary
 
-FAMILIES = (identity, schema, vocabulary, interfaces, files, params, templates, changelog, stacks)
+FAMILIES = (
+    identity,
+    schema,
+    vocabulary,
+    interfaces,
+    catalog,
+    files,
+    params,
+    templates,
+    changelog,
+    stacks,
+)
 
 
 @dataclass

@@ -8,19 +8,26 @@ and add it to `ENGINES`.
 
 Each bundle is rendered with its own defaults and examples (the same values the
 template check uses) into a scratch directory that is removed afterwards.
+
+Binaries are looked up on PATH, then in `$OPSBUNDLE_NATIVE_PATH` and the
+repository's `.venv/opt/bin`, where tools/setup.sh unpacks engines that Debian
+ships only inside heavy packages (promtool, amtool).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import rsyslog
+from . import prometheus, rsyslog
 
-ENGINES = {m.TOOL: m for m in (rsyslog,)}
+ENGINES = {m.TOOL: m for m in (prometheus, rsyslog)}
+NATIVE_PATH = "OPSBUNDLE_NATIVE_PATH"
+_REPO = Path(__file__).resolve().parents[3]
 
 
 @dataclass
@@ -32,8 +39,18 @@ class Rendered:
     files: list[tuple[str, Path, str]]  # (source shown to the user, rendered path, dest)
 
 
+def search_path() -> str:
+    extra = [os.environ.get(NATIVE_PATH, ""), str(_REPO / ".venv" / "opt" / "bin")]
+    return os.pathsep.join(p for p in [os.environ.get("PATH", os.defpath), *extra] if p)
+
+
+def which(binary: str) -> str | None:
+    """The full path of a native tool, or None when it is not installed."""
+    return shutil.which(binary, path=search_path())
+
+
 def installed(engine) -> bool:
-    return shutil.which(engine.BINARY) is not None
+    return all(which(b) for b in getattr(engine, "BINARIES", (engine.BINARY,)))
 
 
 def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
@@ -53,7 +70,8 @@ def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
         engine = ENGINES[name]
         if not installed(engine):
             message = (
-                f"{engine.BINARY} is not installed (Debian package {engine.PACKAGE}); "
+                f"{'/'.join(getattr(engine, 'BINARIES', (engine.BINARY,)))} is not installed "
+                f"(Debian package {engine.PACKAGE}); "
                 f"native check skipped for {len(group)} bundle(s)"
             )
             if require:
