@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from .. import catalog, inventory
+from .. import catalog, coverage, inventory
 from . import Result, promtool_tests, standin
 
 INTERFACE = catalog.INTERFACE
@@ -38,23 +38,11 @@ def run(ctx, bundles) -> list[Result]:
 
 
 def coverage_results(ctx, bundle, tool, files) -> list[Result]:
-    known = catalog.checks(ctx.registry)
-    gaps = catalog.not_implemented(bundle)
     try:
-        emitted = catalog.emitted(tool, [(d, p.read_text(encoding="utf-8")) for d, p in files])
+        cells = coverage.status(ctx, bundle, files)
     except (KeyError, ValueError) as exc:
         return [Result(bundle.ref, "catalog coverage", "read IDs", False, str(exc))]
-    results = []
-    for cid in known:
-        if cid in gaps:
-            ok = cid not in emitted
-            detail = "" if ok else "listed as not implemented but emitted"
-        else:
-            ok = cid in emitted
-            detail = "" if ok else "not emitted and not listed as not implemented"
-        results.append(Result(bundle.ref, "catalog coverage", cid, ok, detail))
-    for cid in sorted(emitted - known.keys()):
-        results.append(
-            Result(bundle.ref, "catalog coverage", cid, False, "emitted but not in the catalog")
-        )
-    return results
+    return [
+        Result(bundle.ref, "catalog coverage", cid, cell in coverage.GOOD, f"{cell}: {reason}")
+        for cid, (cell, reason) in cells.items()
+    ]
