@@ -19,7 +19,7 @@ SEVERITIES = ("critical", "warning")
 FIELDS = ("service", "role", "kind", "severity", "measures")
 
 # How each tool carries the catalog ID in its rendered configuration.
-_NAGIOS_ID = re.compile(r"^\s*_check_id\s+(\S+)\s*$", re.MULTILINE)
+_NAGIOS_ID = re.compile(r"^\s*_check_id\s+(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
 _ICINGA_ID = re.compile(r'\bvars\.check_id\s*=\s*"([^"]+)"')
 
 

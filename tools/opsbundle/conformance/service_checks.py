@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 
 from .. import catalog, coverage, inventory
-from . import Result, promtool_tests, standin
+from . import Result, nagios_commands, promtool_tests
 
 INTERFACE = catalog.INTERFACE
-RUNNERS = {"prometheus": promtool_tests.run, "nagios": standin.run}
+RUNNERS = {"prometheus": promtool_tests.run, "nagios": nagios_commands.run}
 
 
 def run(ctx, bundles) -> list[Result]:
