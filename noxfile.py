@@ -1,7 +1,7 @@
 """Every way to check this repository, in one place.
 
-    nox -s lint tests validate     what CI runs (see .ci/run)
-    nox -s bench                   speed and memory against in-run baselines
+nox -s lint tests validate     what CI runs (see .ci/run)
+nox -s bench                   speed and memory against in-run baselines
 """
 
 import nox

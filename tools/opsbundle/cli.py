@@ -299,7 +299,9 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_test)
 
     cov = sub.add_parser(
-        "coverage", parents=[common], help="matrix of service-checks catalog checks by implementation"
+        "coverage",
+        parents=[common],
+        help="matrix of service-checks catalog checks by implementation",
     )
     cov.add_argument("--format", choices=("text", "json"), default="text")
     cov.set_defaults(func=cmd_coverage)

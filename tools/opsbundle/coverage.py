@@ -58,7 +58,9 @@ def as_text(ctx, table) -> str:
     ids = list(known) + sorted({c for cells in table.values() for c in cells} - known.keys())
     width = max(len(c) for c in ids) if ids else 8
     cols = [max(len(n), 8) for n in names]
-    lines = [f"{'check':<{width}}  " + "  ".join(n.ljust(w) for n, w in zip(names, cols, strict=True))]
+    lines = [
+        f"{'check':<{width}}  " + "  ".join(n.ljust(w) for n, w in zip(names, cols, strict=True))
+    ]
     notes = []
     for cid in ids:
         cells = []
@@ -78,8 +80,10 @@ def as_text(ctx, table) -> str:
 
 def as_json(table) -> str:
     return json.dumps(
-        {ref: {c: {"cell": cell, "reason": r} for c, (cell, r) in cells.items()}
-         for ref, cells in table.items()},
+        {
+            ref: {c: {"cell": cell, "reason": r} for c, (cell, r) in cells.items()}
+            for ref, cells in table.items()
+        },
         indent=2,
     )
 

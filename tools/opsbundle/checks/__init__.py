@@ -17,7 +17,18 @@ from ..bundle import Bundle, load_bundle
 from ..findings import Finding
 from ..interfaces import Registry
 from ..repo import BundleDir
-from . import catalog, changelog, files, identity, interfaces, params, schema, stacks, templates, vocabulary
+from . import (
+    catalog,
+    changelog,
+    files,
+    identity,
+    interfaces,
+    params,
+    schema,
+    stacks,
+    templates,
+    vocabulary,
+)
 
 FAMILIES = (
     identity,

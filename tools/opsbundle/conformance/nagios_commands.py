@@ -25,7 +25,7 @@ from . import Result
 from .standins import Daemon, HTTPStandIn, OpenStackCLI, TCPStandIn
 
 PLUGINS = "/usr/lib/nagios/plugins"
-SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 0.3, 0.6, 0.9
+SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 0.1, 0.2, 0.35
 _DEFINE = re.compile(r"define\s+(\w+)\s*\{(.*?)\n\s*\}", re.DOTALL)
 _MACRO = re.compile(r"\$(?:ARG\d+|USER\d+|HOSTADDRESS)\$")
 _NRPE = re.compile(r"^command\[(?P<name>[^\]]+)\]=(?P<line>.+)$", re.MULTILINE)
@@ -77,7 +77,11 @@ def _resources(text: str) -> dict[str, str]:
 
 def _run(command: str, env=None) -> tuple[int, str]:
     done = subprocess.run(
-        ["/bin/sh", "-c", command], capture_output=True, text=True, timeout=60, env=env,
+        ["/bin/sh", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
         check=False,
     )
     return done.returncode, (done.stdout + done.stderr).strip().splitlines()[0:1] or [""]
@@ -99,11 +103,18 @@ class Plan:
         }
         base = f"http://127.0.0.1:{self.http.port}"
         overrides = {
-            "api_endpoints": {c["service"]: f"{base}/{c['service']}/" for c in known.values()
-                              if str(c.get("kind", "")).startswith("api-")},
-            "service_ports": {"amqp": self.tcp.port, "rabbitmq_management": self.http.port,
-                              "haproxy_stats": self.http.port, "memcached": self.memcached.port,
-                              "mysql": 3306},
+            "api_endpoints": {
+                c["service"]: f"{base}/{c['service']}/"
+                for c in known.values()
+                if str(c.get("kind", "")).startswith("api-")
+            },
+            "service_ports": {
+                "amqp": self.tcp.port,
+                "rabbitmq_management": self.http.port,
+                "haproxy_stats": self.http.port,
+                "memcached": self.memcached.port,
+                "mysql": 3306,
+            },
             "check_thresholds": slow,
         }
         files = inventory.render(ctx, bundle, work / "standin-render", overrides)
@@ -165,17 +176,25 @@ def run(ctx, bundle, files, work) -> list[Result]:
     results: list[Result] = []
     daemons: dict[str, Daemon] = {}
     try:
-        runnable = [s for s in plan.services if s[1] not in ("opsbundles-mysql",
-                                                             "opsbundles-mysql-status")]
+        runnable = [
+            s for s in plan.services if s[1] not in ("opsbundles-mysql", "opsbundles-mysql-status")
+        ]
         for cid, name, args, line in runnable:
             if not line or _MACRO.search(line):
-                results.append(Result(ref, "commands: healthy -> OK", cid, False,
-                                      f"command {name} does not expand: {line[:120]}"))
+                results.append(
+                    Result(
+                        ref,
+                        "commands: healthy -> OK",
+                        cid,
+                        False,
+                        f"command {name} does not expand: {line[:120]}",
+                    )
+                )
                 continue
             results += _healthy(plan, daemons, cid, name, line)
             results += _failing(plan, daemons, cid, name, args, line)
         plan.stop()
-        for cid, name, args, line in runnable:
+        for cid, name, _args, line in runnable:
             results += _unreachable(plan, cid, name, line)
     finally:
         for d in daemons.values():
@@ -190,8 +209,15 @@ def _healthy(plan, daemons, cid, name, line) -> list[Result]:
     if name == "opsbundles-nrpe":
         daemons[cid] = Daemon(plan.process[cid])
     code, out = _run(line, plan.cli.env())
-    return [Result(plan.ref, "commands: healthy -> OK", f"{cid} ({name})", code == 0,
-                   f"exit {code}: {out[0]}")]
+    return [
+        Result(
+            plan.ref,
+            "commands: healthy -> OK",
+            f"{cid} ({name})",
+            code == 0,
+            f"exit {code}: {out[0]}",
+        )
+    ]
 
 
 def _failing(plan, daemons, cid, name, args, line) -> list[Result]:
@@ -210,9 +236,15 @@ def _failing(plan, daemons, cid, name, args, line) -> list[Result]:
         elif what == "killed" and cid in daemons:
             daemons.pop(cid).stop()
         code, out = _run(line, plan.cli.env())
-        results.append(Result(plan.ref, "commands: failing -> WARNING/CRITICAL",
-                              f"{cid} ({what})", code == want,
-                              f"want exit {want}, got {code}: {out[0]}"))
+        results.append(
+            Result(
+                plan.ref,
+                "commands: failing -> WARNING/CRITICAL",
+                f"{cid} ({what})",
+                code == want,
+                f"want exit {want}, got {code}: {out[0]}",
+            )
+        )
     plan.http.mode = plan.memcached.mode = "ok"
     return results
 
@@ -224,5 +256,12 @@ def _unreachable(plan, cid, name, line) -> list[Result]:
     plan.cli.answer([], fail=cli)
     want = 3 if cli else 2
     code, out = _run(line, plan.cli.env())
-    return [Result(plan.ref, "commands: unreachable -> CRITICAL", f"{cid} ({name})",
-                   code == want, f"want exit {want}, got {code}: {out[0]}")]
+    return [
+        Result(
+            plan.ref,
+            "commands: unreachable -> CRITICAL",
+            f"{cid} ({name})",
+            code == want,
+            f"want exit {want}, got {code}: {out[0]}",
+        )
+    ]

@@ -71,7 +71,11 @@ def check(batch, workdir) -> list:
             for path, (_, d) in by_path.items():
                 line = line.replace(path, d)
             found.append(
-                Finding("NAT001", shown, f"nagios4 -v: rendered {dest}{where}: {line}",
-                        bundle=rendered.ref)
+                Finding(
+                    "NAT001",
+                    shown,
+                    f"nagios4 -v: rendered {dest}{where}: {line}",
+                    bundle=rendered.ref,
+                )
             )
     return found

@@ -17,6 +17,7 @@ TOOL = "prometheus"
 BINARY = "promtool"
 BINARIES = ("promtool", "amtool")
 PACKAGE = "prometheus, prometheus-alertmanager (see tools/setup.sh)"
+_AMTOOL = re.compile(r"FAILED: (.+)")
 _PROMTOOL = re.compile(r"^(?P<file>/\S+?): ?(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$")
 
 
@@ -32,8 +33,11 @@ def check(batch, workdir) -> list:
     from . import which
 
     found = []
-    rules = {str(path): (rendered.ref, shown, dest) for rendered in batch
-             for shown, path, dest in rule_files(rendered)}
+    rules = {
+        str(path): (rendered.ref, shown, dest)
+        for rendered in batch
+        for shown, path, dest in rule_files(rendered)
+    }
     if rules:
         done = _run([which("promtool"), "check", "rules", *rules])
         if done.returncode != 0:
@@ -44,11 +48,16 @@ def check(batch, workdir) -> list:
                 continue
             done = _run([which("amtool"), "check-config", str(path)])
             if done.returncode != 0:
-                lines = [ln.strip() for ln in (done.stdout + done.stderr).splitlines()]
-                detail = "; ".join(ln for ln in lines if ln and not ln.startswith("Checking"))
+                text = (done.stdout + done.stderr).replace(str(path), dest)
+                reasons = [m.strip() for m in _AMTOOL.findall(text)]
+                detail = "; ".join(reasons) or " ".join(text.split())[-300:]
                 found.append(
-                    Finding("NAT001", shown, f"amtool check-config: rendered {dest}: {detail}",
-                            bundle=rendered.ref)
+                    Finding(
+                        "NAT001",
+                        shown,
+                        f"amtool check-config: rendered {dest}: {detail}",
+                        bundle=rendered.ref,
+                    )
                 )
     return found
 
