@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import nagios, prometheus, rsyslog
+from . import icinga2, nagios, prometheus, rsyslog
 
-ENGINES = {m.TOOL: m for m in (nagios, prometheus, rsyslog)}
+ENGINES = {m.TOOL: m for m in (icinga2, nagios, prometheus, rsyslog)}
 NATIVE_PATH = "OPSBUNDLE_NATIVE_PATH"
 _REPO = Path(__file__).resolve().parents[3]
 
