@@ -3,10 +3,10 @@ of case fails when the bundle is broken in the way it guards against."""
 
 import pytest
 from opsbundle import conformance, engines
-from opsbundle.engines import nagios, prometheus
+from opsbundle.engines import icinga2, nagios, prometheus
 from servicechecks_repo import REAL_ROOT, context, copy_repo, edit
 
-PROM, NAG = "monitoring/prometheus", "monitoring/nagios"
+PROM, NAG, ICI = "monitoring/prometheus", "monitoring/nagios", "monitoring/icinga2"
 
 
 def _results(root, ref):
@@ -66,3 +66,26 @@ class TestNagiosCommands:
             ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down"),
             ("commands: failing -> WARNING/CRITICAL", "memcached-up"),
         }
+
+
+@pytest.mark.skipif(not engines.installed(icinga2), reason="needs icinga2 and monitoring-plugins")
+class TestIcinga2Commands:
+    def test_real_commands_pass_against_stand_ins(self):
+        results = _results(REAL_ROOT, ICI)
+        assert not _failed(results)
+        healthy = {r.case.split()[0] for r in results if r.kind == "commands: healthy -> OK"}
+        assert {"keystone-api-available", "rabbitmq-disk-alarm", "nova-compute-running"} <= healthy
+
+    def test_broken_commands_are_caught(self, tmp_path):
+        root = copy_repo(tmp_path, ICI)
+        template = root / ICI / "files/opsbundles-openstack.conf.j2"
+        edit(template, '"-r", ",BACKEND,([^,]*,){15}DOWN", "--invert-regex"', '"-r", ",BACKEND,"')
+        edit(
+            template,
+            '"$os_http_port$", "-u", "$os_http_path$", "-t", "10"',
+            '"$os_http_port$", "-u", "$os_http_path$", "-e", "500", "-t", "10"',
+        )
+        failed = _failed(_results(root, ICI))
+        assert ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down") in failed
+        assert ("commands: healthy -> OK", "keystone-api-available") in failed
+        assert ("commands: healthy -> OK", "memcached-up") not in failed

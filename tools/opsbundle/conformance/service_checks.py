@@ -13,10 +13,14 @@ import tempfile
 from pathlib import Path
 
 from .. import catalog, coverage, inventory
-from . import Result, nagios_commands, promtool_tests
+from . import Result, icinga2_commands, nagios_commands, promtool_tests
 
 INTERFACE = catalog.INTERFACE
-RUNNERS = {"prometheus": promtool_tests.run, "nagios": nagios_commands.run}
+RUNNERS = {
+    "prometheus": promtool_tests.run,
+    "nagios": nagios_commands.run,
+    "icinga2": icinga2_commands.run,
+}
 
 
 def run(ctx, bundles) -> list[Result]:
