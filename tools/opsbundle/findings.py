@@ -94,6 +94,7 @@ CODES: dict[str, tuple[str, str]] = {
     # native engines (engines/)
     "NAT001": (ERROR, "native engine rejected the rendered configuration"),
     "NAT002": (ERROR, "native engine required (--require-native) but not installed"),
+    "NAT003": (ERROR, "emulated engine (a strict schema of the tool's format) rejected it"),
 }
 
 

@@ -89,3 +89,11 @@ class TestIcinga2Commands:
         assert ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down") in failed
         assert ("commands: healthy -> OK", "keystone-api-available") in failed
         assert ("commands: healthy -> OK", "memcached-up") not in failed
+
+
+class TestSensuCommands:
+    def test_real_commands_pass_against_stand_ins(self):
+        results = _results(REAL_ROOT, "monitoring/sensu")
+        assert not _failed(results)
+        healthy = {r.case.split()[0] for r in results if r.kind == "commands: healthy -> OK"}
+        assert {"horizon-api-available", "rabbitmq-up", "cinder-volumes-error"} <= healthy

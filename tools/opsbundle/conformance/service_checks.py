@@ -13,13 +13,14 @@ import tempfile
 from pathlib import Path
 
 from .. import catalog, coverage, inventory
-from . import Result, icinga2_commands, nagios_commands, promtool_tests
+from . import Result, icinga2_commands, nagios_commands, promtool_tests, sensu_commands
 
 INTERFACE = catalog.INTERFACE
 RUNNERS = {
     "prometheus": promtool_tests.run,
     "nagios": nagios_commands.run,
     "icinga2": icinga2_commands.run,
+    "sensu": sensu_commands.run,
 }
 
 

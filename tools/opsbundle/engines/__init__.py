@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import icinga2, nagios, prometheus, rsyslog
+from . import icinga2, nagios, prometheus, rsyslog, sensu
 
-ENGINES = {m.TOOL: m for m in (icinga2, nagios, prometheus, rsyslog)}
+ENGINES = {m.TOOL: m for m in (icinga2, nagios, prometheus, rsyslog, sensu)}
 NATIVE_PATH = "OPSBUNDLE_NATIVE_PATH"
 _REPO = Path(__file__).resolve().parents[3]
 
@@ -95,4 +95,6 @@ def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
                 batch.append(Rendered(bundle.ref, files))
             found += engine.check(batch, work)
         notes.append(f"{engine.BINARY} checked {len(group)} bundle(s)")
+        if getattr(engine, "EMULATED", False):
+            notes.append(f"{name}: emulated check only; the real tool cannot run here")
     return found, notes
