@@ -104,4 +104,23 @@ def _sensu(dest: str, text: str) -> set[str]:
     }
 
 
-_READERS = {"prometheus": _prometheus, "nagios": _nagios, "icinga2": _icinga2, "sensu": _sensu}
+def _zabbix(dest: str, text: str) -> set[str]:
+    if not dest.endswith((".yml", ".yaml")):
+        return set()
+    export = (yaml.safe_load(text) or {}).get("zabbix_export") or {}
+    return {
+        str(tag["value"])
+        for template in export.get("templates") or []
+        for item in template.get("items") or []
+        for tag in item.get("tags") or []
+        if tag.get("tag") == "check_id"
+    }
+
+
+_READERS = {
+    "prometheus": _prometheus,
+    "nagios": _nagios,
+    "icinga2": _icinga2,
+    "sensu": _sensu,
+    "zabbix": _zabbix,
+}
