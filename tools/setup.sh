@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the engines behind `validate --require-native`, and venv/git.
 PACKAGES=(rsyslog rsyslog-gnutls git python3-venv
-          nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-standard)
+          nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-standard
+          zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli postgresql)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

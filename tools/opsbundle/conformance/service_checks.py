@@ -13,7 +13,14 @@ import tempfile
 from pathlib import Path
 
 from .. import catalog, coverage, inventory
-from . import Result, icinga2_commands, nagios_commands, promtool_tests, sensu_commands
+from . import (
+    Result,
+    icinga2_commands,
+    nagios_commands,
+    promtool_tests,
+    sensu_commands,
+    zabbix_import,
+)
 
 INTERFACE = catalog.INTERFACE
 RUNNERS = {
@@ -21,6 +28,7 @@ RUNNERS = {
     "nagios": nagios_commands.run,
     "icinga2": icinga2_commands.run,
     "sensu": sensu_commands.run,
+    "zabbix": zabbix_import.run,
 }
 
 
