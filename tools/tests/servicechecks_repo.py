@@ -32,3 +32,11 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def native_findings(root: Path, ref: str) -> list:
+    """The NAT findings of `validate --require-native` on one bundle."""
+    from opsbundle.validate import Options, run
+
+    report = run(root, Options(names=[ref], cache=False, require_native=True))
+    return [f for f in report.findings if f.code.startswith("NAT")]

@@ -1,8 +1,7 @@
 import pytest
 from opsbundle import engines
 from opsbundle.engines import nagios
-from opsbundle.validate import Options, run
-from servicechecks_repo import copy_repo, edit
+from servicechecks_repo import copy_repo, edit, native_findings
 
 pytestmark = pytest.mark.skipif(
     not engines.installed(nagios), reason="needs nagios4 (tools/setup.sh)"
@@ -12,8 +11,7 @@ TEMPLATE = "files/opsbundles-openstack.cfg.j2"
 
 
 def _native(root):
-    report = run(root, Options(names=[BUNDLE], cache=False, require_native=True))
-    return [f for f in report.findings if f.code.startswith("NAT")]
+    return native_findings(root, BUNDLE)
 
 
 def test_rendered_objects_pass(tmp_path):

@@ -1,8 +1,7 @@
 import pytest
 from opsbundle import engines
 from opsbundle.engines import prometheus
-from opsbundle.validate import Options, run
-from servicechecks_repo import copy_repo, edit
+from servicechecks_repo import copy_repo, edit, native_findings
 
 pytestmark = pytest.mark.skipif(
     not engines.installed(prometheus), reason="needs promtool/amtool (tools/setup.sh)"
@@ -11,8 +10,7 @@ BUNDLE = "monitoring/prometheus"
 
 
 def _native(root):
-    report = run(root, Options(names=[BUNDLE], cache=False, require_native=True))
-    return [f for f in report.findings if f.code.startswith("NAT")]
+    return native_findings(root, BUNDLE)
 
 
 def test_rendered_rules_and_route_pass(tmp_path):

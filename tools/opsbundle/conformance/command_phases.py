@@ -14,11 +14,15 @@ tools' own validation covers them, and the bundle READMEs say so.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import catalog
+from .. import catalog, inventory
 from . import Result
 from .standins import Daemon, HTTPStandIn, OpenStackCLI, TCPStandIn
 
@@ -28,6 +32,7 @@ FAILING = "commands: failing -> WARNING/CRITICAL"
 UNREACHABLE = "commands: unreachable -> CRITICAL"
 NO_STANDIN = ("opsbundles-mysql", "opsbundles-mysql-status")
 PROCESS = ("opsbundles-nrpe", "opsbundles-procs")
+LOCK = os.path.join(tempfile.gettempdir(), "opsbundle-standin-daemons.lock")
 
 # `openstack ... -f value` rows per check: (healthy rows, one failing row).
 CLI_ROWS = {
@@ -127,7 +132,25 @@ def _failing_cases(service: Service) -> list[tuple[str, int]]:
     return []
 
 
+@contextlib.contextmanager
+def _machine_lock():
+    """Process checks see every process of the machine: two runs at once (two
+    checkouts, two helpers) would see each other's stand-in daemons, so runs
+    take turns."""
+    with open(LOCK, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Result]:
+    with _machine_lock():
+        return _phases(ref, ctx, stand, services)
+
+
+def _phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Result]:
     process = {cid: c.get("process", "") for cid, c in catalog.checks(ctx.registry).items()}
     runnable = [s for s in services if s.name not in NO_STANDIN]
     results: list[Result] = []
@@ -180,3 +203,16 @@ def run_phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[
         for d in daemons.values():
             d.stop()
     return results
+
+
+def run_with_standins(ctx, bundle, work: Path, services_of) -> list[Result]:
+    """Render `bundle` pointed at fresh stand-ins, turn the rendered files into
+    services with `services_of(files, work)` and run the phases on them."""
+    stand = StandIns(work)
+    try:
+        overrides = stand.overrides(catalog.checks(ctx.registry))
+        rendered = inventory.render(ctx, bundle, work / "standin-render", overrides)
+        return run_phases(bundle.ref, ctx, stand, services_of(rendered, work))
+    except (inventory.InventoryError, KeyError, ValueError, OSError) as exc:
+        stand.stop()
+        return [Result(bundle.ref, HEALTHY, "render", False, str(exc))]

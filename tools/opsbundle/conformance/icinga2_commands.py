@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import re
 
-from .. import catalog, inventory
 from ..engines import icinga2 as engine
 from . import Result
-from .command_phases import HEALTHY, Service, StandIns, run_phases
+from .command_phases import Service, run_with_standins
 
 _MACRO = re.compile(r"\$\$|\$([^$\s]*)\$")
 _FALSE = ("", "false", "0", "None")
@@ -57,7 +56,7 @@ def command_argv(command: dict, scopes: list[dict]) -> tuple[list[str], dict]:
     return argv, env
 
 
-def services(objects: list[dict]) -> list[Service]:
+def from_objects(objects: list[dict]) -> list[Service]:
     by_type: dict[str, dict[str, dict]] = {}
     for obj in objects:
         by_type.setdefault(obj["type"], {})[obj["name"]] = obj
@@ -80,16 +79,13 @@ def services(objects: list[dict]) -> list[Service]:
     return found
 
 
+def services(rendered, work) -> list[Service]:
+    confs = [p for d, p in sorted(rendered) if d.startswith("/etc/icinga2/")]
+    done = engine.validate(work, confs)
+    if done.returncode != 0:
+        raise ValueError("icinga2 daemon -C: " + " ".join(done.stdout.split())[-400:])
+    return from_objects(engine.objects(work))
+
+
 def run(ctx, bundle, files, work) -> list[Result]:
-    stand = StandIns(work)
-    try:
-        overrides = stand.overrides(catalog.checks(ctx.registry))
-        rendered = inventory.render(ctx, bundle, work / "standin-render", overrides)
-        confs = [p for d, p in sorted(rendered) if d.startswith("/etc/icinga2/")]
-        done = engine.validate(work, confs)
-        if done.returncode != 0:
-            raise ValueError("icinga2 daemon -C: " + " ".join(done.stdout.split())[-400:])
-        return run_phases(bundle.ref, ctx, stand, services(engine.objects(work)))
-    except (inventory.InventoryError, KeyError, ValueError, OSError) as exc:
-        stand.stop()
-        return [Result(bundle.ref, HEALTHY, "render", False, str(exc))]
+    return run_with_standins(ctx, bundle, work, services)

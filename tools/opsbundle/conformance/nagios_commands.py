@@ -11,11 +11,9 @@ decide. The phases and expectations are in conformance/command_phases.py.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from .. import catalog, inventory
 from . import Result
-from .command_phases import HEALTHY, Service, StandIns, run_phases
+from .command_phases import Service, run_with_standins
 
 PLUGINS = "/usr/lib/nagios/plugins"
 _DEFINE = re.compile(r"define\s+(\w+)\s*\{(.*?)\n\s*\}", re.DOTALL)
@@ -53,7 +51,7 @@ def _resources(text: str) -> dict[str, str]:
     return users
 
 
-def services(files: list[tuple[str, Path]]) -> list[Service]:
+def services(files, work=None) -> list[Service]:
     texts = {dest: path.read_text(encoding="utf-8") for dest, path in files}
     users = {"USER1": PLUGINS}
     nrpe, commands, defined = {}, {}, []
@@ -81,11 +79,4 @@ def services(files: list[tuple[str, Path]]) -> list[Service]:
 
 
 def run(ctx, bundle, files, work) -> list[Result]:
-    stand = StandIns(work)
-    try:
-        overrides = stand.overrides(catalog.checks(ctx.registry))
-        rendered = inventory.render(ctx, bundle, work / "standin-render", overrides)
-        return run_phases(bundle.ref, ctx, stand, services(rendered))
-    except (inventory.InventoryError, KeyError, ValueError) as exc:
-        stand.stop()
-        return [Result(bundle.ref, HEALTHY, "render", False, str(exc))]
+    return run_with_standins(ctx, bundle, work, services)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import yaml
 
-from .. import catalog, inventory
 from . import Result
-from .command_phases import HEALTHY, Service, StandIns, run_phases
+from .command_phases import Service, run_with_standins
 
 
 def _env_file(text: str) -> dict[str, str]:
@@ -21,7 +20,7 @@ def _env_file(text: str) -> dict[str, str]:
     return {k.strip(): v for k, v in pairs}
 
 
-def services(files) -> list[Service]:
+def services(files, work=None) -> list[Service]:
     docs, backend_env = [], {}
     for dest, path in files:
         text = path.read_text(encoding="utf-8")
@@ -50,11 +49,4 @@ def services(files) -> list[Service]:
 
 
 def run(ctx, bundle, files, work) -> list[Result]:
-    stand = StandIns(work)
-    try:
-        overrides = stand.overrides(catalog.checks(ctx.registry))
-        rendered = inventory.render(ctx, bundle, work / "standin-render", overrides)
-        return run_phases(bundle.ref, ctx, stand, services(rendered))
-    except (inventory.InventoryError, KeyError, ValueError) as exc:
-        stand.stop()
-        return [Result(bundle.ref, HEALTHY, "render", False, str(exc))]
+    return run_with_standins(ctx, bundle, work, services)
