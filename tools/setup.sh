@@ -33,11 +33,16 @@ fi
 # --- promtool and amtool, without the prometheus package's ~300 MB web UI ---
 # `apt-get download` + `dpkg -x` unpacks only these two debs (static Go
 # binaries) into .venv/opt; the engines look in .venv/opt/bin
-# (tools/opsbundle/engines/__init__.py). No root needed for this part.
+# (tools/opsbundle/engines/__init__.py). Root (sudo) only when the package
+# lists must be fetched first.
 if [ ! -x .venv/opt/bin/promtool ] || [ ! -x .venv/opt/bin/amtool ]; then
     echo "setup: unpacking promtool and amtool into .venv/opt"
     debs="$(mktemp -d)"
-    (cd "$debs" && apt-get download -qq prometheus prometheus-alertmanager 2>/dev/null)
+    if ! (cd "$debs" && apt-get download -qq prometheus prometheus-alertmanager 2>/dev/null); then
+        # no package lists yet (nothing else was missing): fetch them once
+        $([ "$(id -u)" -eq 0 ] || echo sudo) apt-get -o DPkg::Lock::Timeout=600 update -qq
+        (cd "$debs" && apt-get download -qq prometheus prometheus-alertmanager 2>/dev/null)
+    fi
     rm -rf .venv/opt/prometheus && mkdir -p .venv/opt/prometheus .venv/opt/bin
     for deb in "$debs"/*.deb; do dpkg -x "$deb" .venv/opt/prometheus; done
     rm -rf "$debs"
