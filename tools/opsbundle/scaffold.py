@@ -67,6 +67,8 @@ def create(
                 param["required"] = True
                 if "example" in spec:
                     param["example"] = spec["example"]
+            if spec.get("secret"):
+                param["secret"] = True
             params[pname] = param
     unknown = [s for s in services if s not in registry.services]
     if unknown:
@@ -142,7 +144,13 @@ def create(
         (staging / "tests" / "values.yaml").write_text(
             "# Values a deployment might pass: opsbundle render "
             f"{ref} -o OUT --values {ref}/tests/values.yaml\n"
-            + _dump({k: v.get("example", v.get("default")) for k, v in params.items()}),
+            + _dump(
+                {
+                    k: v.get("example", v.get("default"))
+                    for k, v in params.items()
+                    if not v.get("secret")  # a secret never lands in a file of the bundle
+                }
+            ),
             encoding="utf-8",
         )
         (staging / "README.md").write_text(readme, encoding="utf-8")
