@@ -41,6 +41,9 @@ def test_rendered_template_imports_with_every_item(zabbix, rendered):
     assert ok, detail
     stored = zabbix_import.stored("monitoring/zabbix", zabbix, rendered)
     assert len(stored) == 5 and all(r.ok for r in stored), stored
+    # the UUIDs are stable: importing again updates, it does not duplicate
+    assert zabbix.import_yaml(rendered)[0]
+    assert all(r.ok for r in zabbix_import.stored("monitoring/zabbix", zabbix, rendered))
 
 
 def test_broken_item_key_is_refused(zabbix, rendered):

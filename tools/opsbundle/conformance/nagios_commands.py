@@ -16,14 +16,15 @@ from . import Result
 from .command_phases import Service, run_with_standins
 
 PLUGINS = "/usr/lib/nagios/plugins"
-_DEFINE = re.compile(r"define\s+(\w+)\s*\{(.*?)\n\s*\}", re.DOTALL)
+_DEFINE = re.compile(r"^\s*define\s+(\w+)\s*\{(.*?)^\s*\}", re.DOTALL | re.MULTILINE)
+_COMMENT = re.compile(r"^\s*[#;].*$", re.MULTILINE)
 _MACRO = re.compile(r"\$(?:ARG\d+|USER\d+|HOSTADDRESS)\$")
 _NRPE = re.compile(r"^command\[(?P<name>[^\]]+)\]=(?P<line>.+)$", re.MULTILINE)
 
 
 def objects(text: str) -> list[tuple[str, dict]]:
     found = []
-    for kind, body in _DEFINE.findall(text):
+    for kind, body in _DEFINE.findall(_COMMENT.sub("", text)):
         attrs = {}
         for line in body.splitlines():
             line = line.strip()
