@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the engines behind `validate --require-native`, and venv/git.
 PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
+# monitoring: nagios4, icinga2 and the plugins their commands call; a throwaway
+# Zabbix 6.0 frontend and PostgreSQL for the template import test.
+PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-standard
+    zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli postgresql)
 # packaging/rpm and packaging/deb: the distributions' own build and lint tools,
 # logrotate and systemd-analyze for the shipped files, and what an offline build
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).
@@ -32,6 +36,27 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
+# --- promtool and amtool, without the prometheus package's ~300 MB web UI ---
+# `apt-get download` + `dpkg -x` unpacks only these two debs (static Go
+# binaries) into .venv/opt; the engines look in .venv/opt/bin
+# (tools/opsbundle/engines/__init__.py). Root (sudo) only when the package
+# lists must be fetched first.
+if [ ! -x .venv/opt/bin/promtool ] || [ ! -x .venv/opt/bin/amtool ]; then
+    echo "setup: unpacking promtool and amtool into .venv/opt"
+    debs="$(mktemp -d)"
+    if ! (cd "$debs" && apt-get download -qq prometheus prometheus-alertmanager 2>/dev/null); then
+        # no package lists yet (nothing else was missing): fetch them once
+        $([ "$(id -u)" -eq 0 ] || echo sudo) apt-get -o DPkg::Lock::Timeout=600 update -qq
+        (cd "$debs" && apt-get download -qq prometheus prometheus-alertmanager 2>/dev/null)
+    fi
+    rm -rf .venv/opt/prometheus && mkdir -p .venv/opt/prometheus .venv/opt/bin
+    for deb in "$debs"/*.deb; do dpkg -x "$deb" .venv/opt/prometheus; done
+    rm -rf "$debs"
+    ln -sf ../prometheus/usr/bin/promtool .venv/opt/bin/promtool
+    ln -sf ../prometheus/usr/bin/amtool .venv/opt/bin/amtool
+fi
+# --- end of promtool and amtool ---
+
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]' nox
 echo "setup: ready (.venv/bin/opsbundle, .venv/bin/nox)"

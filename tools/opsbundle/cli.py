@@ -238,6 +238,27 @@ def cmd_test(args) -> int:
     return EXIT_FINDINGS if any(not r.ok for r in results) else EXIT_OK
 
 
+def cmd_coverage(args) -> int:
+    from . import catalog, conformance, coverage
+    from .checks import Context
+    from .interfaces import Registry
+
+    root = _root(args)
+    dirs = repo.discover(root)
+    ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
+    broken = catalog.problems(ctx.registry)
+    if broken:
+        print("\n".join(broken), file=sys.stderr)
+        return EXIT_FINDINGS
+    bundles = list(conformance.implementations(ctx, catalog.INTERFACE))
+    if not bundles:
+        print(f"no bundle implements {catalog.INTERFACE}", file=sys.stderr)
+        return EXIT_FINDINGS
+    table = coverage.collect(ctx, bundles)
+    print(coverage.as_json(table) if args.format == "json" else coverage.as_text(ctx, table))
+    return EXIT_FINDINGS if coverage.failed(table) else EXIT_OK
+
+
 def cmd_codes(args) -> int:
     from .findings import CODES
 
@@ -329,6 +350,14 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("names", nargs="*", metavar="BUNDLE")
     t.add_argument("--interface", action="append", metavar="IFACE/vN")
     t.set_defaults(func=cmd_test)
+
+    cov = sub.add_parser(
+        "coverage",
+        parents=[common],
+        help="matrix of service-checks catalog checks by implementation",
+    )
+    cov.add_argument("--format", choices=("text", "json"), default="text")
+    cov.set_defaults(func=cmd_coverage)
 
     c = sub.add_parser("codes", help="list every finding code")
     c.set_defaults(func=cmd_codes)

@@ -72,6 +72,9 @@ CODES: dict[str, tuple[str, str]] = {
     "IFC004": (ERROR, "interface reference is not name/vN"),
     "IFC005": (ERROR, "implementation lacks a parameter the interface requires"),
     "IFC006": (ERROR, "parameter type differs from the interface"),
+    "IFC007": (ERROR, "parameter the interface marks secret is not secret"),
+    # service-checks catalog (checks/catalog.py, coverage.py)
+    "CAT001": (ERROR, "not_implemented names a check the catalog does not have"),
     # changelog (checks/changelog.py)
     "CHG001": (ERROR, "changelog file is missing"),
     "CHG002": (ERROR, "changelog has no entry for the manifest version"),
@@ -97,6 +100,7 @@ CODES: dict[str, tuple[str, str]] = {
     # native engines (engines/)
     "NAT001": (ERROR, "native engine rejected the rendered configuration"),
     "NAT002": (ERROR, "native engine required (--require-native) but not installed"),
+    "NAT003": (ERROR, "emulated engine (a strict schema of the tool's format) rejected it"),
 }
 
 

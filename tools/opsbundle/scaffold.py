@@ -67,6 +67,8 @@ def create(
                 param["required"] = True
                 if "example" in spec:
                     param["example"] = spec["example"]
+            if spec.get("secret"):
+                param["secret"] = True
             params[pname] = param
     if not services:
         raise ScaffoldError("name at least one --service the bundle covers")
@@ -107,7 +109,8 @@ def create(
                 {
                     "source": f"files/{name}.conf.j2",
                     "dest": f"/etc/{tool}/conf.d/opsbundles-{name}.conf",
-                    "mode": "0644",
+                    # a file that holds a secret is not for every user's eyes
+                    "mode": "0640" if any(p.get("secret") for p in params.values()) else "0644",
                     "roles": ["all"],
                     "template": True,
                 }
@@ -144,7 +147,13 @@ def create(
         (staging / "tests" / "values.yaml").write_text(
             "# Values a deployment might pass: opsbundle render "
             f"{ref} -o OUT --values {ref}/tests/values.yaml\n"
-            + _dump({k: v.get("example", v.get("default")) for k, v in params.items()}),
+            + _dump(
+                {
+                    k: v.get("example", v.get("default"))
+                    for k, v in params.items()
+                    if not v.get("secret")  # a secret never lands in a file of the bundle
+                }
+            ),
             encoding="utf-8",
         )
         (staging / "README.md").write_text(readme, encoding="utf-8")

@@ -335,6 +335,12 @@ GENERATED_CODES = {
     "FIL003": "checks/test_files.py::test_symlink_leading_out_is_fil003",
     "VER001": "checks/test_bump.py::test_changed_bundle_without_bump_is_ver001",
     "VER002": "checks/test_bump.py::test_version_going_down_is_ver002",
+    "CAT001": "test_checks_catalog.py::test_not_implemented_must_name_a_catalog_check",
+    "IFC007": "test_checks_catalog.py::test_a_secret_of_the_interface_must_stay_secret",
+    "NAT003": "test_engine_sensu.py::test_rendered_bundle_passes_and_a_broken_one_fails",
+    "PKG001": "checks/test_pkgbuild.py::test_a_missing_template_and_an_unknown_project",
+    "PKG002": "checks/test_pkgbuild.py::test_a_missing_template_and_an_unknown_project",
+    "PKG003": "checks/test_pkgbuild.py::test_a_missing_template_and_an_unknown_project",
 }
 
 

@@ -184,18 +184,18 @@ def _real_rsyslog_repo(tmp_path):
 
 
 def test_missing_engine_is_a_note_unless_required(tmp_path, monkeypatch):
-    monkeypatch.setattr(engines, "installed", lambda engine: False)
+    monkeypatch.setattr(engines, "missing", lambda engine: [engine.BINARY])
     root = _real_rsyslog_repo(tmp_path)
     report = validate(root, native=True)
     assert report.findings == []
-    assert any("rsyslogd is not installed" in n for n in report.notes)
+    assert any("rsyslogd not installed" in n for n in report.notes)
     report = validate(root, native=True, require_native=True)
     assert [(f.code, f.bundle) for f in report.findings] == [("NAT002", "logging/rsyslog")]
     assert report.failed()
 
 
 def test_no_native_skips_engines(tmp_path, monkeypatch):
-    monkeypatch.setattr(engines, "installed", lambda engine: pytest.fail("engine consulted"))
+    monkeypatch.setattr(engines, "missing", lambda engine: pytest.fail("engine consulted"))
     report = validate(_real_rsyslog_repo(tmp_path), native=False)
     assert report.findings == [] and report.notes == []
 
@@ -213,7 +213,7 @@ def test_engine_gets_rendered_files_of_clean_bundles_only(tmp_path, monkeypatch)
 
     fake = types.SimpleNamespace(TOOL="demo-tool", BINARY="demo-tool", PACKAGE="demo", check=check)
     monkeypatch.setitem(engines.ENGINES, "demo-tool", fake)
-    monkeypatch.setattr(engines, "installed", lambda engine: True)
+    monkeypatch.setattr(engines, "missing", lambda engine: [])
     root = build_repo(tmp_path, "good_templated", "bad_relative_dest", "good_stack_demo")
     report = validate(root, native=True)
     nat = sorted((f.bundle, f.path) for f in report.findings if f.code == "NAT001")

@@ -18,6 +18,7 @@ from ..findings import Finding
 from ..interfaces import Registry
 from ..repo import BundleDir
 from . import (
+    catalog,
     changelog,
     files,
     identity,
@@ -35,6 +36,7 @@ FAMILIES = (
     schema,
     vocabulary,
     interfaces,
+    catalog,
     files,
     params,
     templates,

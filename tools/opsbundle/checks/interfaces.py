@@ -76,6 +76,13 @@ def check(ctx, bundle):
                         ("parameters", name, "type"),
                         f"parameter '{name}' is {mine.get('type')}, {ref} says {spec['type']}",
                     )
+                elif spec.get("secret") and not mine.get("secret"):
+                    yield doc.finding(
+                        "IFC007",
+                        ("parameters", name),
+                        f"{ref} marks parameter '{name}' secret; declare it `secret: true`",
+                        at_key=True,
+                    )
     for i, ref in enumerate(bundle.requires()):
         for finding, _ in _reference(ctx, doc, ("requires", i), ref):
             if finding:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUITES: dict = {}
-
 
 @dataclass(frozen=True)
 class Result:
@@ -22,6 +20,11 @@ class Result:
     case: str
     ok: bool
     detail: str = ""
+
+
+from . import service_checks  # noqa: E402  (suites import Result from here)
+
+SUITES: dict = {service_checks.INTERFACE: service_checks}
 
 
 def implementations(ctx, interface: str, names: set[str] | None = None):

@@ -9,19 +9,26 @@ and add it to `ENGINES`.
 
 Each bundle is rendered with its own defaults and examples (the same values the
 template check uses) into a scratch directory that is removed afterwards.
+
+Binaries are looked up on PATH, then in `$OPSBUNDLE_NATIVE_PATH` and the
+repository's `.venv/opt/bin`, where tools/setup.sh unpacks engines that Debian
+ships only inside heavy packages (promtool, amtool).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import deb, rpm, rsyslog
+from . import deb, icinga2, nagios, prometheus, rpm, rsyslog, sensu
 
-ENGINES = {m.TOOL: m for m in (rsyslog, rpm, deb)}
+ENGINES = {m.TOOL: m for m in (deb, icinga2, nagios, prometheus, rpm, rsyslog, sensu)}
+NATIVE_PATH = "OPSBUNDLE_NATIVE_PATH"
+_REPO = Path(__file__).resolve().parents[3]
 
 
 @dataclass
@@ -35,8 +42,23 @@ class Rendered:
     ctx: object = None  # the checks Context (registry of interfaces)
 
 
+def search_path() -> str:
+    extra = [os.environ.get(NATIVE_PATH, ""), str(_REPO / ".venv" / "opt" / "bin")]
+    return os.pathsep.join(p for p in [os.environ.get("PATH", os.defpath), *extra] if p)
+
+
+def which(binary: str) -> str | None:
+    """The full path of a native tool, or None when it is not installed."""
+    return shutil.which(binary, path=search_path())
+
+
 def missing(engine) -> list[str]:
-    return [b for b in getattr(engine, "BINARIES", (engine.BINARY,)) if shutil.which(b) is None]
+    """The programs an engine runs that are not installed."""
+    return [b for b in getattr(engine, "BINARIES", (engine.BINARY,)) if not which(b)]
+
+
+def installed(engine) -> bool:
+    return not missing(engine)
 
 
 def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
@@ -57,7 +79,7 @@ def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
         absent = missing(engine)
         if absent:
             message = (
-                f"{', '.join(absent)} not installed (Debian packages {engine.PACKAGE}); "
+                f"{', '.join(absent)} not installed (Debian package {engine.PACKAGE}); "
                 f"native check skipped for {len(group)} bundle(s)"
             )
             if require:
@@ -81,4 +103,6 @@ def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
                 batch.append(Rendered(bundle.ref, files, bundle, ctx))
             found += engine.check(batch, work)
         notes.append(f"{engine.BINARY} checked {len(group)} bundle(s)")
+        if getattr(engine, "EMULATED", False):
+            notes.append(f"{name}: emulated check only; the real tool cannot run here")
     return found, notes

@@ -1,0 +1,126 @@
+"""The service-checks/v1 catalog and what each implementation does with it.
+
+The catalog (interfaces/service-checks/v1/catalog.yaml) names every check by a
+stable ID. An implementation tags each check it emits with that ID in its
+tool's own field, and lists in its manifest the IDs it leaves out, with the
+reason. What a bundle emits is read from its rendered files, not taken on
+trust from the manifest: `opsbundle coverage` and `opsbundle test` both use
+`emitted()`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+INTERFACE = "service-checks/v1"
+SEVERITIES = ("critical", "warning")
+FIELDS = ("service", "role", "kind", "severity", "measures")
+
+# How each tool carries the catalog ID in its rendered configuration.
+_NAGIOS_ID = re.compile(r"^\s*_check_id\s+(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
+_ICINGA_ID = re.compile(r'\bvars\.check_id\s*=\s*"([^"]+)"')
+
+
+def checks(registry) -> dict[str, dict]:
+    iface = registry.interfaces.get(INTERFACE)
+    data = iface.data.get("checks") if iface else None
+    return data if isinstance(data, dict) else {}
+
+
+def problems(registry) -> list[str]:
+    """What is wrong with the catalog itself; empty when it is sound."""
+    found = []
+    entries = checks(registry)
+    if not entries:
+        return [f"interfaces/{INTERFACE}/catalog.yaml: no checks"]
+    for cid, entry in entries.items():
+        where = f"interfaces/{INTERFACE}/catalog.yaml: {cid}"
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(cid)):
+            found.append(f"{where}: not a lower-case ID of letters, digits and dashes")
+        if not isinstance(entry, dict):
+            found.append(f"{where}: not a mapping")
+            continue
+        found += [f"{where}: no '{f}'" for f in FIELDS if not entry.get(f)]
+        if entry.get("severity") not in SEVERITIES:
+            found.append(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+        if entry.get("service") not in registry.services:
+            found.append(f"{where}: service '{entry.get('service')}' is not in the vocabulary")
+        if entry.get("role") not in registry.roles:
+            found.append(f"{where}: role '{entry.get('role')}' is not in the vocabulary")
+        for name, spec in (entry.get("thresholds") or {}).items():
+            if not isinstance(spec, dict) or not isinstance(spec.get("default"), int | float):
+                found.append(f"{where}: threshold '{name}' needs a numeric default")
+    return found
+
+
+def not_implemented(bundle) -> dict[str, str]:
+    section = bundle.implements().get(INTERFACE)
+    gaps = section.get("not_implemented") if isinstance(section, dict) else None
+    return {str(k): str(v) for k, v in gaps.items()} if isinstance(gaps, dict) else {}
+
+
+def emitted(tool: str, files: list[tuple[str, str]]) -> set[str]:
+    """Catalog IDs found in a bundle's rendered files, given as (dest, text)."""
+    reader = _READERS.get(tool)
+    if reader is None:
+        raise KeyError(f"no reader of catalog IDs for tool '{tool}'")
+    ids: set[str] = set()
+    for dest, text in files:
+        ids |= reader(dest, text)
+    return ids
+
+
+def _prometheus(dest: str, text: str) -> set[str]:
+    if not dest.endswith((".rules.yml", ".rules.yaml")):
+        return set()
+    doc = yaml.safe_load(text) or {}
+    return {
+        str(rule["labels"]["check_id"])
+        for group in doc.get("groups") or []
+        for rule in group.get("rules") or []
+        if "check_id" in (rule.get("labels") or {})
+    }
+
+
+def _nagios(dest: str, text: str) -> set[str]:
+    return set(_NAGIOS_ID.findall(text)) if dest.endswith(".cfg") else set()
+
+
+def _icinga2(dest: str, text: str) -> set[str]:
+    return set(_ICINGA_ID.findall(text)) if dest.endswith(".conf") else set()
+
+
+def _sensu(dest: str, text: str) -> set[str]:
+    if not dest.endswith((".yml", ".yaml")):
+        return set()
+    return {
+        str(doc["metadata"]["labels"]["check_id"])
+        for doc in yaml.safe_load_all(text)
+        if isinstance(doc, dict)
+        and doc.get("type") == "CheckConfig"
+        and "check_id" in ((doc.get("metadata") or {}).get("labels") or {})
+    }
+
+
+def _zabbix(dest: str, text: str) -> set[str]:
+    if not dest.endswith((".yml", ".yaml")):
+        return set()
+    export = (yaml.safe_load(text) or {}).get("zabbix_export") or {}
+    return {
+        str(tag["value"])
+        for template in export.get("templates") or []
+        for item in template.get("items") or []
+        for tag in item.get("tags") or []
+        if tag.get("tag") == "check_id"
+    }
+
+
+_READERS = {
+    "prometheus": _prometheus,
+    "nagios": _nagios,
+    "icinga2": _icinga2,
+    "sensu": _sensu,
+    "zabbix": _zabbix,
+}

@@ -1,0 +1,117 @@
+"""promtool unit tests of a prometheus service-checks/v1 implementation.
+
+The bundle ships `tests/alerts.test.yml.j2`, rendered with the same values and
+catalog as its rules. Each test group there either expects alerts (the check
+fires) or expects none (it stays quiet); every alert of the rules needs at
+least one of each. Annotations are stripped from the rules under test:
+promtool compares them verbatim, and `promtool check rules` (the engine)
+already checks their templates; the unit tests are about when alerts fire.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import yaml
+
+from ..engines import which
+from ..templating import Compiled, TemplateProblem
+from . import Result
+
+TESTS = "tests/alerts.test.yml.j2"
+_UNIT = re.compile(r"^Unit Testing:\s+", re.MULTILINE)
+FIRES, QUIET = "promtool: alert fires", "promtool: alert quiet"
+
+
+def _rules(files) -> list[dict]:
+    rules = []
+    for dest, path in files:
+        if dest.endswith((".rules.yml", ".rules.yaml")):
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for group in doc.get("groups") or []:
+                for rule in group.get("rules") or []:
+                    rule.pop("annotations", None)
+                rules.append(group)
+    return rules
+
+
+def _write(path, doc) -> None:
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+def _verdicts(work, groups, rules) -> list[tuple[bool, str]]:
+    """Run every test group in one promtool process, each group in its own
+    test file that loads only the rules of the checks it names (promtool
+    evaluates every loaded rule at every step, so this keeps it fast)."""
+    paths = []
+    for i, group in enumerate(groups):
+        ids = {c.get("alertname") for c in group.get("alert_rule_test") or []}
+        mine = [r for r in rules if r["alert"] in ids]
+        rules_file = work / f"rules-{i}.yml"
+        _write(rules_file, {"groups": [{"name": f"under-test-{i}", "rules": mine}]})
+        test = work / f"unit-{i}.test.yml"
+        _write(
+            test, {"rule_files": [str(rules_file)], "evaluation_interval": "1m", "tests": [group]}
+        )
+        paths.append(str(test))
+    done = subprocess.run(
+        [which("promtool"), "test", "rules", *paths],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    chunks = {}
+    for chunk in _UNIT.split(done.stdout + done.stderr)[1:]:
+        name, _, body = chunk.partition("\n")
+        chunks[name.strip()] = body
+    verdicts = []
+    for path in paths:
+        body = chunks.get(path)
+        if body is None:
+            verdicts.append((False, "promtool did not report on this group"))
+        else:
+            verdicts.append(
+                ("SUCCESS" in body and "FAILED" not in body, " ".join(body.split())[-400:])
+            )
+    return verdicts
+
+
+def run(ctx, bundle, files, work) -> list[Result]:
+    from ..checks.templates import interface_data
+    from ..inventory import values
+
+    ref = bundle.ref
+    if which("promtool") is None:
+        return [Result(ref, FIRES, "promtool", False, "promtool is not installed")]
+    source = bundle.path / TESTS
+    if not source.is_file():
+        return [Result(ref, FIRES, TESTS, False, "the bundle has no promtool unit tests")]
+    rules = [r for g in _rules(files) for r in g["rules"]]
+    by_alert = {r["alert"]: r["labels"]["check_id"] for r in rules}
+    context = {**values(ctx, bundle), "interface": interface_data(ctx, bundle)}
+    try:
+        text = Compiled(source.read_text(encoding="utf-8"), f"{ref}/{TESTS}").render(context)
+        tests = (yaml.safe_load(text) or {}).get("tests") or []
+    except (TemplateProblem, yaml.YAMLError) as exc:
+        return [Result(ref, FIRES, TESTS, False, f"cannot render: {exc}")]
+    verdicts = _verdicts(work, tests, rules)
+    results = []
+    covered: dict[tuple[str, str], bool] = {}
+    for i, group in enumerate(tests):
+        cases = group.get("alert_rule_test") or []
+        kind = FIRES if any(c.get("exp_alerts") for c in cases) else QUIET
+        ok, detail = verdicts[i]
+        for case in cases:
+            name = case.get("alertname", "?")
+            cid = by_alert.get(name, "?")
+            if name not in by_alert:
+                ok, detail = False, f"test group {i} names alert {name}, which the rules lack"
+            covered[(name, kind)] = covered.get((name, kind), True) and ok
+            results.append(Result(ref, kind, f"{cid} {name} (group {i})", ok, detail))
+    for name, cid in sorted(by_alert.items()):
+        for kind in (FIRES, QUIET):
+            if (name, kind) not in covered:
+                results.append(Result(ref, kind, f"{cid} {name}", False, "no test group"))
+    return results

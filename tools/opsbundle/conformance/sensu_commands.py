@@ -1,0 +1,52 @@
+"""Run a sensu implementation's check commands against stand-ins.
+
+sensu-agent runs a CheckConfig's `command` with `sh -c`, with `env_vars` and
+the values of its `secrets` in the environment; this does the same for every
+CheckConfig of the rendered resources (the Secret values come from the
+rendered backend environment file). Sensu itself does not run here; the
+plugins do. Phases: conformance/command_phases.py.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from . import Result
+from .command_phases import Service, run_with_standins
+
+
+def _env_file(text: str) -> dict[str, str]:
+    pairs = (ln.split("=", 1) for ln in text.splitlines() if "=" in ln and not ln.startswith("#"))
+    return {k.strip(): v for k, v in pairs}
+
+
+def services(files, work=None) -> list[Service]:
+    docs, backend_env = [], {}
+    for dest, path in files:
+        text = path.read_text(encoding="utf-8")
+        if dest.endswith(".env"):
+            backend_env.update(_env_file(text))
+        elif dest.endswith((".yaml", ".yml")):
+            docs += [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+    secrets = {
+        d["metadata"]["name"]: backend_env.get(d["spec"]["id"], "")
+        for d in docs
+        if d.get("type") == "Secret"
+    }
+    found = []
+    for doc in docs:
+        meta, spec = doc.get("metadata") or {}, doc.get("spec") or {}
+        cid = (meta.get("labels") or {}).get("check_id")
+        if doc.get("type") != "CheckConfig" or not cid:
+            continue
+        notes = meta.get("annotations") or {}
+        env = dict(e.split("=", 1) for e in spec.get("env_vars") or [])
+        env.update({s["name"]: secrets.get(s["secret"], "") for s in spec.get("secrets") or []})
+        args = ["", "", notes.get("opsbundles/warning", "0"), notes.get("opsbundles/critical", "0")]
+        name = notes.get("opsbundles/command", "?")
+        found.append(Service(cid, name, args, ["/bin/sh", "-c", spec["command"]], env))
+    return found
+
+
+def run(ctx, bundle, files, work) -> list[Result]:
+    return run_with_standins(ctx, bundle, work, services)

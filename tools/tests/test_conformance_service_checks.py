@@ -1,0 +1,94 @@
+"""`opsbundle test` for service-checks/v1: the real suites pass, and each kind
+of case fails when the bundle is broken in the way it guards against."""
+
+from opsbundle import conformance
+from servicechecks_repo import REAL_ROOT, context, copy_repo, edit
+
+PROM, NAG, ICI = "monitoring/prometheus", "monitoring/nagios", "monitoring/icinga2"
+
+
+def _results(root, ref):
+    return conformance.run(context(root), ["service-checks/v1"], {ref})
+
+
+def _failed(results):
+    return {(r.kind, r.case.split()[0]) for r in results if not r.ok}
+
+
+class TestPromtool:
+    def test_every_alert_fires_and_stays_quiet(self):
+        results = _results(REAL_ROOT, PROM)
+        assert not _failed(results)
+        kinds = {r.kind for r in results}
+        assert {"catalog coverage", "promtool: alert fires", "promtool: alert quiet"} <= kinds
+
+    def test_wrong_condition_fails_its_unit_tests(self, tmp_path):
+        root = copy_repo(tmp_path, PROM)
+        edit(
+            root / PROM / "files/openstack.rules.yml.j2",
+            "'memcached_up == 0'",
+            "'memcached_up == 1'",
+        )
+        failed = _failed(_results(root, PROM))
+        assert failed == {
+            ("promtool: alert fires", "memcached-up"),
+            ("promtool: alert quiet", "memcached-up"),
+        }
+
+    def test_alert_without_tests_fails(self, tmp_path):
+        root = copy_repo(tmp_path, PROM)
+        tests = root / PROM / "tests/alerts.test.yml.j2"
+        edit(tests, "{% elif id == 'haproxy-backends-down' %}", "{% elif false %}")
+        failed = _failed(_results(root, PROM))
+        assert ("promtool: alert fires", "haproxy-backends-down") in failed
+        assert ("promtool: alert quiet", "haproxy-backends-down") in failed
+
+
+class TestNagiosCommands:
+    def test_real_commands_pass_against_stand_ins(self):
+        results = _results(REAL_ROOT, NAG)
+        assert not _failed(results)
+        healthy = {r.case.split()[0] for r in results if r.kind == "commands: healthy -> OK"}
+        assert {"keystone-api-available", "memcached-up", "nova-compute-running"} <= healthy
+        assert {"nova-services-up", "haproxy-backends-down"} <= healthy
+
+    def test_broken_commands_are_caught(self, tmp_path):
+        root = copy_repo(tmp_path, NAG)
+        template = root / NAG / "files/opsbundles-openstack.cfg.j2"
+        edit(template, "-r ',BACKEND,([^,]*,){15}DOWN' --invert-regex", "-r ',BACKEND,'")
+        edit(template, "-e 'STAT pid' -M crit", "-e 'STAT pid'")
+        failed = _failed(_results(root, NAG))
+        assert failed == {
+            ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down"),
+            ("commands: failing -> WARNING/CRITICAL", "memcached-up"),
+        }
+
+
+class TestIcinga2Commands:
+    def test_real_commands_pass_against_stand_ins(self):
+        results = _results(REAL_ROOT, ICI)
+        assert not _failed(results)
+        healthy = {r.case.split()[0] for r in results if r.kind == "commands: healthy -> OK"}
+        assert {"keystone-api-available", "rabbitmq-disk-alarm", "nova-compute-running"} <= healthy
+
+    def test_broken_commands_are_caught(self, tmp_path):
+        root = copy_repo(tmp_path, ICI)
+        template = root / ICI / "files/opsbundles-openstack.conf.j2"
+        edit(template, '"-r", ",BACKEND,([^,]*,){15}DOWN", "--invert-regex"', '"-r", ",BACKEND,"')
+        edit(
+            template,
+            '"$os_http_port$", "-u", "$os_http_path$", "-t", "10"',
+            '"$os_http_port$", "-u", "$os_http_path$", "-e", "500", "-t", "10"',
+        )
+        failed = _failed(_results(root, ICI))
+        assert ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down") in failed
+        assert ("commands: healthy -> OK", "keystone-api-available") in failed
+        assert ("commands: healthy -> OK", "memcached-up") not in failed
+
+
+class TestSensuCommands:
+    def test_real_commands_pass_against_stand_ins(self):
+        results = _results(REAL_ROOT, "monitoring/sensu")
+        assert not _failed(results)
+        healthy = {r.case.split()[0] for r in results if r.kind == "commands: healthy -> OK"}
+        assert {"horizon-api-available", "rabbitmq-up", "cinder-volumes-error"} <= healthy

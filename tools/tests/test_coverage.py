@@ -1,0 +1,40 @@
+import json
+
+from opsbundle.cli import main
+from servicechecks_repo import REAL_ROOT, copy_repo, edit
+
+NAG = "monitoring/nagios"
+TEMPLATE = "files/opsbundles-openstack.cfg.j2"
+
+
+def test_real_matrix_explains_every_gap(capsys):
+    assert main(["coverage", "--root", str(REAL_ROOT)]) == 0
+    out = capsys.readouterr().out
+    assert "monitoring/prometheus: 53/53 catalog checks implemented" in out
+    assert "monitoring/nagios: 52/53 catalog checks implemented" in out
+    assert "rabbitmq-queue-backlog in monitoring/nagios: gap: No Debian monitoring plugin" in out
+
+
+def test_json_has_one_cell_per_check_and_implementation(capsys):
+    assert main(["coverage", "--root", str(REAL_ROOT), "--format", "json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert table["monitoring/prometheus"]["memcached-up"] == {"cell": "yes", "reason": ""}
+    assert table["monitoring/nagios"]["rabbitmq-queue-backlog"]["cell"] == "gap"
+
+
+def test_check_dropped_without_reason_fails(tmp_path, capsys):
+    root = copy_repo(tmp_path, NAG)
+    edit(
+        root / NAG / TEMPLATE,
+        ",\n    'memcached-up': 'opsbundles-memcached!' ~ service_ports.memcached}",
+        "}",
+    )
+    assert main(["coverage", "--root", str(root)]) == 1
+    assert "memcached-up in monitoring/nagios: MISSING: no reason given" in capsys.readouterr().out
+
+
+def test_gap_that_is_emitted_anyway_fails(tmp_path, capsys):
+    root = copy_repo(tmp_path, NAG)
+    edit(root / NAG / "manifest.yaml", "rabbitmq-queue-backlog:", "memcached-up:")
+    assert main(["coverage", "--root", str(root)]) == 1
+    assert "memcached-up in monitoring/nagios: UNLISTED" in capsys.readouterr().out

@@ -1,0 +1,37 @@
+from servicechecks_repo import copy_repo, edit, native_findings
+
+BUNDLE = "monitoring/prometheus"
+
+
+def _native(root):
+    return native_findings(root, BUNDLE)
+
+
+def test_rendered_rules_and_route_pass(tmp_path):
+    assert _native(copy_repo(tmp_path, BUNDLE)) == []
+
+
+def test_bad_expression_is_reported_with_its_rendered_line(tmp_path):
+    root = copy_repo(tmp_path, BUNDLE)
+    edit(
+        root / BUNDLE / "files/openstack.rules.yml.j2",
+        "'memcached_up == 0'",
+        "'memcached_up == == 0'",
+    )
+    found = _native(root)
+    assert len(found) == 1
+    assert found[0].path == f"{BUNDLE}/files/openstack.rules.yml.j2"
+    assert "promtool check rules: rendered /etc/prometheus/rules/" in found[0].message
+    assert "MemcachedUp" in found[0].message and ", line " in found[0].message
+
+
+def test_bad_alertmanager_route_is_reported(tmp_path):
+    root = copy_repo(tmp_path, BUNDLE)
+    edit(
+        root / BUNDLE / "files/alertmanager.yml.j2",
+        "- receiver: openstack-pager",
+        "- receiver: nobody",
+    )
+    found = _native(root)
+    assert len(found) == 1
+    assert "amtool check-config" in found[0].message and "nobody" in found[0].message
