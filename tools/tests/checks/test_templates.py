@@ -4,7 +4,7 @@ only and render, in the sandbox, with the bundle's defaults and examples."""
 from __future__ import annotations
 
 import pytest
-from conftest import bad_cases, build_repo, check_bad_fixture, of_bundle, validate
+from conftest import bad_cases, build_repo, check_bad_fixture, make_repo, of_bundle, validate
 from opsbundle.templating import Compiled, TemplateProblem, render_string
 
 
@@ -167,3 +167,29 @@ def test_syntax_error_line():
 
 def test_trailing_newline_and_block_trimming_are_kept():
     assert render_string("{% if x %}\nyes\n{% endif %}\nend\n", {"x": True}) == "yes\nend\n"
+
+
+def test_unused_interface_parameter_is_not_tpl005(tmp_path):
+    """An implementation must declare every parameter its interface names,
+    even one it does not use; only its own unused parameters are warned about."""
+    from opsbundle.scaffold import create
+
+    root = make_repo(tmp_path)
+    path = create(root, "logging/lean", "lean", ["log-collection/v1"], ["nova"], "Ops")
+    template = path / "files" / "lean.conf.j2"
+    template.write_text(
+        "".join(line for line in template.read_text().splitlines(True) if "tls_ca_file" not in line)
+    )
+    report = validate(root)
+    assert [f.code for f in report.findings] == []
+    manifest = path / "manifest.yaml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            "parameters:\n",
+            "parameters:\n  spare:\n    type: str\n    description: Not used.\n    default: x\n",
+        )
+    )
+    report = validate(root)
+    assert [(f.code, f.message) for f in report.findings] == [
+        ("TPL005", "parameter 'spare' is used by no template or destination")
+    ]
