@@ -66,3 +66,13 @@ def matrix(results: list[Result]) -> str:
     failed = sum(not r.ok for r in results)
     lines.append(f"{'FAIL' if failed else 'ok'}: {len(results) - failed} passed, {failed} failed")
     return "\n".join(lines)
+
+
+def _register() -> None:
+    from . import log_fields
+
+    for suite in (log_fields,):
+        SUITES[suite.INTERFACE] = suite
+
+
+_register()

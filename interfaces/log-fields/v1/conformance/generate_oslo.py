@@ -90,9 +90,11 @@ def _ctx(global_id: bool = True):
     return ctx
 
 
-def _iso(created: float) -> str:
-    ms = int(round((created - int(created)) * 1000)) % 1000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(int(created))) + f".{ms:03d}"
+def _iso(record) -> str:
+    """The record's time as log-fields/v1 writes it: local time (oslo.log prints
+    no offset) with the milliseconds oslo.log printed (%(msecs)03d truncates)."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(int(record.created)))
+    return f"{stamp}.{int(record.msecs):03d}"
 
 
 class _Recorder(logging.Handler):
@@ -110,7 +112,7 @@ class _Recorder(logging.Handler):
 def _expected(record, legacy: bool, traceback_lines: list[str] | None, where) -> dict:
     ctx = getattr(record, "context", None)
     event = {
-        "timestamp": _iso(record.created),
+        "timestamp": _iso(record),
         "pid": PID,
         "level": record.levelname,
         "logger": record.name,
