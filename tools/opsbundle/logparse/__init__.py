@@ -26,7 +26,7 @@ from pathlib import Path
 from . import normalise
 
 
-TOOLS = ("fluentd",)
+TOOLS = ("fluentd", "splunk")
 
 
 class ParseError(Exception):
@@ -63,6 +63,10 @@ class Rendered:
 
     files: dict[str, Path]
     shown: dict[str, str]
+
+    def where(self, dest: str) -> str:
+        """How findings name a rendered file: its template, then the line in `dest`."""
+        return f"{self.shown[dest]} (rendered {dest})"
 
     def only(self, suffix: str) -> list[str]:
         return sorted(d for d in self.files if d.endswith(suffix))
@@ -119,10 +123,14 @@ def host_path(ctx, bundle, service: str, name: str) -> str:
     return f"{layout['path'].replace('{service}', service)}/{name}"
 
 
-def route(inputs: list[Input], path: str) -> int:
+def route(inputs: list[Input], path: str, accepts=None) -> int:
+    """The first input that reads `path`; `accepts(input, path)` is a tool's own
+    extra filter (splunk's blacklist regex)."""
     for i, item in enumerate(inputs):
-        if any(fnmatch.fnmatchcase(path, g) for g in item.globs) and not any(
-            fnmatch.fnmatchcase(path, g) for g in item.exclude
+        if (
+            any(fnmatch.fnmatchcase(path, g) for g in item.globs)
+            and not any(fnmatch.fnmatchcase(path, g) for g in item.exclude)
+            and (accepts is None or accepts(item, path))
         ):
             return i
     raise ParseError(f"no input of the bundle reads {path}")
@@ -144,7 +152,8 @@ def parse(ctx, bundle, files: list[tuple[str, list[str]]]) -> list[list[dict]]:
         inputs = module.read(out)
         if not inputs:
             raise ParseError(f"{bundle.ref}: its configuration defines no log input")
-        routed = [route(inputs, path) for path, _ in files]
+        accepts = getattr(module, "accepts", None)
+        routed = [route(inputs, path, accepts) for path, _ in files]
         groups = []
         for i, item in enumerate(inputs):
             mine = [n for n, r in enumerate(routed) if r == i]
@@ -161,3 +170,35 @@ def parse(ctx, bundle, files: list[tuple[str, list[str]]]) -> list[list[dict]]:
             except ValueError as exc:
                 raise ParseError(f"{bundle.ref}: {exc}") from None
     return events
+
+
+def read_lines(path: Path | None) -> list[str]:
+    """A log file's lines (stdin when `path` is None); a clear error, never a traceback."""
+    import sys
+
+    try:
+        data = sys.stdin.buffer.read() if path is None else path.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{path or 'stdin'}: not UTF-8 (byte {exc.start})") from None
+
+
+def command(ctx, ref: str, file: Path | None, as_path: str | None, out) -> None:
+    """`opsbundle parse`: one JSON event per line on `out`, all or nothing."""
+    import json
+
+    bundle = ctx.bundle(ref)
+    if bundle is None or bundle.manifest is None:
+        raise ParseError(f"{ref}: no such bundle, or its manifest does not load")
+    if "log-fields/v1" not in bundle.implements():
+        raise ParseError(f"{ref} does not implement log-fields/v1")
+    lines = read_lines(file)
+    if as_path is None:
+        name = file.name if file else "nova-api.log"
+        service = file.resolve().parent.name if file else "nova"
+        as_path = host_path(ctx, bundle, service, name)
+    (events,) = parse(ctx, bundle, [(as_path, lines)])
+    out.write("".join(json.dumps(e) + "\n" for e in events))

@@ -101,10 +101,11 @@ def _input(source: dict, shown: str) -> Input | None:
 def read(out) -> list[Input]:
     inputs = []
     for dest in out.only(CONFIG_SUFFIX):
-        tree = _sections(out.files[dest].read_text(encoding="utf-8"), out.shown[dest])
+        shown = out.where(dest)
+        tree = _sections(out.files[dest].read_text(encoding="utf-8"), shown)
         for node in tree["children"]:
             if node["name"] == "source":
-                item = _input(node, out.shown[dest])
+                item = _input(node, shown)
                 if item is not None:
                     inputs.append(item)
     return inputs
