@@ -26,7 +26,7 @@ from pathlib import Path
 from . import normalise
 
 
-TOOLS = ("fluentd", "splunk")
+TOOLS = ("fluentd", "logstash", "splunk")
 
 
 class ParseError(Exception):
