@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: the engines behind `validate --require-native`, and venv/git.
-PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
+# Debian packages: the engines behind `validate --require-native` and the log
+# parsers (rsyslogd; lognormalizer for mmnormalize rulebases; ruby for fluentd's
+# Onigmo; jruby + joni for logstash's Joni), and venv/git.
+PACKAGES=(rsyslog rsyslog-gnutls liblognorm-utils ruby jruby libjruby-joni-java git python3-venv)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

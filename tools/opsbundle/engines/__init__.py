@@ -1,7 +1,8 @@
 """Real engines that check rendered configuration, one module per tool.
 
 An engine module has `TOOL` (the manifest's tool.name it checks), `BINARY`,
-`PACKAGE` (the Debian package that provides it) and `check(batch, workdir)`,
+`PACKAGE` (the Debian package that provides it; an engine that is a Python
+library instead has `available()`) and `check(batch, workdir)`,
 which gets every rendered bundle of its tool in one call, so an engine starts
 once per run where the tool allows it. To add one: write `engines/<tool>.py`
 and add it to `ENGINES`.
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import rsyslog
+from . import fluentd, logstash, rsyslog, splunk
 
-ENGINES = {m.TOOL: m for m in (rsyslog,)}
+ENGINES = {m.TOOL: m for m in (rsyslog, fluentd, logstash, splunk)}
 
 
 @dataclass
@@ -33,6 +34,10 @@ class Rendered:
 
 
 def installed(engine) -> bool:
+    """An engine that is a library says so with `available()`; a program is looked up."""
+    available = getattr(engine, "available", None)
+    if available is not None:
+        return available()
     return shutil.which(engine.BINARY) is not None
 
 

@@ -137,7 +137,11 @@ def route(inputs: list[Input], path: str, accepts=None) -> int:
 
 
 def installed(module) -> bool:
-    return module.BINARY is None or shutil.which(module.BINARY) is not None
+    """A runner whose engine is a Python library says so with `available()`."""
+    available = getattr(module, "available", None)
+    if available is not None:
+        return available()
+    return shutil.which(module.BINARY) is not None
 
 
 def parse(ctx, bundle, files: list[tuple[str, list[str]]]) -> list[list[dict]]:
@@ -202,3 +206,17 @@ def command(ctx, ref: str, file: Path | None, as_path: str | None, out) -> None:
         as_path = host_path(ctx, bundle, service, name)
     (events,) = parse(ctx, bundle, [(as_path, lines)])
     out.write("".join(json.dumps(e) + "\n" for e in events))
+
+
+def check_rendered(module, files: dict[str, Path], shown: dict[str, str]) -> str | None:
+    """Read a rendered bundle's rules and compile every pattern on the tool's
+    engine without input: what `opsbundle validate` runs for parser bundles.
+    None when all is well, else the reason."""
+    try:
+        inputs = module.read(Rendered(files, shown))
+        if not inputs:
+            return "the configuration defines no log input"
+        module.match([(item, []) for item in inputs])
+    except ParseError as exc:
+        return str(exc)
+    return None

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import configparser
 
-import pcre2
-
 from . import Input, ParseError, Rule
 
 TOOL = "splunk"
-BINARY = None  # PCRE2 comes with the pcre2 package from PyPI
+BINARY = "pcre2"  # a library (PyPI pcre2, PCRE2 built in), not a program
 PACKAGE = "pcre2 (PyPI)"
+
+
+def available() -> bool:
+    try:
+        import pcre2  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _conf(out, name: str) -> tuple[configparser.RawConfigParser, str]:
@@ -38,6 +44,8 @@ def _conf(out, name: str) -> tuple[configparser.RawConfigParser, str]:
 
 
 def _compile(source: str, where: str):
+    import pcre2
+
     try:
         return pcre2.compile(source)
     except Exception as exc:  # pcre2.PatternError and friends
