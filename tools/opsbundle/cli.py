@@ -215,7 +215,9 @@ def cmd_parse(args) -> int:
     (bdir,) = repo.select(root, dirs, [args.bundle])
     ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
     try:
-        logparse.command(ctx, bdir.ref, Path(args.file) if args.file else None, args.as_path, sys.stdout)
+        logparse.command(
+            ctx, bdir.ref, Path(args.file) if args.file else None, args.as_path, sys.stdout
+        )
     except logparse.ParseError as exc:
         print(f"opsbundle parse: {exc}", file=sys.stderr)
         return EXIT_FINDINGS

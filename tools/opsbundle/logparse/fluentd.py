@@ -45,7 +45,9 @@ def _sections(text: str, shown: str):
         elif m := _PARAM.match(line):
             stack[-1]["params"][m["key"]] = ((m["value"] or "").strip(), number)
     if len(stack) != 1:
-        raise ParseError(f"{shown}: <{stack[-1]['name']}> at line {stack[-1]['line']} is not closed")
+        raise ParseError(
+            f"{shown}: <{stack[-1]['name']}> at line {stack[-1]['line']} is not closed"
+        )
     return root
 
 

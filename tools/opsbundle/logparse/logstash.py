@@ -39,7 +39,7 @@ def _tokens(text: str, shown: str):
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
-            raise ParseError(f"{shown}:{line}: unexpected {text[pos:pos + 20]!r}")
+            raise ParseError(f"{shown}:{line}: unexpected {text[pos : pos + 20]!r}")
         kind = m.lastgroup
         if kind != "ws":
             value = m.group()

@@ -130,4 +130,3 @@ def match(groups):
             per_file.append(records)
         results.append(per_file)
     return results
-
