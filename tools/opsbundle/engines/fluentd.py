@@ -8,10 +8,9 @@ engine fluentd runs on (see logparse/fluentd.py).
 
 from __future__ import annotations
 
-
 from ..findings import Finding
-from ..logparse import fluentd as runner
 from ..logparse import check_rendered
+from ..logparse import fluentd as runner
 
 TOOL = "fluentd"
 BINARY = "ruby"

@@ -8,10 +8,9 @@ engine logstash runs on (see logparse/logstash.py).
 
 from __future__ import annotations
 
-
 from ..findings import Finding
-from ..logparse import logstash as runner
 from ..logparse import check_rendered
+from ..logparse import logstash as runner
 
 TOOL = "logstash"
 BINARY = "jruby"

@@ -9,8 +9,8 @@ engine splunk runs on (see logparse/splunk.py).
 from __future__ import annotations
 
 from ..findings import Finding
-from ..logparse import splunk as runner
 from ..logparse import check_rendered
+from ..logparse import splunk as runner
 
 TOOL = "splunk"
 BINARY = runner.BINARY

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from . import normalise
 
-
 TOOLS = ("fluentd", "logstash", "splunk")
 
 

@@ -27,6 +27,7 @@ _TOKEN = re.compile(
     r"""(?P<ws>\s+|\#[^\n]*)
       | (?P<string>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')
       | (?P<arrow>=>)
+      | (?P<op>==|!=|=~|!~|<=|>=|<|>)
       | (?P<punct>[{}\[\],])
       | (?P<word>[A-Za-z0-9_.@+\-]+)""",
     re.X,
@@ -62,6 +63,8 @@ class _Reader:
 
     def take(self, kind: str | None = None, value: str | None = None):
         tok = self.peek()
+        if tok[0] == "end":
+            raise ParseError(f"{self.shown}:{tok[2]}: unexpected end of file (a '}}' is missing)")
         if (kind and tok[0] != kind) or (value is not None and tok[1] != value):
             want = value or kind
             raise ParseError(f"{self.shown}:{tok[2]}: expected {want!r}, found {tok[1]!r}")
@@ -129,7 +132,7 @@ class _Reader:
 
 @cache
 def standard_patterns() -> dict[str, str]:
-    """The standard grok pattern definitions (logstash-patterns-core, as PyPI's pygrok ships them)."""
+    """The standard grok definitions (logstash-patterns-core, as PyPI's pygrok ships them)."""
     found = {}
     for entry in sorted(resources.files("pygrok").joinpath("patterns").iterdir(), key=str):
         for line in entry.read_text(encoding="utf-8").splitlines():

@@ -4,7 +4,6 @@ fails when a shipped pattern is broken."""
 from pathlib import Path
 
 import pytest
-
 from opsbundle import conformance, repo
 from opsbundle.checks import Context
 from opsbundle.conformance import log_fields

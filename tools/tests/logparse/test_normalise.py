@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from opsbundle.logparse import normalise
 
 REPO = Path(__file__).resolve().parents[3]
