@@ -43,7 +43,7 @@ def _conf(out, name: str) -> tuple[configparser.RawConfigParser, str]:
     return parser, out.where(dests[0])
 
 
-def _compile(source: str, where: str):
+def _compile(source: str | bytes, where: str):
     import pcre2
 
     try:
@@ -97,7 +97,9 @@ def accepts(item: Input, path: str) -> bool:
     return black is None or black.search(path) is None
 
 
-def _events(text: str, breaker) -> list[str]:
+def _events(text: bytes, breaker) -> list[str]:
+    """The breaker runs on the UTF-8 bytes of the whole text, as splunk reads a
+    stream; bytes also keep match offsets O(1) in the pcre2 binding."""
     events, start = [], 0
     for m in breaker.finditer(text):
         if m.end(1) <= start or m.start(1) == m.end(1):
@@ -105,20 +107,20 @@ def _events(text: str, breaker) -> list[str]:
         events.append(text[start : m.start(1)])
         start = m.end(1)
     events.append(text[start:])
-    return [e for e in events if e.strip()]
+    return [e.decode("utf-8") for e in events if e.strip()]
 
 
 def match(groups):
     results = []
     for item, inputs in groups:
-        breaker = _compile(item.starts[0].source, item.starts[0].where)
+        breaker = _compile(item.starts[0].source.encode("utf-8"), item.starts[0].where)
         if breaker.groups < 1:
             raise ParseError(f"{item.starts[0].where}: needs a capture group (the break)")
         compiled = [_compile(r.source, r.where) for r in item.patterns]
         per_file = []
         for lines in inputs:
             records = []
-            for event in _events("\n".join(lines), breaker):
+            for event in _events("\n".join(lines).encode("utf-8"), breaker):
                 fields: dict = {}
                 for regex in compiled:
                     m = regex.search(event)
