@@ -8,9 +8,8 @@ engine splunk runs on (see logparse/splunk.py).
 
 from __future__ import annotations
 
-from ..findings import Finding
-from ..logparse import check_rendered
 from ..logparse import splunk as runner
+from . import rules
 
 TOOL = "splunk"
 BINARY = runner.BINARY
@@ -19,12 +18,4 @@ available = runner.available
 
 
 def check(batch, workdir) -> list:
-    found = []
-    for rendered in batch:
-        files = {dest: path for _, path, dest in rendered.files}
-        shown = {dest: src for src, _, dest in rendered.files}
-        problem = check_rendered(runner, files, shown)
-        if problem:
-            source = rendered.files[0][0] if rendered.files else f"{rendered.ref}/manifest.yaml"
-            found.append(Finding("NAT001", source, problem, bundle=rendered.ref))
-    return found
+    return rules.check(runner, batch)
