@@ -25,7 +25,7 @@ from oslo_log import log
 
 HERE = Path(__file__).resolve().parent
 PID = 4242
-START = 1795743792.0  # 2026-11-27T03:03:12Z
+START = 1795743792.0  # 2026-11-27T01:43:12Z
 UUIDS = {
     "global": "req-0b9a7c61-3f52-4e8f-9d2a-6c1e5a7b8d90",
     "request": "req-5d1f2e3a-8b4c-4d6e-9f7a-1b2c3d4e5f60",
