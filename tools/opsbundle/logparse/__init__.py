@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import normalise
 
-TOOLS = ("fluentd", "logstash", "splunk")
+TOOLS = ("fluentd", "logstash", "splunk", "rsyslog")
 
 
 class ParseError(Exception):
@@ -162,7 +162,7 @@ def parse(ctx, bundle, files: list[tuple[str, list[str]]]) -> list[list[dict]]:
             mine = [n for n, r in enumerate(routed) if r == i]
             if mine:
                 groups.append((item, mine))
-        results = module.match([(item, [files[n][1] for n in mine]) for item, mine in groups])
+        results = module.match([(item, [files[n] for n in mine]) for item, mine in groups])
     contract = normalise.contract(ctx.root)
     events: list[list[dict]] = [[] for _ in files]
     for (_, mine), per_file in zip(groups, results, strict=True):

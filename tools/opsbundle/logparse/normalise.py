@@ -110,6 +110,8 @@ def event(c: Contract, captures: dict | None, record: str, origin: dict) -> dict
             out[name] = int(value)
         elif kind == "float":
             out[name] = float(value)
+        elif kind == "bool":
+            out[name] = value.strip().lower() == "true"
         elif name == "timestamp":
             out[name] = timestamp(value)
         elif name == "level":

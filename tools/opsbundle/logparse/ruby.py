@@ -22,7 +22,7 @@ def run(binary: str, groups) -> list:
             {
                 "starts": [r.source for r in item.starts],
                 "patterns": [{"source": r.source, "multiline": r.multiline} for r in item.patterns],
-                "inputs": inputs,
+                "inputs": [lines for _, lines in inputs],
             }
             for item, inputs in groups
         ]

@@ -118,7 +118,7 @@ def match(groups):
             raise ParseError(f"{item.starts[0].where}: needs a capture group (the break)")
         compiled = [_compile(r.source, r.where) for r in item.patterns]
         per_file = []
-        for lines in inputs:
+        for _, lines in inputs:
             records = []
             for event in _events("\n".join(lines).encode("utf-8"), breaker):
                 fields: dict = {}
