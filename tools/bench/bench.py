@@ -210,7 +210,7 @@ def bench_parse(lines: int, repeat: int, tmp: Path) -> None:
     print(f"parse throughput, {total} lines of mixed OpenStack logs, best of {repeat}:")
     print(f"  {'implementation':<18} {'wall s':>8} {'lines/s':>10} {'x baseline':>10} {'MiB':>7}")
     print(f"  {'baseline (split)':<18} {base:>8.3f} {total / base:>10.0f} {1.0:>10.1f}")
-    for ref in ("logging/fluentd", "logging/logstash", "logging/splunk"):
+    for ref in ("logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"):
         cmd = [sys.executable, "-c", PARSE, str(REPO), ref, str(index)]
         wall, mib, code = best(cmd, env, repeat)
         if code:

@@ -64,38 +64,45 @@ def localise(files, workdir, extra: str = "", rewrite=None) -> tuple:
     return main, where
 
 
+def problems(main, where, files) -> list[tuple[str, str]]:
+    """`rsyslogd -N1` on `main`: (template shown to the user, message) per error,
+    the rendered paths put back as the host paths they stand for."""
+    done = subprocess.run(
+        [BINARY, "-N1", "-f", str(main)], capture_output=True, text=True, timeout=60, check=False
+    )
+    if done.returncode == 0:
+        return []
+    lines = [
+        line.removeprefix("rsyslogd: ").strip()
+        for line in (done.stderr + done.stdout).splitlines()
+        if line.strip() and not _NOISE.search(line)
+    ]
+    first_shown = next(iter(where.values()))[0]
+    found = []
+    for line in lines or [f"exit {done.returncode}"]:
+        m = _WHERE.search(line)
+        shown, place = first_shown, ""
+        if m and m["file"] in where:
+            shown, dest = where[m["file"]]
+            place = f"rendered {dest}, line {m['line']}: "
+            line = m["msg"]
+        message = _TRY.sub("", line)
+        for copy, (_, host) in where.items():
+            message = message.replace(copy, host)
+        for src, path, host in files:
+            if str(path) in message:  # a file the drop-ins load, such as a rulebase
+                shown, message = src, message.replace(str(path), host)
+        found.append((shown, f"rsyslogd -N1: {place}{message}"))
+    return found
+
+
 def check(batch, workdir) -> list:
     found = []
     for rendered in batch:
         main, where = localise(rendered.files, workdir)
-        if not where:
-            continue
-        done = subprocess.run(
-            [BINARY, "-N1", "-f", str(main)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if done.returncode == 0:
-            continue
-        lines = [
-            line.removeprefix("rsyslogd: ").strip()
-            for line in (done.stderr + done.stdout).splitlines()
-            if line.strip() and not _NOISE.search(line)
-        ]
-        first_shown = next(iter(where.values()))[0]
-        for line in lines or [f"exit {done.returncode}"]:
-            m = _WHERE.search(line)
-            shown, dest, place = first_shown, "", ""
-            if m and m["file"] in where:
-                shown, dest = where[m["file"]]
-                place = f"rendered {dest}, line {m['line']}: "
-                line = m["msg"]
-            message = _TRY.sub("", line)
-            for copy, (_, host) in where.items():
-                message = message.replace(copy, host)
-            found.append(
-                Finding("NAT001", shown, f"rsyslogd -N1: {place}{message}", bundle=rendered.ref)
-            )
+        if where:
+            found += [
+                Finding("NAT001", shown, message, bundle=rendered.ref)
+                for shown, message in problems(main, where, rendered.files)
+            ]
     return found

@@ -8,7 +8,8 @@ the bundle's own template to a file instead (and, beside it, which log file it
 came from). Each log file is copied to where the bundle's imfile inputs look,
 under a scratch root and a folder of its own. Two sentinel records close every file: when the first
 one comes out, every record before it has been processed; then rsyslogd is
-stopped. One rsyslogd per batch.
+stopped. One rsyslogd per batch, after `rsyslogd -N1` accepted the same
+configuration (rsyslogd runs on past a config error with its defaults).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from . import Input, ParseError, Rule
 TOOL = "rsyslog"
 BINARY = "rsyslogd"
 PACKAGE = "rsyslog"
-TIMEOUT = 120
+TIMEOUT = 60
 SENTINEL = "9999-12-31 23:59:59.999 1 INFO opsbundle.sentinel [-] end of input"
 _INPUT = re.compile(r'input\(\s*type="imfile"(?P<body>.*?)\)', re.S)
 _PARAM = re.compile(r'(?P<key>[\w.]+)="(?P<value>(?:\\.|[^"\\])*)"')
@@ -81,7 +82,7 @@ def _collect(events: Path, names: Path) -> list[tuple[str, dict]]:
 
 
 def match(groups):
-    from ..engines.rsyslog import localise
+    from ..engines.rsyslog import localise, problems
 
     out = groups[0][0].extra["out"]
     template = _forward_template(out)
@@ -104,7 +105,11 @@ def match(groups):
                 return None  # shipping is replaced by the runner's forward ruleset
             return text.replace('File="/', f'File="{root}/*/')
 
-        main, _ = localise(files, work, _harness(template, events, names), rewrite)
+        main, where = localise(files, work, _harness(template, events, names), rewrite)
+        # rsyslogd runs on past config errors (with defaults): refuse them first
+        found = problems(main, where, files)
+        if found:
+            raise ParseError("; ".join(f"{shown}: {message}" for shown, message in found[:3]))
         proc = subprocess.Popen(
             [BINARY, "-n", "-f", str(main), "-i", str(work / "rsyslogd.pid")],
             stdout=subprocess.DEVNULL,

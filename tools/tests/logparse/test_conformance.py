@@ -10,7 +10,7 @@ from opsbundle.conformance import log_fields
 from opsbundle.interfaces import Registry
 
 REPO = Path(__file__).resolve().parents[3]
-PARSERS = ["logging/fluentd", "logging/logstash", "logging/splunk"]
+PARSERS = ["logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"]
 
 
 def _run(root: Path, names=None):
@@ -66,6 +66,13 @@ def _replace(path: Path, old: str, new: str) -> None:
             "%{POSINT:pid} %{LOGLEVEL:level}",
             "%{POSINTEGER:pid} %{LOGLEVEL:level}",
             "unknown grok pattern %{POSINTEGER}",
+        ),
+        (
+            "logging/rsyslog",
+            "files/rsyslog.conf.j2",
+            "set $!service = $syslogtag;",
+            "set $!service = $syslogtag",
+            "rsyslogd -N1: rendered /etc/rsyslog.d/60-opsbundles-openstack.conf, line",
         ),
     ],
 )

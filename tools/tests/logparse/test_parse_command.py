@@ -51,7 +51,6 @@ def test_errors_are_one_line_and_exit_1(capsys, tmp_path):
     cases = [
         (["logging/fluentd", str(tmp_path / "missing.log")], "cannot read"),
         (["logging/fluentd", str(bad)], "not UTF-8"),
-        (["logging/rsyslog", str(bad)], "does not implement log-fields/v1"),
         (["logging/fluentd", str(bad), "--as", "/srv/other.log"], "not UTF-8"),
     ]
     for args, message in cases:
@@ -66,3 +65,14 @@ def test_a_path_no_input_reads_is_refused(capsys, tmp_path):
     code, out, err = _parse(capsys, "logging/splunk", str(log), "--as", "/srv/x.log")
     assert (code, out) == (1, "")
     assert "no input of the bundle reads /srv/x.log" in err
+
+
+def test_a_bundle_without_log_fields_is_refused(capsys, repo_copy):
+    manifest = repo_copy / "logging/splunk/manifest.yaml"
+    text = manifest.read_text()
+    start = text.index("  log-fields/v1:")
+    manifest.write_text(text[:start] + text[text.index("services:") :])
+    code = cli.main(["parse", "--root", str(repo_copy), "logging/splunk", str(manifest)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert "logging/splunk does not implement log-fields/v1" in err
