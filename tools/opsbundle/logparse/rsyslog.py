@@ -72,13 +72,22 @@ def _harness(template: str, events: Path, names: Path) -> str:
     )
 
 
-def _collect(events: Path, names: Path) -> list[tuple[str, dict]]:
-    try:
-        sources = names.read_text(encoding="utf-8").splitlines()
-        lines = events.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return []
-    return [(s, json.loads(e)) for s, e in zip(sources, lines, strict=False)]
+class _Tail:
+    """The complete lines a file has grown by since the last call."""
+
+    def __init__(self, path: Path):
+        self.path, self.offset, self.rest = path, 0, b""
+
+    def new_lines(self) -> list[str]:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(data)
+        *lines, self.rest = (self.rest + data).split(b"\n")
+        return [line.decode("utf-8") for line in lines]
 
 
 def match(groups):
@@ -116,11 +125,25 @@ def match(groups):
             stderr=subprocess.PIPE,
             text=True,
         )
+        got: list[tuple[str, dict]] = []
+        sources, lines = _Tail(names), _Tail(events)
+        pending_sources: list[str] = []
+        pending_events: list[str] = []
+        done: set[str] = set()
         try:
             deadline = time.monotonic() + TIMEOUT
             while True:
-                got = _collect(events, names)
-                done = {s for s, e in got if e.get("logger") == "opsbundle.sentinel"}
+                pending_sources += sources.new_lines()
+                pending_events += lines.new_lines()
+                ready = min(len(pending_sources), len(pending_events))
+                for source, text in zip(
+                    pending_sources[:ready], pending_events[:ready], strict=True
+                ):
+                    event = json.loads(text)
+                    got.append((source, event))
+                    if event.get("logger") == "opsbundle.sentinel":
+                        done.add(source)
+                del pending_sources[:ready], pending_events[:ready]
                 if done >= set(wanted):
                     break
                 if proc.poll() is not None:
