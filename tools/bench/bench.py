@@ -136,11 +136,15 @@ def bench_changed(result: dict, repeat: int) -> float:
     git("-c", "user.email=b@example.org", "-c", "user.name=bench", "commit", "-qm", "base")
     target = root / "logging" / "gen-00007"
     manifest = target / "manifest.yaml"
-    manifest.write_text(manifest.read_text().replace("version: 0.1.0", "version: 0.2.0"))
+    text = manifest.read_text()
+    old = yaml.safe_load(text)["version"]
+    major, minor, _ = (int(p) for p in old.split("."))
+    new = f"{major}.{minor + 1}.0"
+    manifest.write_text(text.replace(f"version: {old}", f"version: {new}", 1))
     changelog = target / "changelog.yaml"
     data = yaml.safe_load(changelog.read_text())
     data["releases"].insert(
-        0, {"version": "0.2.0", "changes": [{"description": "Bench.", "type": "bugfix"}]}
+        0, {"version": new, "changes": [{"description": "Bench.", "type": "bugfix"}]}
     )
     changelog.write_text(yaml.safe_dump(data, sort_keys=False))
     cmd = [
