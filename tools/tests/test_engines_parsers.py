@@ -23,3 +23,15 @@ def test_a_pattern_the_engine_rejects_is_nat001(repo_copy):
     assert finding.code == "NAT001"
     assert "PCRE2 rejects the pattern" in finding.message
     assert "openstack_rabbitmq_fields" in finding.message
+
+
+def test_a_broken_rulebase_is_nat001_on_the_rulebase(repo_copy):
+    rulebase = repo_copy / "logging/rsyslog/files/openstack.rulebase"
+    rulebase.write_text(rulebase.read_text().replace("%-:quoted-string%", "%-:quoted-strng%", 1))
+    report = run(repo_copy, Options(names=["logging/rsyslog"], cache=False, require_native=True))
+    assert report.errors
+    finding = report.errors[0]
+    assert finding.code == "NAT001"
+    assert finding.path == "logging/rsyslog/files/openstack.rulebase"
+    assert "invalid field type 'quoted-strng'" in finding.message
+    assert "/etc/rsyslog.d/opsbundles-openstack.rulebase" in finding.message
