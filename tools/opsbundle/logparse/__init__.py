@@ -2,12 +2,15 @@
 log-fields/v1 conformance suite.
 
 Each tool module (`fluentd`, `logstash`, `splunk`, `rsyslog`) has `TOOL` (the
-manifest's tool.name), `BINARY`/`PACKAGE` (the engine it needs, or None),
+manifest's tool.name), `BINARY`/`PACKAGE` (the engine it needs; a Python
+library engine has `available()` instead),
 `read(rendered)` which finds in the bundle's rendered configuration the inputs
 it defines (which log paths, how lines fold into records, which patterns
-match them) and `match(groups)` which runs those patterns on the engine the
-tool really uses. Nothing here knows a pattern: a broken pattern in a shipped
-config fails here. What happens after matching is `normalise`, shared by all.
+match them) and `match(groups)`, which gets [(input, [(host path, lines)...])...]
+and runs the input's rules on the engine the tool really uses, returning
+[[[(captures or None, record text)...] per file] per input]. Nothing here
+knows a pattern: a broken pattern in a shipped config fails here. What
+happens after matching is `normalise`, shared by all.
 
 A log file goes to the first input whose path globs match where the file lives
 on a host, as the tool's own input does; the sample values' layout says where

@@ -139,7 +139,12 @@ def match(groups):
                 for source, text in zip(
                     pending_sources[:ready], pending_events[:ready], strict=True
                 ):
-                    event = json.loads(text)
+                    try:
+                        event = json.loads(text)
+                    except ValueError:
+                        raise ParseError(
+                            f"template {template} does not write JSON: {text[:200]!r}"
+                        ) from None
                     got.append((source, event))
                     if event.get("logger") == "opsbundle.sentinel":
                         done.add(source)

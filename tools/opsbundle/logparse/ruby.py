@@ -40,7 +40,10 @@ def run(binary: str, groups) -> list:
         raise ParseError(f"{binary} did not finish within {TIMEOUT} s") from None
     if done.returncode != 0:
         raise ParseError(f"{binary} failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
-    answer = json.loads(done.stdout)
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        raise ParseError(f"{binary} gave no answer: {done.stdout[:200]!r}") from None
     if "error" in answer:
         item = groups[answer["group"]][0]
         rule = getattr(item, answer["which"])[answer["index"]]
