@@ -164,9 +164,11 @@ def changed_bundles(
     root: Path, all_bundles: list[BundleDir], base: str
 ) -> tuple[list[BundleDir], bool]:
     """Bundles touched since `base`, and whether a change outside any bundle
-    (interfaces/, tools/, ...) means every bundle must be checked."""
+    (interfaces/, tools/, ...) means every bundle must be checked. Only the
+    touched ones must bump their version, even when all are checked."""
     by_ref = {b.ref: b for b in all_bundles}
     touched: set[str] = set()
+    outside = False
     for name in changed_files(root, base):
         parts = name.split("/")
         if len(parts) >= 3 and parts[0] in (*DOMAINS, STACKS):
@@ -174,8 +176,8 @@ def changed_bundles(
             if ref in by_ref:
                 touched.add(ref)
             continue  # a deleted bundle leaves nothing to check
-        return all_bundles, True
-    return [by_ref[r] for r in sorted(touched)], False
+        outside = True
+    return [by_ref[r] for r in sorted(touched)], outside
 
 
 def file_at(root: Path, base: str, relpath: str) -> bytes | None:
