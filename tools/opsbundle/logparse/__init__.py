@@ -8,7 +8,8 @@ library engine has `available()` instead),
 it defines (which log paths, how lines fold into records, which patterns
 match them) and `match(groups)`, which gets [(input, [(host path, lines)...])...]
 and runs the input's rules on the engine the tool really uses, returning
-[[[(captures or None, record text)...] per file] per input]. Nothing here
+[[(captures from the file's path, [(captures or None, record text)...]) per
+file] per input]. Nothing here
 knows a pattern: a broken pattern in a shipped config fails here. What
 happens after matching is `normalise`, shared by all.
 
@@ -54,6 +55,8 @@ class Input:
     patterns: list[Rule]
     starts: list[Rule] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    # patterns on the file's path (service, program), as the tool's path metadata gives it
+    path_patterns: list[Rule] = field(default_factory=list)
     where: str = ""
     extra: dict = field(default_factory=dict)  # tool-specific (e.g. a rulebase path)
 
@@ -169,10 +172,9 @@ def parse(ctx, bundle, files: list[tuple[str, list[str]]]) -> list[list[dict]]:
     contract = normalise.contract(ctx.root)
     events: list[list[dict]] = [[] for _ in files]
     for (_, mine), per_file in zip(groups, results, strict=True):
-        for n, records in zip(mine, per_file, strict=True):
-            origin = normalise.where(files[n][0])
+        for n, (from_path, records) in zip(mine, per_file, strict=True):
             try:
-                events[n] = [normalise.event(contract, c, r, origin) for c, r in records]
+                events[n] = [normalise.event(contract, c, r, from_path) for c, r in records]
             except ValueError as exc:
                 raise ParseError(f"{bundle.ref}: {exc}") from None
     return events

@@ -5,7 +5,9 @@ parser joins format1..formatN into one Regexp compiled with MULTILINE and
 starts a record at each line matching `format_firstline`; a `regexp` parser
 matches `expression` (flags after the closing slash) on each line. Which
 source reads a file is decided by its `path` (comma-separated globs) minus
-`exclude_path`.
+`exclude_path`. A `<filter>` of `@type parser` on the source's `path_key`
+field (here `log_path`) runs its regexp on the file's path for every source
+whose tag its pattern matches (`*` one tag part, `**` any number).
 """
 
 from __future__ import annotations
@@ -100,16 +102,50 @@ def _input(source: dict, shown: str) -> Input | None:
     return item
 
 
+def _tag_matches(patterns: str, tag: str) -> bool:
+    for pattern in patterns.split():
+        regex = re.escape(pattern).replace(r"\.\*\*", r"(?:\..+)?").replace(r"\*", r"[^.]+")
+        if re.fullmatch(regex, tag):
+            return True
+    return False
+
+
+def _path_filters(tree: dict, shown: str) -> list[tuple[str, str, Rule]]:
+    """(tag patterns, key_name, rule) of each parser filter."""
+    found = []
+    for node in tree["children"]:
+        if node["name"] != "filter" or node["params"].get("@type", ("",))[0] != "parser":
+            continue
+        parses = [c for c in node["children"] if c["name"] == "parse"]
+        if not parses or parses[0]["params"].get("@type", ("",))[0] != "regexp":
+            raise ParseError(f"{shown}:{node['line']}: parser filter without a regexp <parse>")
+        value, line = parses[0]["params"].get("expression", ("", node["line"]))
+        source, multiline = _literal(value, f"{shown}:{line}")
+        key = node["params"].get("key_name", ("", 0))[0]
+        found.append((node["arg"], key, Rule(source, f"{shown}:{line}", multiline)))
+    return found
+
+
 def read(out) -> list[Input]:
     inputs = []
     for dest in out.only(CONFIG_SUFFIX):
         shown = out.where(dest)
         tree = _sections(out.files[dest].read_text(encoding="utf-8"), shown)
+        filters = _path_filters(tree, shown)
         for node in tree["children"]:
-            if node["name"] == "source":
-                item = _input(node, shown)
-                if item is not None:
-                    inputs.append(item)
+            if node["name"] != "source":
+                continue
+            item = _input(node, shown)
+            if item is None:
+                continue
+            # in_tail puts the file's path, dots for slashes, where the tag has '*'
+            tag = node["params"].get("tag", ("", 0))[0].replace("*", "var.log.x.y.log")
+            path_key = node["params"].get("path_key", ("", 0))[0]
+            item.path_patterns = [
+                rule for pattern, key, rule in filters
+                if key and key == path_key and _tag_matches(pattern, tag)
+            ]  # fmt: skip
+            inputs.append(item)
     return inputs
 
 

@@ -8,7 +8,9 @@ multiline codec (negate => true, what => previous) starts a record at each
 line matching `pattern`; the grok filter tries its `match` patterns for
 `message` in order and keeps the first match (break_on_match). `%{NAME:field}`
 is expanded from the grok-patterns shipped by PyPI's pygrok plus the filter's
-`pattern_definitions`.
+`pattern_definitions`. A grok on `[log][file][path]` (where the file input
+puts the path) runs on the file's path; the message grok's fields replace its
+fields (`overwrite`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _TOKEN = re.compile(
       | (?P<word>[A-Za-z0-9_.@+\-]+)""",
     re.X,
 )
+PATH_FIELD = "[log][file][path]"
 _REF = re.compile(r"%\{(?P<name>\w+)(?::(?P<field>[\w@]+))?(?::(?:int|float))?\}")
 
 
@@ -167,7 +170,7 @@ def _strings(value, where: str) -> list[tuple[str, int]]:
 
 
 def read(out) -> list[Input]:
-    inputs, patterns = [], []
+    inputs, patterns, on_path = [], [], []
     for dest in out.only(CONFIG_SUFFIX):
         shown = out.where(dest)
         sections = _Reader(out.files[dest].read_text(encoding="utf-8"), shown).config()
@@ -176,10 +179,11 @@ def read(out) -> list[Input]:
                 continue
             defs = {k: v[0] for k, v in (attrs.get("pattern_definitions") or {}).items()}
             for field, value in (attrs.get("match") or {}).items():
-                if field != "message":
+                if field not in ("message", PATH_FIELD):
                     continue
+                into = patterns if field == "message" else on_path
                 for text, at in _strings(value, f"{shown}:{line}"):
-                    patterns.append(Rule(expand(text, defs, f"{shown}:{at}"), f"{shown}:{at}"))
+                    into.append(Rule(expand(text, defs, f"{shown}:{at}"), f"{shown}:{at}"))
         for name, attrs, line in sections.get("input", []):
             if name != "file":
                 continue
@@ -188,6 +192,7 @@ def read(out) -> list[Input]:
                 patterns=patterns,
                 exclude=[f"*/{p}" for p, _ in _strings(attrs.get("exclude", []), shown)],
                 where=f"{shown}:{line}",
+                path_patterns=on_path,
             )
             codec = attrs.get("codec")
             if isinstance(codec, tuple) and len(codec) == 3 and codec[0] == "multiline":

@@ -10,9 +10,9 @@ them and lives here, so an implementation cannot drift on it:
 - timestamps become ISO 8601 with milliseconds: UTC with `Z` when the log
   printed an offset, the printed local time without one when it did not;
 - traceback lines lose the prefix oslo.log repeats on each of them;
-- `service` and `program` come from where the record was read (the folder and
-  file name, as a collector's path metadata does) unless the record named its
-  program itself (a syslog tag).
+- what a bundle's path rules captured from the file's path (`service`,
+  `program`) is the base the record's own captures override (a syslog tag
+  names its program).
 """
 
 from __future__ import annotations
@@ -81,22 +81,17 @@ def _traceback(text: str) -> str:
     return "\n".join(lines)
 
 
-def where(path: str | None) -> dict:
-    """service and program from a log file's path: /var/log/<service>/<program>.log"""
-    if not path:
-        return {}
-    p = Path(path)
-    return {"service": p.parent.name, "program": p.name.removesuffix(".log")}
-
-
-def event(c: Contract, captures: dict | None, record: str, origin: dict) -> dict:
-    """One log-fields/v1 event from what a parser captured on `record`.
-    `captures` is None when no rule of the bundle matched."""
+def event(c: Contract, captures: dict | None, record: str, base: dict | None = None) -> dict:
+    """One log-fields/v1 event from what a parser captured on `record`, over
+    what it captured from the file's path (`base`). `captures` is None when no
+    rule of the bundle matched the record."""
+    raw = dict(base or {})
     if captures is None:
-        out = {**origin, "message": record, "unparsed": True}
-        return dict(sorted(out.items(), key=lambda kv: c.order[kv[0]]))
-    out = dict(origin)
-    for name, value in captures.items():
+        raw.update({"message": record, "unparsed": "true"})
+    else:
+        raw.update({k: v for k, v in captures.items() if v is not None})
+    out: dict = {}
+    for name, value in raw.items():
         if value is None or value.strip() in PLACEHOLDERS:
             continue
         if name in c.units:

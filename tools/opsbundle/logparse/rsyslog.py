@@ -164,7 +164,8 @@ def match(groups):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        results = [[[] for _ in files_] for _, files_ in groups]
+        # service and program come from the ruleset itself (RainerScript)
+        results = [[({}, []) for _ in files_] for _, files_ in groups]
         finished: set[str] = set()
         for source, event in got:
             if source not in wanted or source in finished:
@@ -173,5 +174,5 @@ def match(groups):
                 finished.add(source)
                 continue
             g, n = wanted[source]
-            results[g][n].append((event, event.get("message", "")))
+            results[g][n][1].append((event, event.get("message", "")))
     return results

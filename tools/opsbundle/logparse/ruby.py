@@ -22,7 +22,8 @@ def run(binary: str, groups) -> list:
             {
                 "starts": [r.source for r in item.starts],
                 "patterns": [{"source": r.source, "multiline": r.multiline} for r in item.patterns],
-                "inputs": [lines for _, lines in inputs],
+                "path_patterns": [r.source for r in item.path_patterns],
+                "inputs": [{"path": path, "lines": lines} for path, lines in inputs],
             }
             for item, inputs in groups
         ]
@@ -49,6 +50,9 @@ def run(binary: str, groups) -> list:
         rule = getattr(item, answer["which"])[answer["index"]]
         raise ParseError(f"{rule.where}: {binary} rejects the pattern: {answer['error']}")
     return [
-        [[(None if i < 0 else caps, record) for i, caps, record in per_file] for per_file in group]
+        [
+            (from_path, [(None if i < 0 else caps, record) for i, caps, record in records])
+            for from_path, records in group
+        ]
         for group in answer["results"]
     ]

@@ -73,17 +73,25 @@ def read(out) -> list[Input]:
         if st.get("SHOULD_LINEMERGE", "true").strip().lower() != "false":
             raise ParseError(f"{st_at}: SHOULD_LINEMERGE must be false (LINE_BREAKER does it)")
         breaker = Rule(st.get("LINE_BREAKER", r"([\r\n]+)"), f"{st_at} LINE_BREAKER")
-        patterns = []
+        patterns, on_source = [], []
         for key in sorted(k for k in st if k.startswith("REPORT-")):
             for name in (n.strip() for n in st[key].split(",") if n.strip()):
                 if not transforms.has_section(name) or "REGEX" not in transforms[name]:
                     raise ParseError(f"{st_at} {key}: transform {name!r} has no REGEX")
-                patterns.append(Rule(transforms[name]["REGEX"], f"{transforms_at} [{name}] REGEX"))
+                rule = Rule(transforms[name]["REGEX"], f"{transforms_at} [{name}] REGEX")
+                key_of = transforms[name].get("SOURCE_KEY", "_raw").strip()
+                if key_of == "MetaData:Source":
+                    on_source.append(rule)
+                elif key_of == "_raw":
+                    patterns.append(rule)
+                else:
+                    raise ParseError(f"{transforms_at} [{name}]: SOURCE_KEY {key_of} is not run")
         item = Input(
             globs=[_monitor_glob(stanza.removeprefix("monitor://"))],
             patterns=patterns,
             starts=[breaker],
             where=where,
+            path_patterns=on_source,
         )
         blacklist = inputs_conf[stanza].get("blacklist")
         if blacklist:
@@ -117,8 +125,15 @@ def match(groups):
         if breaker.groups < 1:
             raise ParseError(f"{item.starts[0].where}: needs a capture group (the break)")
         compiled = [_compile(r.source, r.where) for r in item.patterns]
+        on_source = [_compile(r.source, r.where) for r in item.path_patterns]
         per_file = []
-        for _, lines in inputs:
+        for path, lines in inputs:
+            from_path: dict = {}
+            for regex in on_source:  # splunk's MetaData:Source is "source::<path>"
+                m = regex.search(f"source::{path}")
+                for k, v in (m.groupdict() if m else {}).items():
+                    if v is not None:
+                        from_path.setdefault(k, v)
             records = []
             for event in _events("\n".join(lines).encode("utf-8"), breaker):
                 fields: dict = {}
@@ -129,6 +144,6 @@ def match(groups):
                             if v is not None:
                                 fields.setdefault(k, v)
                 records.append((fields or None, event))
-            per_file.append(records)
+            per_file.append((from_path, records))
         results.append(per_file)
     return results

@@ -117,3 +117,22 @@ def test_a_wrong_field_order_is_caught_on_the_oslo_kinds(repo_copy, bundle, file
     assert {"oslo-context-8", "oslo-context-6", "nova-request-log"} <= failed
     assert "apache-combined" not in failed
     assert any("user_id: got" in r.detail for r in results if not r.ok)
+
+
+@pytest.mark.parametrize(
+    ("bundle", "file"),
+    [
+        ("logging/fluentd", "files/fluent.conf.j2"),
+        ("logging/logstash", "files/openstack.conf.j2"),
+        ("logging/splunk", "files/transforms.conf"),
+    ],
+)
+def test_service_and_program_come_from_the_bundles_path_rule(repo_copy, bundle, file):
+    path = repo_copy / bundle / file
+    text = path.read_text()
+    swapped = text.replace("(?<service>", "(?<tmp>").replace("(?<program>", "(?<service>")
+    path.write_text(swapped.replace("(?<tmp>", "(?<program>"))
+    results = _run(repo_copy, {bundle})
+    failed = {r.kind for r in results if not r.ok}
+    assert {"oslo-context-8", "apache-combined", "rabbitmq"} <= failed
+    assert any("service: got 'nova-compute', want 'nova'" in r.detail for r in results)

@@ -85,9 +85,7 @@ def test_unmatched_record_keeps_its_text(contract):
     assert event == {"message": "odd line", "service": "nova", "unparsed": True}
 
 
-def test_where_reads_service_and_program_from_the_path():
-    assert normalise.where("/var/log/kolla/nova/nova-api.log") == {
-        "service": "nova",
-        "program": "nova-api",
-    }
-    assert normalise.where(None) == {}
+def test_record_captures_override_the_path_ones(contract):
+    base = {"service": "swift", "program": "proxy"}
+    event = normalise.event(contract, {"program": "proxy-server", "pid": None}, "", base)
+    assert event == {"service": "swift", "program": "proxy-server"}
