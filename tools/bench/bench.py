@@ -231,34 +231,39 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; best of {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="opsbundle-bench-") as tmp:
-        results = [bench_size(n, args.repeat, Path(tmp)) for n in sizes]
-        print(f"{'N':>6} {'baseline s':>10} {'cold s':>8} {'ratio':>6} {'warm s':>8} "
-              f"{'ratio':>6} {'cold MiB':>9} {'warm MiB':>9}")  # fmt: skip
-        for r in results:
-            b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
-            print(
-                f"{r['n']:>6} {b:>10.3f} {c:>8.3f} {c / b:>6.2f} {w:>8.3f} {w / b:>6.2f} "
-                f"{r['cold'][1]:>9.1f} {r['warm'][1]:>9.1f}"
-            )
-        print("targets:")
-        for r in results:
-            b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
-            if r["n"] == 1000:
-                print(f"  N=1000 ratio <= 1.5: cold {c / b:.2f} {verdict(c / b <= 1.5)}, "
-                      f"warm {w / b:.2f} {verdict(w / b <= 1.5)}")  # fmt: skip
-            if r["n"] == 10000:
-                print(f"  N=10000 under 5 s: cold {c:.2f} s {verdict(c < 5)}, "
-                      f"warm {w:.2f} s {verdict(w < 5)}")  # fmt: skip
-                print(f"  N=10000 under 150 MiB: cold {r['cold'][1]:.0f} MiB "
-                      f"{verdict(r['cold'][1] < 150)}, warm {r['warm'][1]:.0f} MiB "
-                      f"{verdict(r['warm'][1] < 150)}")  # fmt: skip
-        small = next((r for r in results if r["n"] == 1000), None)
-        if small:
-            wall = bench_changed(small, args.repeat)
-            print(f"  --changed-since, 1 of 1000 changed, under 0.3 s: {wall:.3f} s "
-                  f"{verdict(wall < 0.3)}")  # fmt: skip
+        if sizes:
+            validate_report(sizes, args.repeat, Path(tmp))
         if args.parse_lines:
             bench_parse(args.parse_lines, args.repeat, Path(tmp) / "parse")
+
+
+def validate_report(sizes: list[int], repeat: int, tmp: Path) -> None:
+    results = [bench_size(n, repeat, tmp) for n in sizes]
+    print(f"{'N':>6} {'baseline s':>10} {'cold s':>8} {'ratio':>6} {'warm s':>8} "
+          f"{'ratio':>6} {'cold MiB':>9} {'warm MiB':>9}")  # fmt: skip
+    for r in results:
+        b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
+        print(
+            f"{r['n']:>6} {b:>10.3f} {c:>8.3f} {c / b:>6.2f} {w:>8.3f} {w / b:>6.2f} "
+            f"{r['cold'][1]:>9.1f} {r['warm'][1]:>9.1f}"
+        )
+    print("targets:")
+    for r in results:
+        b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
+        if r["n"] == 1000:
+            print(f"  N=1000 ratio <= 1.5: cold {c / b:.2f} {verdict(c / b <= 1.5)}, "
+                  f"warm {w / b:.2f} {verdict(w / b <= 1.5)}")  # fmt: skip
+        if r["n"] == 10000:
+            print(f"  N=10000 under 5 s: cold {c:.2f} s {verdict(c < 5)}, "
+                  f"warm {w:.2f} s {verdict(w < 5)}")  # fmt: skip
+            print(f"  N=10000 under 150 MiB: cold {r['cold'][1]:.0f} MiB "
+                  f"{verdict(r['cold'][1] < 150)}, warm {r['warm'][1]:.0f} MiB "
+                  f"{verdict(r['warm'][1] < 150)}")  # fmt: skip
+    small = next((r for r in results if r["n"] == 1000), None)
+    if small:
+        wall = bench_changed(small, repeat)
+        print(f"  --changed-since, 1 of 1000 changed, under 0.3 s: {wall:.3f} s "
+              f"{verdict(wall < 0.3)}")  # fmt: skip
 
 
 if __name__ == "__main__":
