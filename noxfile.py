@@ -1,7 +1,8 @@
 """Every way to check this repository, in one place.
 
-nox -s lint tests validate     what CI runs (see .ci/run)
-nox -s bench                   speed and memory against in-run baselines
+- `nox -s lint tests validate`: what CI runs (see .ci/run)
+- `nox -s bench`: validate speed and memory, and every log parser's throughput,
+  against baselines measured in the same run
 """
 
 import nox
@@ -35,6 +36,6 @@ def validate(session):
 
 @nox.session
 def bench(session):
-    """validate against a YAML-only baseline measured in the same run."""
+    """validate against a YAML-only baseline, parsers against a line split, same run."""
     session.install("-e", ".")
     session.run("python", "tools/bench/bench.py", *session.posargs)

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the engines behind `validate --require-native`, and venv/git.
 PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
+# logging: lognormalizer for mmnormalize rulebases; ruby for fluentd's Onigmo;
+# jruby + joni for logstash's Joni.
+PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java)
 # monitoring: nagios4, icinga2 and the plugins their commands call; a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.
 PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-standard

@@ -1,7 +1,8 @@
-"""Speed and memory of `opsbundle validate`, each against a baseline measured in
-the same run on the same files, so the figures mean the same on any machine.
+"""Speed and memory of `opsbundle validate`, and the parse throughput of every
+log-fields/v1 implementation, each against a baseline measured in the same run
+on the same files, so the figures mean the same on any machine.
 
-    python tools/bench/bench.py [--sizes 1000,10000] [--repeat 3]
+    python tools/bench/bench.py [--sizes 1000,10000] [--repeat 3] [--parse-lines 100000]
 
 Baseline: a fresh Python process that only reads every manifest.yaml and
 changelog.yaml with PyYAML's C loader. Measured: `opsbundle validate --no-native`
@@ -9,11 +10,20 @@ as a fresh process, cold (no cache) and warm (the cache of the cold run), and
 `--changed-since` with one changed bundle. Wall time is the best of --repeat
 runs; memory is the peak of the summed proportional set size (PSS) of the
 process and its workers, sampled every 10 ms.
+
+Parsing: a mixed OpenStack log of --parse-lines lines, made by repeating every
+sample of the log-fields/v1 conformance suite (all record kinds: oslo.log with
+tracebacks, access logs, swift, HAProxy, RabbitMQ, MariaDB) in its own file, as
+they lie on a host. Baseline: a fresh Python process that reads the files and
+splits them into lines. Measured: a fresh process running each parser bundle's
+rules on its engine (`opsbundle parse` does the same per file), engine start
+included; lines per second = input lines / wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -126,11 +136,15 @@ def bench_changed(result: dict, repeat: int) -> float:
     git("-c", "user.email=b@example.org", "-c", "user.name=bench", "commit", "-qm", "base")
     target = root / "logging" / "gen-00007"
     manifest = target / "manifest.yaml"
-    manifest.write_text(manifest.read_text().replace("version: 0.1.0", "version: 0.2.0"))
+    text = manifest.read_text()
+    old = yaml.safe_load(text)["version"]
+    major, minor, _ = (int(p) for p in old.split("."))
+    new = f"{major}.{minor + 1}.0"
+    manifest.write_text(text.replace(f"version: {old}", f"version: {new}", 1))
     changelog = target / "changelog.yaml"
     data = yaml.safe_load(changelog.read_text())
     data["releases"].insert(
-        0, {"version": "0.2.0", "changes": [{"description": "Bench.", "type": "bugfix"}]}
+        0, {"version": new, "changes": [{"description": "Bench.", "type": "bugfix"}]}
     )
     changelog.write_text(yaml.safe_dump(data, sort_keys=False))
     cmd = [
@@ -143,40 +157,113 @@ def bench_changed(result: dict, repeat: int) -> float:
     return wall
 
 
+SPLIT = """
+import json, sys
+from pathlib import Path
+n = 0
+for _, _, path in json.loads(Path(sys.argv[1]).read_text()):
+    n += len(Path(path).read_text(encoding="utf-8").splitlines())
+print(n)
+"""
+PARSE = """
+import json, sys
+from pathlib import Path
+from opsbundle import logparse, repo
+from opsbundle.checks import Context
+from opsbundle.interfaces import Registry
+root, ref = Path(sys.argv[1]), sys.argv[2]
+dirs = repo.discover(root)
+ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
+bundle = ctx.bundle(ref)
+files = [
+    (logparse.host_path(ctx, bundle, service, name), Path(p).read_text().splitlines())
+    for service, name, p in json.loads(Path(sys.argv[3]).read_text())
+]
+events = logparse.parse(ctx, bundle, files)
+if any(e.get("unparsed") for per_file in events for e in per_file):
+    sys.exit("unparsed records")
+"""
+
+
+def mixed_log(tmp: Path, lines: int) -> tuple[Path, int]:
+    """Files of repeated conformance samples, `lines` lines in all, and their list."""
+    sys.path.insert(0, str(REPO / "tools"))
+    from opsbundle.conformance.log_fields import samples
+
+    texts = [(p, p.read_text(encoding="utf-8").splitlines()) for _, p in samples(REPO)]
+    per_round = sum(len(t) for _, t in texts)
+    rounds = -(-lines // per_round)
+    listing, total = [], 0
+    for i, (path, text) in enumerate(texts):
+        out = tmp / f"{i:02d}" / path.parent.name / path.name
+        out.parent.mkdir(parents=True)
+        out.write_text("\n".join(text * rounds) + "\n", encoding="utf-8")
+        listing.append((path.parent.name, path.name, str(out)))
+        total += len(text) * rounds
+    index = tmp / "files.json"
+    index.write_text(json.dumps(listing))
+    return index, total
+
+
+def bench_parse(lines: int, repeat: int, tmp: Path) -> None:
+    index, total = mixed_log(tmp, lines)
+    env = dict(os.environ)
+    base, _, code = best([sys.executable, "-c", SPLIT, str(index)], env, repeat)
+    if code:
+        raise SystemExit("baseline failed")
+    print(f"parse throughput, {total} lines of mixed OpenStack logs, best of {repeat}:")
+    print(f"  {'implementation':<18} {'wall s':>8} {'lines/s':>10} {'x baseline':>10} {'MiB':>7}")
+    print(f"  {'baseline (split)':<18} {base:>8.3f} {total / base:>10.0f} {1.0:>10.1f}")
+    for ref in ("logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"):
+        cmd = [sys.executable, "-c", PARSE, str(REPO), ref, str(index)]
+        wall, mib, code = best(cmd, env, repeat)
+        if code:
+            raise SystemExit(f"parse with {ref} failed")
+        print(f"  {ref:<18} {wall:>8.3f} {total / wall:>10.0f} {wall / base:>10.1f} {mib:>7.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--parse-lines", type=int, default=100_000, help="0: skip the parse bench")
     args = ap.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; best of {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="opsbundle-bench-") as tmp:
-        results = [bench_size(n, args.repeat, Path(tmp)) for n in sizes]
-        print(f"{'N':>6} {'baseline s':>10} {'cold s':>8} {'ratio':>6} {'warm s':>8} "
-              f"{'ratio':>6} {'cold MiB':>9} {'warm MiB':>9}")  # fmt: skip
-        for r in results:
-            b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
-            print(
-                f"{r['n']:>6} {b:>10.3f} {c:>8.3f} {c / b:>6.2f} {w:>8.3f} {w / b:>6.2f} "
-                f"{r['cold'][1]:>9.1f} {r['warm'][1]:>9.1f}"
-            )
-        print("targets:")
-        for r in results:
-            b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
-            if r["n"] == 1000:
-                print(f"  N=1000 ratio <= 1.5: cold {c / b:.2f} {verdict(c / b <= 1.5)}, "
-                      f"warm {w / b:.2f} {verdict(w / b <= 1.5)}")  # fmt: skip
-            if r["n"] == 10000:
-                print(f"  N=10000 under 5 s: cold {c:.2f} s {verdict(c < 5)}, "
-                      f"warm {w:.2f} s {verdict(w < 5)}")  # fmt: skip
-                print(f"  N=10000 under 150 MiB: cold {r['cold'][1]:.0f} MiB "
-                      f"{verdict(r['cold'][1] < 150)}, warm {r['warm'][1]:.0f} MiB "
-                      f"{verdict(r['warm'][1] < 150)}")  # fmt: skip
-        small = next((r for r in results if r["n"] == 1000), None)
-        if small:
-            wall = bench_changed(small, args.repeat)
-            print(f"  --changed-since, 1 of 1000 changed, under 0.3 s: {wall:.3f} s "
-                  f"{verdict(wall < 0.3)}")  # fmt: skip
+        if sizes:
+            validate_report(sizes, args.repeat, Path(tmp))
+        if args.parse_lines:
+            bench_parse(args.parse_lines, args.repeat, Path(tmp) / "parse")
+
+
+def validate_report(sizes: list[int], repeat: int, tmp: Path) -> None:
+    results = [bench_size(n, repeat, tmp) for n in sizes]
+    print(f"{'N':>6} {'baseline s':>10} {'cold s':>8} {'ratio':>6} {'warm s':>8} "
+          f"{'ratio':>6} {'cold MiB':>9} {'warm MiB':>9}")  # fmt: skip
+    for r in results:
+        b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
+        print(
+            f"{r['n']:>6} {b:>10.3f} {c:>8.3f} {c / b:>6.2f} {w:>8.3f} {w / b:>6.2f} "
+            f"{r['cold'][1]:>9.1f} {r['warm'][1]:>9.1f}"
+        )
+    print("targets:")
+    for r in results:
+        b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
+        if r["n"] == 1000:
+            print(f"  N=1000 ratio <= 1.5: cold {c / b:.2f} {verdict(c / b <= 1.5)}, "
+                  f"warm {w / b:.2f} {verdict(w / b <= 1.5)}")  # fmt: skip
+        if r["n"] == 10000:
+            print(f"  N=10000 under 5 s: cold {c:.2f} s {verdict(c < 5)}, "
+                  f"warm {w:.2f} s {verdict(w < 5)}")  # fmt: skip
+            print(f"  N=10000 under 150 MiB: cold {r['cold'][1]:.0f} MiB "
+                  f"{verdict(r['cold'][1] < 150)}, warm {r['warm'][1]:.0f} MiB "
+                  f"{verdict(r['warm'][1] < 150)}")  # fmt: skip
+    small = next((r for r in results if r["n"] == 1000), None)
+    if small:
+        wall = bench_changed(small, repeat)
+        print(f"  --changed-since, 1 of 1000 changed, under 0.3 s: {wall:.3f} s "
+              f"{verdict(wall < 0.3)}")  # fmt: skip
 
 
 if __name__ == "__main__":

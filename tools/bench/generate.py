@@ -34,6 +34,9 @@ def generate(src_root: Path, dest: Path, n: int) -> list[Path]:
         rest = tail[tail.index("parameters:") :]
         (bdir / "manifest.yaml").write_text(f"{head}services:\n{services}\n{rest}")
         (bdir / "changelog.yaml").write_text(changelog)
+        for other in (src_root / "logging/rsyslog/files").iterdir():
+            if other.name != "rsyslog.conf.j2":
+                shutil.copy(other, bdir / "files" / other.name)
         (bdir / "files" / f"{name}.conf.j2").write_text(
             f"# generated bundle {i}\n" + conf.replace("opsbundles_forward", f"fwd_{i}")
         )

@@ -259,6 +259,25 @@ def cmd_coverage(args) -> int:
     return EXIT_FINDINGS if coverage.failed(table) else EXIT_OK
 
 
+def cmd_parse(args) -> int:
+    from . import logparse
+    from .checks import Context
+    from .interfaces import Registry
+
+    root = _root(args)
+    dirs = repo.discover(root)
+    (bdir,) = repo.select(root, dirs, [args.bundle])
+    ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
+    try:
+        logparse.command(
+            ctx, bdir.ref, Path(args.file) if args.file else None, args.as_path, sys.stdout
+        )
+    except logparse.ParseError as exc:
+        print(f"opsbundle parse: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
 def cmd_codes(args) -> int:
     from .findings import CODES
 
@@ -358,6 +377,20 @@ def parser() -> argparse.ArgumentParser:
     )
     cov.add_argument("--format", choices=("text", "json"), default="text")
     cov.set_defaults(func=cmd_coverage)
+
+    pa = sub.add_parser(
+        "parse", parents=[common], help="parse log lines with a bundle's rules into log-fields/v1"
+    )
+    pa.add_argument("bundle", metavar="BUNDLE")
+    pa.add_argument("file", nargs="?", metavar="FILE", help="log file (default: stdin)")
+    pa.add_argument(
+        "--as",
+        dest="as_path",
+        metavar="PATH",
+        help="where the file lives on a host, which picks the bundle's input "
+        "(default: <layout path of its folder>/<its name>; stdin: nova's nova-api.log)",
+    )
+    pa.set_defaults(func=cmd_parse)
 
     c = sub.add_parser("codes", help="list every finding code")
     c.set_defaults(func=cmd_codes)

@@ -346,7 +346,7 @@ GENERATED_CODES = {
 
 # --- packaging: scratch copies of the repository and real PyPI sdists -------
 
-ROOT = REAL_ROOT
+ROOT = REPO = REAL_ROOT
 SDIST_CACHE = (
     Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "opsbundle" / "sdists"
 )

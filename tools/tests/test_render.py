@@ -310,11 +310,17 @@ def test_real_rsyslog_bundle_renders_with_its_test_values(tmp_path):
     shutil.copytree(REAL_ROOT / "logging" / "rsyslog", root / "logging" / "rsyslog")
     values = root / "logging/rsyslog/tests/values.yaml"
     doc = render(root, "rsyslog", tmp_path / "out", [(str(values), _read(values))])
-    assert [f["dest"] for f in doc["files"]] == ["/etc/rsyslog.d/60-opsbundles-openstack.conf"]
-    text = (tmp_path / "out/logging/rsyslog/etc/rsyslog.d/60-opsbundles-openstack.conf").read_text()
-    assert 'File="/var/log/keystone/*.log"' in text
-    assert 'target="logs.example.org"' in text
-    assert 'StreamDriver.CAFile="/etc/ssl/certs/ca-certificates.crt"' in text
+    assert [f["dest"] for f in doc["files"]] == [
+        "/etc/rsyslog.d/60-opsbundles-openstack.conf",
+        "/etc/rsyslog.d/61-opsbundles-forward.conf",
+        "/etc/rsyslog.d/opsbundles-openstack.rulebase",
+    ]
+    out = tmp_path / "out/logging/rsyslog/etc/rsyslog.d"
+    inputs = (out / "60-opsbundles-openstack.conf").read_text()
+    assert 'File="/var/log/keystone/*.log"' in inputs
+    forward = (out / "61-opsbundles-forward.conf").read_text()
+    assert 'target="logs.example.org"' in forward
+    assert 'StreamDriver.CAFile="/etc/ssl/certs/ca-certificates.crt"' in forward
 
 
 def _read(path):

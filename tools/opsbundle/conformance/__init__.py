@@ -22,9 +22,7 @@ class Result:
     detail: str = ""
 
 
-from . import service_checks  # noqa: E402  (suites import Result from here)
-
-SUITES: dict = {service_checks.INTERFACE: service_checks}
+SUITES: dict = {}  # filled by _register() at the end: suites import Result from here
 
 
 def implementations(ctx, interface: str, names: set[str] | None = None):
@@ -72,9 +70,9 @@ def matrix(results: list[Result]) -> str:
 
 
 def _register() -> None:
-    from . import package_build
+    from . import log_fields, package_build, service_checks
 
-    for suite in (package_build,):
+    for suite in (log_fields, package_build, service_checks):
         SUITES[suite.INTERFACE] = suite
 
 

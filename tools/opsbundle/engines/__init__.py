@@ -2,7 +2,8 @@
 
 An engine module has `TOOL` (the manifest's tool.name it checks), `BINARY`,
 `PACKAGE` (the Debian package that provides it), optionally `BINARIES` (every
-program it runs, when more than one) and `check(batch, workdir)`,
+program it runs, when more than one) or `available()` (an engine that is a
+Python library rather than a program) and `check(batch, workdir)`,
 which gets every rendered bundle of its tool in one call, so an engine starts
 once per run where the tool allows it. To add one: write `engines/<tool>.py`
 and add it to `ENGINES`.
@@ -24,9 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import deb, icinga2, nagios, prometheus, rpm, rsyslog, sensu
+from . import deb, fluentd, icinga2, logstash, nagios, prometheus, rpm, rsyslog, sensu, splunk
 
-ENGINES = {m.TOOL: m for m in (deb, icinga2, nagios, prometheus, rpm, rsyslog, sensu)}
+ENGINES = {
+    m.TOOL: m
+    for m in (deb, fluentd, icinga2, logstash, nagios, prometheus, rpm, rsyslog, sensu, splunk)
+}
 NATIVE_PATH = "OPSBUNDLE_NATIVE_PATH"
 _REPO = Path(__file__).resolve().parents[3]
 
@@ -53,7 +57,11 @@ def which(binary: str) -> str | None:
 
 
 def missing(engine) -> list[str]:
-    """The programs an engine runs that are not installed."""
+    """What an engine needs and this machine lacks: programs, or for an engine
+    that is a library, the library (named by BINARY)."""
+    available = getattr(engine, "available", None)
+    if available is not None:
+        return [] if available() else [engine.BINARY]
     return [b for b in getattr(engine, "BINARIES", (engine.BINARY,)) if not which(b)]
 
 

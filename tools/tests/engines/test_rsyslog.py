@@ -32,18 +32,20 @@ def test_shipped_bundle_passes_rsyslogd(tmp_path, capsys):
 
 def test_rsyslogd_rejects_a_bad_drop_in(tmp_path, capsys):
     root = _repo_with_rsyslog(tmp_path)
-    template = root / "logging/rsyslog/files/rsyslog.conf.j2"
+    template = root / "logging/rsyslog/files/forward.conf.j2"
     template.write_text(template.read_text().replace('protocol="tcp"', 'protocol="tcpx"'))
     code = main(["validate", "--root", str(root), "--no-cache"])
     out = capsys.readouterr().out
     assert code == 1
     lines = [line for line in out.splitlines() if " NAT001 " in line]
     assert lines, out
-    assert lines[0].startswith("logging/rsyslog/files/rsyslog.conf.j2:1:1: NAT001 rsyslogd -N1")
+    assert lines[0].startswith("logging/rsyslog/files/forward.conf.j2:")
     assert 'invalid protocol "tcpx"' in out
     # findings name the destination, never the scratch directory the check used
     assert all("opsbundle-rsyslog-" not in line for line in lines)
-    assert all("/etc/rsyslog.d/60-opsbundles-openstack.conf" in line for line in lines)
+    # the module's complaint and the parse error both point at the drop-in at fault
+    assert all(line.startswith("logging/rsyslog/files/forward.conf.j2:") for line in lines)
+    assert "/etc/rsyslog.d/61-opsbundles-forward.conf, line" in out
 
 
 def test_missing_engine_fails_only_when_required(tmp_path, capsys, monkeypatch):
@@ -59,7 +61,7 @@ def test_missing_engine_fails_only_when_required(tmp_path, capsys, monkeypatch):
 
 def test_no_native_skips_the_engine(tmp_path, capsys):
     root = _repo_with_rsyslog(tmp_path)
-    template = root / "logging/rsyslog/files/rsyslog.conf.j2"
+    template = root / "logging/rsyslog/files/forward.conf.j2"
     template.write_text(template.read_text().replace('protocol="tcp"', 'protocol="tcpx"'))
     assert main(["validate", "--root", str(root), "--no-cache", "--no-native"]) == 0
     assert "NAT001" not in capsys.readouterr().out

@@ -1,0 +1,178 @@
+"""rsyslog, for real: rsyslogd itself runs the bundle's drop-ins on the log
+files (imfile with its startmsg.regex, mmnormalize with the shipped liblognorm
+rulebase, the RainerScript of the parse ruleset, the shipped JSON template).
+
+Only the shipping is swapped: the drop-in holding the `omfwd` action is left
+out and an `opsbundles_forward` ruleset of this runner writes each event with
+the bundle's own template to a file instead (and, beside it, which log file it
+came from). Each log file is copied to where the bundle's imfile inputs look,
+under a scratch root and a folder of its own. Two sentinel records close every file: when the first
+one comes out, every record before it has been processed; then rsyslogd is
+stopped. One rsyslogd per batch, after `rsyslogd -N1` accepted the same
+configuration (rsyslogd runs on past a config error with its defaults).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from . import Input, ParseError, Rule
+
+TOOL = "rsyslog"
+BINARY = "rsyslogd"
+PACKAGE = "rsyslog"
+TIMEOUT = 60
+SENTINEL = "9999-12-31 23:59:59.999 1 INFO opsbundle.sentinel [-] end of input"
+_INPUT = re.compile(r'input\(\s*type="imfile"(?P<body>.*?)\)', re.S)
+_PARAM = re.compile(r'(?P<key>[\w.]+)="(?P<value>(?:\\.|[^"\\])*)"')
+_TEMPLATE = re.compile(r'type="omfwd".*?template="(?P<name>[^"]+)"', re.S)
+
+
+def _unescape(value: str) -> str:
+    """A RainerScript string constant's value."""
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def read(out) -> list[Input]:
+    inputs = []
+    for dest in out.only(".conf"):
+        text = out.files[dest].read_text(encoding="utf-8")
+        for m in _INPUT.finditer(text):
+            params = {p["key"]: _unescape(p["value"]) for p in _PARAM.finditer(m["body"])}
+            line = text.count("\n", 0, m.start()) + 1
+            where = f"{out.where(dest)}:{line}"
+            if "File" not in params:
+                raise ParseError(f"{where}: imfile input without File")
+            starts = [Rule(params["startmsg.regex"], where)] if "startmsg.regex" in params else []
+            inputs.append(Input([params["File"]], [], starts, where=where, extra={"out": out}))
+    return inputs
+
+
+def _forward_template(out) -> str:
+    for dest in out.only(".conf"):
+        m = _TEMPLATE.search(out.files[dest].read_text(encoding="utf-8"))
+        if m:
+            return m["name"]
+    raise ParseError("no omfwd action with a template in the bundle's drop-ins")
+
+
+def _harness(template: str, events: Path, names: Path) -> str:
+    return (
+        'template(name="opsbundle_runner_source" type="string" '
+        'string="%$!metadata!filename%\\n")\n'
+        'ruleset(name="opsbundles_forward") {\n'
+        f'    action(type="omfile" file="{names}" template="opsbundle_runner_source")\n'
+        f'    action(type="omfile" file="{events}" template="{template}")\n'
+        "}\n"
+    )
+
+
+class _Tail:
+    """The complete lines a file has grown by since the last call."""
+
+    def __init__(self, path: Path):
+        self.path, self.offset, self.rest = path, 0, b""
+
+    def new_lines(self) -> list[str]:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(data)
+        *lines, self.rest = (self.rest + data).split(b"\n")
+        return [line.decode("utf-8") for line in lines]
+
+
+def match(groups):
+    from ..engines.rsyslog import localise, problems
+
+    out = groups[0][0].extra["out"]
+    template = _forward_template(out)
+    with tempfile.TemporaryDirectory(prefix="opsbundle-rsyslog-") as tmp:
+        work = Path(tmp)
+        root = work / "root"
+        wanted: dict[str, tuple[int, int]] = {}
+        for g, (_, files) in enumerate(groups):
+            for n, (host, lines) in enumerate(files):
+                # one folder per file: two inputs may name the same host path
+                copy = root / f"{len(wanted)}" / host.lstrip("/")
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_text("".join(f"{x}\n" for x in [*lines, SENTINEL, SENTINEL]))
+                wanted[str(copy)] = (g, n)
+        events, names = work / "events.json", work / "sources"
+        files = [(out.shown[d], out.files[d], d) for d in out.files]
+
+        def rewrite(text: str) -> str | None:
+            if 'type="omfwd"' in text:
+                return None  # shipping is replaced by the runner's forward ruleset
+            return text.replace('File="/', f'File="{root}/*/')
+
+        main, where = localise(files, work, _harness(template, events, names), rewrite)
+        # rsyslogd runs on past config errors (with defaults): refuse them first
+        found = problems(main, where, files)
+        if found:
+            raise ParseError("; ".join(f"{shown}: {message}" for shown, message in found[:3]))
+        proc = subprocess.Popen(
+            [BINARY, "-n", "-f", str(main), "-i", str(work / "rsyslogd.pid")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        got: list[tuple[str, dict]] = []
+        sources, lines = _Tail(names), _Tail(events)
+        pending_sources: list[str] = []
+        pending_events: list[str] = []
+        done: set[str] = set()
+        try:
+            deadline = time.monotonic() + TIMEOUT
+            while True:
+                pending_sources += sources.new_lines()
+                pending_events += lines.new_lines()
+                ready = min(len(pending_sources), len(pending_events))
+                for source, text in zip(
+                    pending_sources[:ready], pending_events[:ready], strict=True
+                ):
+                    try:
+                        event = json.loads(text)
+                    except ValueError:
+                        raise ParseError(
+                            f"template {template} does not write JSON: {text[:200]!r}"
+                        ) from None
+                    got.append((source, event))
+                    if event.get("logger") == "opsbundle.sentinel":
+                        done.add(source)
+                del pending_sources[:ready], pending_events[:ready]
+                if done >= set(wanted):
+                    break
+                if proc.poll() is not None:
+                    error = proc.stderr.read()[-800:]
+                    raise ParseError(f"rsyslogd stopped (exit {proc.returncode}): {error}")
+                if time.monotonic() > deadline:
+                    raise ParseError(f"rsyslogd did not process the input within {TIMEOUT} s")
+                time.sleep(0.05)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        # service and program come from the ruleset itself (RainerScript)
+        results = [[({}, []) for _ in files_] for _, files_ in groups]
+        finished: set[str] = set()
+        for source, event in got:
+            if source not in wanted or source in finished:
+                continue
+            if event.get("logger") == "opsbundle.sentinel":
+                finished.add(source)
+                continue
+            g, n = wanted[source]
+            results[g][n][1].append((event, event.get("message", "")))
+    return results

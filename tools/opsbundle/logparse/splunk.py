@@ -1,0 +1,149 @@
+"""splunk: inputs.conf monitors, props.conf line breaking and REPORT classes,
+transforms.conf REGEX, run in PCRE2 (the library splunk's regexes use).
+
+As splunk does: a file goes to the first `[monitor://...]` whose path matches
+(`*` within a folder, `...` across folders) and whose `blacklist` regex does
+not; its sourcetype's LINE_BREAKER splits the text into events (the first
+capture group is the break and is dropped; SHOULD_LINEMERGE must be false);
+each transform of each REPORT- class (classes in ASCII order) extracts its
+named groups from the event, the first value of a field kept.
+"""
+
+from __future__ import annotations
+
+import configparser
+
+from . import Input, ParseError, Rule
+
+TOOL = "splunk"
+BINARY = "pcre2"  # a library (PyPI pcre2, PCRE2 built in), not a program
+PACKAGE = "pcre2 (PyPI)"
+
+
+def available() -> bool:
+    try:
+        import pcre2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _conf(out, name: str) -> tuple[configparser.RawConfigParser, str]:
+    dests = out.only(f"/{name}")
+    if len(dests) != 1:
+        raise ParseError(f"the bundle must render exactly one {name} (found {len(dests)})")
+    parser = configparser.RawConfigParser(
+        delimiters=("=",), comment_prefixes=("#",), strict=True, interpolation=None
+    )
+    parser.optionxform = str
+    try:
+        parser.read_string(out.files[dests[0]].read_text(encoding="utf-8"), out.where(dests[0]))
+    except configparser.Error as exc:
+        raise ParseError(f"{out.where(dests[0])}: {exc}") from None
+    return parser, out.where(dests[0])
+
+
+def _compile(source: str | bytes, where: str):
+    import pcre2
+
+    try:
+        return pcre2.compile(source)
+    except Exception as exc:  # pcre2.PatternError and friends
+        raise ParseError(f"{where}: PCRE2 rejects the pattern: {exc}") from None
+
+
+def _monitor_glob(path: str) -> str:
+    return path.replace("...", "*")
+
+
+def read(out) -> list[Input]:
+    inputs_conf, inputs_at = _conf(out, "inputs.conf")
+    props, props_at = _conf(out, "props.conf")
+    transforms, transforms_at = _conf(out, "transforms.conf")
+    found = []
+    for stanza in inputs_conf.sections():
+        if not stanza.startswith("monitor://"):
+            continue
+        where = f"{inputs_at} [{stanza}]"
+        sourcetype = inputs_conf[stanza].get("sourcetype")
+        if not sourcetype or not props.has_section(sourcetype):
+            raise ParseError(f"{where}: sourcetype {sourcetype!r} has no props.conf stanza")
+        st = props[sourcetype]
+        st_at = f"{props_at} [{sourcetype}]"
+        if st.get("SHOULD_LINEMERGE", "true").strip().lower() != "false":
+            raise ParseError(f"{st_at}: SHOULD_LINEMERGE must be false (LINE_BREAKER does it)")
+        breaker = Rule(st.get("LINE_BREAKER", r"([\r\n]+)"), f"{st_at} LINE_BREAKER")
+        patterns, on_source = [], []
+        for key in sorted(k for k in st if k.startswith("REPORT-")):
+            for name in (n.strip() for n in st[key].split(",") if n.strip()):
+                if not transforms.has_section(name) or "REGEX" not in transforms[name]:
+                    raise ParseError(f"{st_at} {key}: transform {name!r} has no REGEX")
+                rule = Rule(transforms[name]["REGEX"], f"{transforms_at} [{name}] REGEX")
+                key_of = transforms[name].get("SOURCE_KEY", "_raw").strip()
+                if key_of == "MetaData:Source":
+                    on_source.append(rule)
+                elif key_of == "_raw":
+                    patterns.append(rule)
+                else:
+                    raise ParseError(f"{transforms_at} [{name}]: SOURCE_KEY {key_of} is not run")
+        item = Input(
+            globs=[_monitor_glob(stanza.removeprefix("monitor://"))],
+            patterns=patterns,
+            starts=[breaker],
+            where=where,
+            path_patterns=on_source,
+        )
+        blacklist = inputs_conf[stanza].get("blacklist")
+        if blacklist:
+            item.extra["blacklist"] = _compile(blacklist, f"{where} blacklist")
+        found.append(item)
+    return found
+
+
+def accepts(item: Input, path: str) -> bool:
+    black = item.extra.get("blacklist")
+    return black is None or black.search(path) is None
+
+
+def _events(text: bytes, breaker) -> list[str]:
+    """The breaker runs on the UTF-8 bytes of the whole text, as splunk reads a
+    stream; bytes also keep match offsets O(1) in the pcre2 binding."""
+    events, start = [], 0
+    for m in breaker.finditer(text):
+        if m.end(1) <= start or m.start(1) == m.end(1):
+            continue
+        events.append(text[start : m.start(1)])
+        start = m.end(1)
+    events.append(text[start:])
+    return [e.decode("utf-8") for e in events if e.strip()]
+
+
+def match(groups):
+    results = []
+    for item, inputs in groups:
+        breaker = _compile(item.starts[0].source.encode("utf-8"), item.starts[0].where)
+        if breaker.groups < 1:
+            raise ParseError(f"{item.starts[0].where}: needs a capture group (the break)")
+        compiled = [_compile(r.source, r.where) for r in item.patterns]
+        on_source = [_compile(r.source, r.where) for r in item.path_patterns]
+        per_file = []
+        for path, lines in inputs:
+            from_path: dict = {}
+            for regex in on_source:  # splunk's MetaData:Source is "source::<path>"
+                m = regex.search(f"source::{path}")
+                for k, v in (m.groupdict() if m else {}).items():
+                    if v is not None:
+                        from_path.setdefault(k, v)
+            records = []
+            for event in _events("\n".join(lines).encode("utf-8"), breaker):
+                fields: dict = {}
+                for regex in compiled:
+                    m = regex.search(event)
+                    if m:
+                        for k, v in m.groupdict().items():
+                            if v is not None:
+                                fields.setdefault(k, v)
+                records.append((fields or None, event))
+            per_file.append((from_path, records))
+        results.append(per_file)
+    return results

@@ -1,0 +1,138 @@
+"""The log-fields/v1 suite through every parser bundle, and proof that it
+fails when a shipped pattern is broken."""
+
+from pathlib import Path
+
+import pytest
+from opsbundle import conformance, repo
+from opsbundle.checks import Context
+from opsbundle.conformance import log_fields
+from opsbundle.interfaces import Registry
+
+REPO = Path(__file__).resolve().parents[3]
+PARSERS = ["logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"]
+
+
+def _run(root: Path, names=None):
+    dirs = repo.discover(root)
+    ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
+    return conformance.run(ctx, ["log-fields/v1"], names)
+
+
+def test_every_parser_bundle_passes_every_case():
+    results = _run(REPO)
+    assert {r.bundle for r in results} >= set(PARSERS)
+    failed = [f"{r.bundle} {r.case}: {r.detail}" for r in results if not r.ok]
+    assert failed == []
+    kinds = {r.kind for r in results}
+    assert len(kinds) == len({k for k, _ in log_fields.samples(REPO)}) >= 14
+    per_bundle = {b: sum(r.bundle == b for r in results) for b in PARSERS}
+    assert len(set(per_bundle.values())) == 1  # every bundle ran every case
+
+
+def test_matrix_counts_per_kind():
+    results = _run(REPO, {"logging/splunk"})
+    text = conformance.matrix(results)
+    assert "oslo-context-8" in text and "logging/splunk" in text
+    assert text.splitlines()[-1].startswith("ok:")
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("bundle", "file", "old", "new", "reason"),
+    [
+        (
+            "logging/fluentd",
+            "files/fluent.conf.j2",
+            r"(?<pid>\d+) (?<level>",
+            r"(?<pid>\d+ (?<level>",
+            "ruby rejects the pattern",
+        ),
+        (
+            "logging/splunk",
+            "files/transforms.conf",
+            r"(?<level>[a-z]+)\]",
+            r"(?<level>[a-z]+\]",
+            "PCRE2 rejects the pattern",
+        ),
+        (
+            "logging/logstash",
+            "files/openstack.conf.j2",
+            "%{POSINT:pid} %{LOGLEVEL:level}",
+            "%{POSINTEGER:pid} %{LOGLEVEL:level}",
+            "unknown grok pattern %{POSINTEGER}",
+        ),
+        (
+            "logging/rsyslog",
+            "files/rsyslog.conf.j2",
+            "set $!service = $syslogtag;",
+            "set $!service = $syslogtag",
+            "rsyslogd -N1: rendered /etc/rsyslog.d/60-opsbundles-openstack.conf, line",
+        ),
+    ],
+)
+def test_a_broken_pattern_fails_every_case_with_the_reason(
+    repo_copy, bundle, file, old, new, reason
+):
+    _replace(repo_copy / bundle / file, old, new)
+    results = _run(repo_copy, {bundle})
+    assert results and not any(r.ok for r in results)
+    assert reason in results[0].detail
+    assert f"{bundle}/{file}" in results[0].detail
+
+
+@pytest.mark.parametrize(
+    ("bundle", "file", "old", "new"),
+    [
+        (
+            "logging/fluentd",
+            "files/fluent.conf.j2",
+            "(?<user_id>\\S+) (?<project_id>",
+            "(?<project_id>\\S+) (?<user_id>",
+        ),
+        (
+            "logging/logstash",
+            "files/openstack.conf.j2",
+            "%{NOTSPACE:user_id} %{NOTSPACE:project_id}",
+            "%{NOTSPACE:project_id} %{NOTSPACE:user_id}",
+        ),
+        (
+            "logging/splunk",
+            "files/transforms.conf",
+            "(?<user_id>\\S+) (?<project_id>",
+            "(?<project_id>\\S+) (?<user_id>",
+        ),
+    ],
+)
+def test_a_wrong_field_order_is_caught_on_the_oslo_kinds(repo_copy, bundle, file, old, new):
+    """The misalignment an old grok has on current logs: fields swapped, still matching."""
+    _replace(repo_copy / bundle / file, old, new)
+    results = _run(repo_copy, {bundle})
+    failed = {r.kind for r in results if not r.ok}
+    assert {"oslo-context-8", "oslo-context-6", "nova-request-log"} <= failed
+    assert "apache-combined" not in failed
+    assert any("user_id: got" in r.detail for r in results if not r.ok)
+
+
+@pytest.mark.parametrize(
+    ("bundle", "file"),
+    [
+        ("logging/fluentd", "files/fluent.conf.j2"),
+        ("logging/logstash", "files/openstack.conf.j2"),
+        ("logging/splunk", "files/transforms.conf"),
+    ],
+)
+def test_service_and_program_come_from_the_bundles_path_rule(repo_copy, bundle, file):
+    path = repo_copy / bundle / file
+    text = path.read_text()
+    swapped = text.replace("(?<service>", "(?<tmp>").replace("(?<program>", "(?<service>")
+    path.write_text(swapped.replace("(?<tmp>", "(?<program>"))
+    results = _run(repo_copy, {bundle})
+    failed = {r.kind for r in results if not r.ok}
+    assert {"oslo-context-8", "apache-combined", "rabbitmq"} <= failed
+    assert any("service: got 'nova-compute', want 'nova'" in r.detail for r in results)
