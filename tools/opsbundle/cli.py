@@ -224,12 +224,9 @@ def cmd_new(args) -> int:
 def cmd_test(args) -> int:
     from . import conformance
     from .checks import Context
-    from .interfaces import Registry
 
-    root = _root(args)
-    dirs = repo.discover(root)
-    names = {b.ref for b in repo.select(root, dirs, args.names)} if args.names else None
-    ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
+    ctx = Context.for_repo(_root(args))
+    names = {ctx.named(n).ref for n in args.names} if args.names else None
     results = conformance.run(ctx, args.interface or None, names)
     if not results:
         print("no conformance results: no suite covers the selected bundles")
@@ -241,11 +238,8 @@ def cmd_test(args) -> int:
 def cmd_coverage(args) -> int:
     from . import catalog, conformance, coverage
     from .checks import Context
-    from .interfaces import Registry
 
-    root = _root(args)
-    dirs = repo.discover(root)
-    ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
+    ctx = Context.for_repo(_root(args))
     broken = catalog.problems(ctx.registry)
     if broken:
         print("\n".join(broken), file=sys.stderr)
@@ -262,16 +256,11 @@ def cmd_coverage(args) -> int:
 def cmd_parse(args) -> int:
     from . import logparse
     from .checks import Context
-    from .interfaces import Registry
 
-    root = _root(args)
-    dirs = repo.discover(root)
-    (bdir,) = repo.select(root, dirs, [args.bundle])
-    ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
+    ctx = Context.for_repo(_root(args))
+    ref = ctx.named(args.bundle).ref
     try:
-        logparse.command(
-            ctx, bdir.ref, Path(args.file) if args.file else None, args.as_path, sys.stdout
-        )
+        logparse.command(ctx, ref, Path(args.file) if args.file else None, args.as_path, sys.stdout)
     except logparse.ParseError as exc:
         print(f"opsbundle parse: {exc}", file=sys.stderr)
         return EXIT_FINDINGS

@@ -17,13 +17,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import repo
-from .bundle import Bundle, load_bundle
+from .bundle import Bundle
 from .checks import Context, run_all
 from .checks.files import dest_problem, source_problem
 from .checks.templates import interface_data
 from .findings import ERROR
-from .interfaces import Registry
 from .templating import Compiled, TemplateProblem, render_string
 from .values import ValuesError, resolve, unknown_globals
 
@@ -52,11 +50,8 @@ def _members(ctx: Context, target: Bundle) -> list[tuple[Bundle, dict]]:
 def render(
     root: Path, name: str, out: Path, layers: list[tuple[str, dict]], force: bool = False
 ) -> dict:
-    registry = Registry(root)
-    dirs = repo.discover(root)
-    (bdir,) = repo.select(root, dirs, [name])
-    ctx = Context(root, registry, {b.ref: b for b in dirs})
-    target = ctx.bundle(bdir.ref) or load_bundle(root, bdir)
+    ctx = Context.for_repo(root)
+    target = ctx.named(name)
     if target.manifest is None:
         raise RenderError("\n".join(f.as_text() for f in target.load_findings))
     members = _members(ctx, target)

@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import repo
 from ..bundle import Bundle, load_bundle
 from ..findings import Finding
 from ..interfaces import Registry
@@ -52,6 +53,17 @@ class Context:
     registry: Registry
     bundle_dirs: dict[str, BundleDir]
     _loaded: dict[str, Bundle] = field(default_factory=dict)
+
+    @classmethod
+    def for_repo(cls, root: Path) -> Context:
+        """Every bundle of the repository at `root`, and its interfaces."""
+        return cls(root, Registry(root), {b.ref: b for b in repo.discover(root)})
+
+    def named(self, name: str) -> Bundle:
+        """One bundle by any name `opsbundle` accepts (ref, bare name, path);
+        raises RepoError when there is none or several."""
+        (bdir,) = repo.select(self.root, list(self.bundle_dirs.values()), [name])
+        return self.bundle(bdir.ref)
 
     def bundle(self, ref: str) -> Bundle | None:
         """Another bundle, read once, for stacks that refer to it."""

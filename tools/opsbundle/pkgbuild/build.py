@@ -16,11 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import repo
-from ..bundle import Bundle, load_bundle
+from ..bundle import Bundle
 from ..checks import Context, run_all
 from ..findings import ERROR
-from ..interfaces import Registry
 from ..render import RenderError, check_target, swap_in
 from ..templating import Compiled, TemplateProblem
 from ..values import ValuesError, resolve
@@ -78,11 +76,8 @@ def build(
     version_override: str | None = None,
     force: bool = False,
 ) -> dict:
-    registry = Registry(root)
-    dirs = repo.discover(root)
-    (bdir,) = repo.select(root, dirs, [name])
-    ctx = Context(root, registry, {b.ref: b for b in dirs})
-    bundle = ctx.bundle(bdir.ref) or load_bundle(root, bdir)
+    ctx = Context.for_repo(root)
+    bundle = ctx.named(name)
     if bundle.manifest is None:
         raise BuildError("\n".join(f.as_text() for f in bundle.load_findings))
     family = plan.section(bundle).get("family")
