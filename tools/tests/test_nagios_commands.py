@@ -27,7 +27,8 @@ def test_expand_like_nagios():
 
 
 def test_directive_cuts_at_unescaped_semicolon():
-    assert directive(r"  command_line  echo a \; echo b; a comment") == "command_line  echo a ; echo b"
+    line = r"  command_line  echo a \; echo b; a comment"
+    assert directive(line) == "command_line  echo a ; echo b"
 
 
 def _nagios_commands(tmp_path, cfgs, resources) -> dict[str, str]:
