@@ -11,9 +11,10 @@ PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
 # logging: lognormalizer for mmnormalize rulebases; ruby for fluentd's Onigmo;
 # jruby + joni for logstash's Joni.
 PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java)
-# monitoring: nagios4, icinga2 and the plugins their commands call; a throwaway
+# monitoring: nagios4, icinga2 and the plugins their commands call (curl, jq and
+# awk for the RabbitMQ backlog and HAProxy counts); a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.
-PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-standard
+PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-standard curl jq
     zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli postgresql)
 # packaging/rpm and packaging/deb: the distributions' own build and lint tools,
 # logrotate and systemd-analyze for the shipped files, and what an offline build

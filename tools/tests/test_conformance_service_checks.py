@@ -5,6 +5,7 @@ from opsbundle import conformance
 from servicechecks_repo import REAL_ROOT, context, copy_repo, edit
 
 PROM, NAG, ICI = "monitoring/prometheus", "monitoring/nagios", "monitoring/icinga2"
+SEN = "monitoring/sensu"
 
 
 def _results(root, ref):
@@ -55,13 +56,26 @@ class TestNagiosCommands:
     def test_broken_commands_are_caught(self, tmp_path):
         root = copy_repo(tmp_path, NAG)
         template = root / NAG / "files/opsbundles-openstack.cfg.j2"
-        edit(template, "-r ',BACKEND,([^,]*,){15}DOWN' --invert-regex", "-r ',BACKEND,'")
+        # max_down off by one, the backlog read from the wrong field
+        edit(template, 'if [ "$$n" -gt $ARG3$ ]', 'if [ "$$n" -ge $ARG3$ ]')
+        edit(template, "'.queue_totals.messages_ready |", "'.queue_totals.messages |")
         edit(template, "-e 'STAT pid' -M crit", "-e 'STAT pid'")
         failed = _failed(_results(root, NAG))
         assert failed == {
             ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down"),
+            ("commands: failing -> WARNING/CRITICAL", "rabbitmq-queue-backlog"),
             ("commands: failing -> WARNING/CRITICAL", "memcached-up"),
         }
+
+    def test_unescaped_semicolon_is_caught(self, tmp_path):
+        """nagios4 cuts a command line at an unescaped `;`: so does the runner."""
+        root = copy_repo(tmp_path, NAG)
+        template = root / NAG / "files/opsbundles-openstack.cfg.j2"
+        escaped = 'tail -n 1)"\\; exit 2\\; }\\; n=$$(printf'
+        edit(template, escaped, escaped.replace("\\;", ";"))
+        failed = _failed(_results(root, NAG))
+        assert ("commands: healthy -> OK", "rabbitmq-queue-backlog") in failed
+        assert ("commands: healthy -> OK", "haproxy-backends-down") not in failed
 
 
 class TestIcinga2Commands:
@@ -74,7 +88,7 @@ class TestIcinga2Commands:
     def test_broken_commands_are_caught(self, tmp_path):
         root = copy_repo(tmp_path, ICI)
         template = root / ICI / "files/opsbundles-openstack.conf.j2"
-        edit(template, '"-r", ",BACKEND,([^,]*,){15}DOWN", "--invert-regex"', '"-r", ",BACKEND,"')
+        edit(template, 'if [ \\"$$n\\" -gt \\"$$4\\" ]', 'if [ \\"$$n\\" -ge \\"$$4\\" ]')
         edit(
             template,
             '"$os_http_port$", "-u", "$os_http_path$", "-t", "10"',
@@ -88,7 +102,19 @@ class TestIcinga2Commands:
 
 class TestSensuCommands:
     def test_real_commands_pass_against_stand_ins(self):
-        results = _results(REAL_ROOT, "monitoring/sensu")
+        results = _results(REAL_ROOT, SEN)
         assert not _failed(results)
         healthy = {r.case.split()[0] for r in results if r.kind == "commands: healthy -> OK"}
         assert {"horizon-api-available", "rabbitmq-up", "cinder-volumes-error"} <= healthy
+        assert {"rabbitmq-queue-backlog", "haproxy-backends-down"} <= healthy
+
+    def test_thresholds_are_applied(self, tmp_path):
+        root = copy_repo(tmp_path, SEN)
+        template = root / SEN / "files/opsbundles-openstack.yaml.j2"
+        edit(template, 'if [ "$n" -gt "$3" ]', 'if [ "$n" -ge "$3" ]')
+        edit(template, 'elif [ "$n" -ge "$2" ]', 'elif [ "$n" -gt "$2" ]')
+        failed = _failed(_results(root, SEN))
+        assert failed == {
+            ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down"),
+            ("commands: failing -> WARNING/CRITICAL", "rabbitmq-queue-backlog"),
+        }

@@ -11,15 +11,18 @@ def test_real_matrix_explains_every_gap(capsys):
     assert main(["coverage", "--root", str(REAL_ROOT)]) == 0
     out = capsys.readouterr().out
     assert "monitoring/prometheus: 53/53 catalog checks implemented" in out
-    assert "monitoring/nagios: 52/53 catalog checks implemented" in out
-    assert "rabbitmq-queue-backlog in monitoring/nagios: gap: No Debian monitoring plugin" in out
+    for tool in ("nagios", "icinga2", "sensu"):
+        assert f"monitoring/{tool}: 53/53 catalog checks implemented" in out
+    assert "monitoring/zabbix: 40/53 catalog checks implemented" in out
+    assert "mariadb-up in monitoring/zabbix: gap: Zabbix agent 1 has no MySQL items" in out
 
 
 def test_json_has_one_cell_per_check_and_implementation(capsys):
     assert main(["coverage", "--root", str(REAL_ROOT), "--format", "json"]) == 0
     table = json.loads(capsys.readouterr().out)
     assert table["monitoring/prometheus"]["memcached-up"] == {"cell": "yes", "reason": ""}
-    assert table["monitoring/nagios"]["rabbitmq-queue-backlog"]["cell"] == "gap"
+    assert table["monitoring/nagios"]["rabbitmq-queue-backlog"] == {"cell": "yes", "reason": ""}
+    assert table["monitoring/zabbix"]["mariadb-up"]["cell"] == "gap"
 
 
 def test_check_dropped_without_reason_fails(tmp_path, capsys):
@@ -35,6 +38,10 @@ def test_check_dropped_without_reason_fails(tmp_path, capsys):
 
 def test_gap_that_is_emitted_anyway_fails(tmp_path, capsys):
     root = copy_repo(tmp_path, NAG)
-    edit(root / NAG / "manifest.yaml", "rabbitmq-queue-backlog:", "memcached-up:")
+    edit(
+        root / NAG / "manifest.yaml",
+        "    not_implemented: {}\n",
+        "    not_implemented:\n      memcached-up: Said not to be implemented, but emitted.\n",
+    )
     assert main(["coverage", "--root", str(root)]) == 1
     assert "memcached-up in monitoring/nagios: UNLISTED" in capsys.readouterr().out

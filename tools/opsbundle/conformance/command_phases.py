@@ -5,8 +5,9 @@ their tool's rendered objects into commands (`Service`). The commands are
 named alike in both bundles (opsbundles-http, opsbundles-openstack-count,
 ...), which is what lets one table of expectations serve both:
     healthy      every stand-in answers well       -> OK (0)
-    failing      500s, alarms, a backend down, slow answers, daemons killed,
-                 bad CLI rows                      -> WARNING/CRITICAL per check
+    failing      500s, alarms, backends down, a queue backlog, slow answers,
+                 daemons killed, bad CLI rows      -> WARNING/CRITICAL per check
+                 (and the boundary cases just short of a threshold -> OK)
     unreachable  stand-ins stopped, CLI failing    -> CRITICAL (UNKNOWN for the CLI)
 The MySQL commands have no stand-in here (no MariaDB server): only the
 tools' own validation covers them, and the bundle READMEs say so.
@@ -27,6 +28,8 @@ from . import Result
 from .standins import Daemon, HTTPStandIn, OpenStackCLI, TCPStandIn
 
 SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 0.1, 0.2, 0.35
+BACKLOG_WARN, BACKLOG_CRIT, BACKLOG_HEALTHY = 100, 1000, 12
+MAX_DOWN = 1
 HEALTHY = "commands: healthy -> OK"
 FAILING = "commands: failing -> WARNING/CRITICAL"
 UNREACHABLE = "commands: unreachable -> CRITICAL"
@@ -83,14 +86,22 @@ class StandIns:
                 "mysql": 3306,
             },
             "check_thresholds": {
-                cid: {"warning_seconds": SLOW_WARN, "critical_seconds": SLOW_CRIT}
-                for cid, c in known.items()
-                if c.get("kind") == "api-response-time"
+                **{
+                    cid: {"warning_seconds": SLOW_WARN, "critical_seconds": SLOW_CRIT}
+                    for cid, c in known.items()
+                    if c.get("kind") == "api-response-time"
+                },
+                "rabbitmq-queue-backlog": {
+                    "warning_messages": BACKLOG_WARN,
+                    "critical_messages": BACKLOG_CRIT,
+                },
+                "haproxy-backends-down": {"max_down": MAX_DOWN},
             },
         }
 
     def reset(self) -> None:
         self.http.mode = self.tcp.mode = self.memcached.mode = "ok"
+        self.http.ready, self.http.backends_down = BACKLOG_HEALTHY, 0
 
     def stop(self) -> None:
         for s in (self.http, self.tcp, self.memcached):
@@ -117,8 +128,23 @@ def _failing_cases(service: Service) -> list[tuple[str, int]]:
         return [("error", 2)]
     if name == "opsbundles-http-time":
         return [("slow", 2), ("error", 2)]
-    if name in ("opsbundles-rabbitmq-alarm", "opsbundles-haproxy-backends"):
+    if name == "opsbundles-rabbitmq-alarm":
         return [("alarm", 2)]
+    if name == "opsbundles-rabbitmq-backlog":
+        return [
+            (f"ready:{BACKLOG_WARN - 1}", 0),
+            (f"ready:{BACKLOG_WARN}", 1),
+            (f"ready:{BACKLOG_CRIT}", 2),
+            ("error", 2),
+            ("http-garbage", 3),
+        ]
+    if name == "opsbundles-haproxy-backends":
+        return [
+            (f"down:{MAX_DOWN}", 0),
+            (f"down:{MAX_DOWN + 1}", 2),
+            ("error", 2),
+            ("http-garbage", 3),
+        ]
     if name == "opsbundles-memcached":
         return [("garbage", 2)]
     if name == "opsbundles-openstack-count":
@@ -175,6 +201,12 @@ def _phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Res
                     stand.http.mode = what
                 elif what == "garbage":
                     stand.memcached.mode = "garbage"
+                elif what == "http-garbage":
+                    stand.http.mode = "garbage"
+                elif what.startswith("ready:"):
+                    stand.http.ready = int(what.split(":")[1])
+                elif what.startswith("down:"):
+                    stand.http.backends_down = int(what.split(":")[1])
                 elif what.startswith("rows:"):
                     good, bad = CLI_ROWS[svc.cid]
                     stand.cli.answer(good + [bad] * int(what.split(":")[1]))

@@ -20,6 +20,13 @@ _DEFINE = re.compile(r"^\s*define\s+(\w+)\s*\{(.*?)^\s*\}", re.DOTALL | re.MULTI
 _COMMENT = re.compile(r"^\s*[#;].*$", re.MULTILINE)
 _MACRO = re.compile(r"\$(?:ARG\d+|USER\d+|HOSTADDRESS)\$")
 _NRPE = re.compile(r"^command\[(?P<name>[^\]]+)\]=(?P<line>.+)$", re.MULTILINE)
+_INLINE_COMMENT = re.compile(r"(?<!\\);.*$")
+
+
+def directive(line: str) -> str:
+    """A line as nagios4 reads it: an unescaped `;` starts a comment, and `\\;`
+    stands for `;` (so a shell one-liner must write `\\;` between commands)."""
+    return _INLINE_COMMENT.sub("", line).replace("\\;", ";").strip()
 
 
 def objects(text: str) -> list[tuple[str, dict]]:
@@ -27,7 +34,7 @@ def objects(text: str) -> list[tuple[str, dict]]:
     for kind, body in _DEFINE.findall(_COMMENT.sub("", text)):
         attrs = {}
         for line in body.splitlines():
-            line = line.strip()
+            line = directive(line)
             if line and not line.startswith(("#", ";")):
                 key, _, value = line.partition(" ")
                 attrs[key] = value.strip()

@@ -2,7 +2,8 @@
 
 Each stand-in answers like the real service as far as a check reads it, and
 can be switched to a failing answer or stopped:
-    HTTP   OpenStack API roots, RabbitMQ's /api/nodes, HAProxy's `;csv` stats
+    HTTP   OpenStack API roots, RabbitMQ's /api/nodes and /api/overview,
+           HAProxy's `;csv` stats
     TCP    AMQP (accepts), memcached (answers `stats`)
     CLI    an `openstack` executable printing canned `-f value` output
     PROC   a process whose command line looks like an OpenStack daemon's
@@ -27,20 +28,47 @@ HAPROXY_HEADER = (
 )
 
 
-def _haproxy_csv(down: bool) -> str:
-    rows = ["keystone_api,FRONTEND,,,0,1,100,5,0,0,0,0,0,,,,,OPEN,,,"]
-    rows.append("keystone_api,ctl1,0,0,0,1,,5,0,0,,0,,0,0,0,0,UP,1,1,0")
-    state = "DOWN" if down else "UP"
-    rows.append(f"keystone_api,BACKEND,0,0,0,1,10,5,0,0,0,0,,0,0,0,0,{state},1,1,0")
+BACKENDS = ("keystone_api", "nova_api", "neutron_api")
+
+
+def _haproxy_csv(down: int) -> str:
+    """Stats of three backends (one server each), the first `down` of them
+    with no server up: HAProxy then marks the BACKEND row DOWN too."""
+    rows = []
+    for i, name in enumerate(BACKENDS):
+        state = "DOWN" if i < down else "UP"
+        rows.append(f"{name},FRONTEND,,,0,1,100,5,0,0,0,0,0,,,,,OPEN,,,")
+        rows.append(f"{name},ctl1,0,0,0,1,,5,0,0,,0,,0,0,0,0,{state},1,1,0")
+        rows.append(f"{name},BACKEND,0,0,0,1,10,5,0,0,0,0,,0,0,0,0,{state},1,{int(i >= down)},0")
     return HAPROXY_HEADER + "\n".join(rows) + "\n"
 
 
+def _rabbitmq_overview(ready: int) -> dict:
+    """The part of RabbitMQ's GET /api/overview a backlog check reads."""
+    return {
+        "management_version": "3.12.13",
+        "cluster_name": "rabbit@ctl1",
+        "object_totals": {"queues": 42, "consumers": 40, "connections": 12, "channels": 30},
+        "queue_totals": {
+            "messages": ready + 3,
+            "messages_details": {"rate": 0.0},
+            "messages_ready": ready,
+            "messages_ready_details": {"rate": 0.0},
+            "messages_unacknowledged": 3,
+            "messages_unacknowledged_details": {"rate": 0.0},
+        },
+    }
+
+
 class HTTPStandIn:
-    """mode: ok | error (500 everywhere) | alarm (RabbitMQ alarms set, an HAProxy
-    backend down, APIs fine) | slow (answers after `delay` seconds)."""
+    """mode: ok | error (500 everywhere) | alarm (RabbitMQ alarms set, APIs
+    fine) | slow (answers after `delay` seconds) | garbage (200 with a body no
+    check can read). `ready` is RabbitMQ's messages_ready total and
+    `backends_down` the number of HAProxy backends with no server up."""
 
     def __init__(self, delay: float = 0.0):
         self.mode, self.delay = "ok", delay
+        self.ready, self.backends_down = 0, 0
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -60,12 +88,17 @@ class HTTPStandIn:
             time.sleep(self.delay)
         if self.mode == "error":
             status, body, kind = 500, "internal error", "text/plain"
+        elif self.mode == "garbage":
+            status, body, kind = 200, "<html>maintenance</html>", "text/html"
         elif req.path.startswith("/api/nodes"):
             alarm = self.mode == "alarm"
             node = {"name": "rabbit@ctl1", "mem_alarm": alarm, "disk_free_alarm": alarm}
             status, body, kind = 200, json.dumps([node]), "application/json"
+        elif req.path.startswith("/api/overview"):
+            status, kind = 200, "application/json"
+            body = json.dumps(_rabbitmq_overview(self.ready))
         elif req.path.endswith(";csv"):
-            status, body, kind = 200, _haproxy_csv(self.mode == "alarm"), "text/plain"
+            status, body, kind = 200, _haproxy_csv(self.backends_down), "text/plain"
         else:
             status, kind = 300, "application/json"
             body = json.dumps({"versions": {"values": [{"id": "v1", "status": "CURRENT"}]}})
