@@ -14,7 +14,8 @@ import re
 
 import yaml
 
-INTERFACE = "service-checks/v1"
+from .checks.catalog import INTERFACE
+
 SEVERITIES = ("critical", "warning")
 FIELDS = ("service", "role", "kind", "severity", "measures")
 

@@ -5,7 +5,6 @@ once, before the workers fork, and shared."""
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +112,8 @@ def _check_all(ctx: Context, targets: list[repo.BundleDir], jobs: int) -> list[F
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(targets) < PARALLEL_MIN:
         return [f for bdir in targets for f in _check_one(bdir)]
+    import multiprocessing  # only large runs pay for it
+
     # fork shares the registry and parsed schemas with the workers for free
     mp = multiprocessing.get_context("fork")
     chunk = max(16, len(targets) // (jobs * 8))

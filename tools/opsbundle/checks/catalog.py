@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from .. import catalog
+INTERFACE = "service-checks/v1"
 
 
 def check(ctx, bundle):
+    if INTERFACE not in bundle.implements():
+        return
+    from .. import catalog  # only for bundles that implement the catalog
+
     known = catalog.checks(ctx.registry)
     if catalog.INTERFACE not in bundle.implements() or not known:
         return

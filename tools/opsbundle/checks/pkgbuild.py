@@ -5,11 +5,16 @@ the templates read and whether they render is the templates family's job.)"""
 
 from __future__ import annotations
 
-from ..pkgbuild import plan
 from .files import source_problem
+
+INTERFACE = "package-build/v1"
 
 
 def check(ctx, bundle):
+    if INTERFACE not in bundle.implements():
+        return
+    from ..pkgbuild import plan  # the build pipeline, only for bundles that have one
+
     sec = plan.section(bundle)
     if not sec:
         return

@@ -6,7 +6,7 @@ program it runs, when more than one) or `available()` (an engine that is a
 Python library rather than a program) and `check(batch, workdir)`,
 which gets every rendered bundle of its tool in one call, so an engine starts
 once per run where the tool allows it. To add one: write `engines/<tool>.py`
-and add it to `ENGINES`.
+and add it to `ENGINES` (by tool name).
 
 Each bundle is rendered with its own defaults and examples (the same values the
 template check uses) into a scratch directory that is removed afterwards.
@@ -18,6 +18,7 @@ ships only inside heavy packages (promtool, amtool).
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import tempfile
@@ -25,12 +26,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Finding
-from . import deb, fluentd, icinga2, logstash, nagios, prometheus, rpm, rsyslog, sensu, splunk
 
-ENGINES = {
-    m.TOOL: m
-    for m in (deb, fluentd, icinga2, logstash, nagios, prometheus, rpm, rsyslog, sensu, splunk)
-}
+
+class _Lazy(dict):
+    """Tool name -> engine module, imported on first use, so that a validate
+    run pays only for the engines its bundles need (the packaging ones pull in
+    pbr and the whole build pipeline)."""
+
+    def __getitem__(self, tool):
+        value = super().__getitem__(tool)
+        if isinstance(value, str):
+            value = importlib.import_module(f"{__name__}.{value}")
+            super().__setitem__(tool, value)
+        return value
+
+
+# manifest tool.name -> module under engines/
+ENGINES = _Lazy(
+    dpkg="deb",
+    fluentd="fluentd",
+    icinga2="icinga2",
+    logstash="logstash",
+    nagios="nagios",
+    prometheus="prometheus",
+    rpm="rpm",
+    rsyslog="rsyslog",
+    sensu="sensu",
+    splunk="splunk",
+)
 NATIVE_PATH = "OPSBUNDLE_NATIVE_PATH"
 _REPO = Path(__file__).resolve().parents[3]
 

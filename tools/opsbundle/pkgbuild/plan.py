@@ -18,10 +18,10 @@ import re
 from pathlib import Path
 
 from ..checks.files import source_problem
+from ..checks.pkgbuild import INTERFACE as SECTION
 from ..checks.templates import interface_data
 from ..load import read_yaml
 
-SECTION = "package-build/v1"
 LOGS = "log-collection/v1"
 BUILD_NAMES = frozenset({"project", "build", "unit"})
 # The templates each family's driver renders; `unit` once per systemd unit.
