@@ -69,6 +69,21 @@ class Rendered:
     ctx: object = None  # the checks Context (registry of interfaces)
 
 
+def placed(label: str, ref: str, by_path: dict, default, message: str, file=None, line=None):
+    """NAT001 for one message an engine printed, placed at the template of the
+    rendered file it names (else at `default`, a (shown, dest) pair), with every
+    scratch path in it put back as the host path it stands for. `by_path` maps
+    a rendered path to its (shown, dest)."""
+    shown, dest = default
+    where = ""
+    if file in by_path:
+        shown, dest = by_path[file]
+        where = f", line {line}"
+    for path, (_, host) in by_path.items():
+        message = message.replace(path, host)
+    return Finding("NAT001", shown, f"{label}: rendered {dest}{where}: {message}", bundle=ref)
+
+
 def search_path() -> str:
     extra = [os.environ.get(NATIVE_PATH, ""), str(_REPO / ".venv" / "opt" / "bin")]
     return os.pathsep.join(p for p in [os.environ.get("PATH", os.defpath), *extra] if p)

@@ -20,7 +20,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from ..findings import Finding
+from . import placed
 
 TOOL = "icinga2"
 BINARY = "icinga2"
@@ -114,20 +114,16 @@ def check(batch, workdir) -> list:
                 continue  # one bad template line fails once per object using it
             if m is not None:
                 seen.add((m["msg"], m["file"], m["line"]))
-            shown, dest = files[0][0], files[0][2]
             message = m["msg"] if m else " ".join(output.split())[-300:]
-            where = ""
-            if m and m["file"] in by_path:
-                shown, dest = by_path[m["file"]]
-                where = f", line {m['line']}"
-            for path, (_, d) in by_path.items():
-                message = message.replace(path, d)
             found.append(
-                Finding(
-                    "NAT001",
-                    shown,
-                    f"icinga2 daemon -C: rendered {dest}{where}: {message}",
-                    bundle=rendered.ref,
+                placed(
+                    "icinga2 daemon -C",
+                    rendered.ref,
+                    by_path,
+                    (files[0][0], files[0][2]),
+                    message,
+                    m["file"] if m else None,
+                    m["line"] if m else None,
                 )
             )
     return found

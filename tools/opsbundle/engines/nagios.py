@@ -17,7 +17,7 @@ import pwd
 import re
 import subprocess
 
-from ..findings import Finding
+from . import placed
 
 TOOL = "nagios"
 BINARY = "nagios4"
@@ -62,20 +62,16 @@ def check(batch, workdir) -> list:
             continue
         by_path = {str(p): (s, d) for s, p, d in objects + resources}
         for line in problems or [f"nagios4 -v exited {done.returncode}"]:
-            shown, dest = objects[0][0], objects[0][2]
             m = _LINE.search(line)
-            where = ""
-            if m and m["file"] in by_path:
-                shown, dest = by_path[m["file"]]
-                where = f", line {m['line']}"
-            for path, (_, d) in by_path.items():
-                line = line.replace(path, d)
             found.append(
-                Finding(
-                    "NAT001",
-                    shown,
-                    f"nagios4 -v: rendered {dest}{where}: {line}",
-                    bundle=rendered.ref,
+                placed(
+                    "nagios4 -v",
+                    rendered.ref,
+                    by_path,
+                    (objects[0][0], objects[0][2]),
+                    line,
+                    m["file"] if m else None,
+                    m["line"] if m else None,
                 )
             )
     return found
