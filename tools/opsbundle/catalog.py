@@ -14,7 +14,7 @@ import re
 
 import yaml
 
-from .checks.catalog import INTERFACE
+INTERFACE = "service-checks/v1"
 
 SEVERITIES = ("critical", "warning")
 FIELDS = ("service", "role", "kind", "severity", "measures")

@@ -129,3 +129,10 @@ class Registry:
 
     def majors(self, name: str) -> list[str]:
         return sorted(r for r in self.interfaces if r.split("/")[0] == name)
+
+
+def interface_data(ctx, bundle) -> dict:
+    """What templates see as `interface[...]`: the data files of each
+    interface the bundle implements."""
+    reg = ctx.registry.interfaces
+    return {ref: reg[ref].data for ref in bundle.implements() if ref in reg}

@@ -48,10 +48,10 @@ def values(ctx, bundle, overrides: dict | None = None) -> dict:
 
 def render(ctx, bundle, out: Path, overrides: dict | None = None) -> list[tuple[str, Path]]:
     """(destination, rendered path) of every file, rendered into `out`."""
-    from .render import RenderError, _render_bundle
+    from .render import RenderError, render_files
 
     try:
-        entries = _render_bundle(ctx, bundle, values(ctx, bundle, overrides), out)
+        entries = render_files(ctx, bundle, values(ctx, bundle, overrides), out)
     except RenderError as exc:
         raise InventoryError(str(exc)) from None
     return [(e["dest"], out / e["source"]) for e in entries]

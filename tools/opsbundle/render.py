@@ -19,9 +19,9 @@ from pathlib import Path
 
 from .bundle import Bundle
 from .checks import Context, run_all
-from .checks.files import dest_problem, source_problem
-from .checks.templates import interface_data
 from .findings import ERROR
+from .interfaces import interface_data
+from .paths import dest_problem, source_problem
 from .templating import Compiled, TemplateProblem, render_string
 from .values import ValuesError, resolve, unknown_globals
 
@@ -81,7 +81,7 @@ def render(
     try:
         index = []
         for member, values in planned:
-            index += _render_bundle(ctx, member, values, staging)
+            index += render_files(ctx, member, values, staging)
         document = {
             "format": INDEX_FORMAT,
             "rendered": target.ref,
@@ -103,7 +103,10 @@ def check_target(out: Path, force: bool) -> None:
         raise RenderError(f"{out} is not empty; pass --force to replace its contents")
 
 
-def _render_bundle(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> list[dict]:
+def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> list[dict]:
+    """Write one bundle's files under `staging` and return their index entries.
+    Engines, inventories and log parsers render through here too, so every
+    consumer sees exactly what `opsbundle render` would write."""
     context = {**values, "interface": interface_data(ctx, bundle)}
     reload = bundle.reload()
     secrets = {k for k, v in bundle.parameters().items() if v.get("secret")}

@@ -289,7 +289,7 @@ def test_clashing_destination_paths_fail_cleanly(tmp_path, capsys, dests):
     where one is a directory prefix of the other (`/etc/demo-tool/x` and
     `/etc/demo-tool/x/b.conf`); render then writes the first file where the
     second needs a directory and dies with an uncaught NotADirectoryError /
-    FileExistsError traceback from render._render_bundle
+    FileExistsError traceback from render.render_files
     (`target.parent.mkdir(...)`). Expected: a RenderError, exit status 1."""
     root = build_repo(tmp_path, "good_minimal")
     bdir = root / "logging" / "minimal"

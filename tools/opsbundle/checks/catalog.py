@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-INTERFACE = "service-checks/v1"
+from ..catalog import INTERFACE
 
 
 def check(ctx, bundle):

@@ -5,9 +5,8 @@ the templates read and whether they render is the templates family's job.)"""
 
 from __future__ import annotations
 
-from .files import source_problem
-
-INTERFACE = "package-build/v1"
+from ..paths import source_problem
+from ..pkgbuild import INTERFACE
 
 
 def check(ctx, bundle):

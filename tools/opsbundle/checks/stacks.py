@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 
 from .. import semver
-from .files import nested
+from ..paths import nested
 
 
 def check(ctx, bundle):

@@ -4,14 +4,8 @@ bundle's own defaults and examples; destinations may use parameters too."""
 from __future__ import annotations
 
 from ..findings import Finding
+from ..interfaces import interface_data
 from ..templating import Compiled, TemplateProblem
-
-
-def interface_data(ctx, bundle) -> dict:
-    """What templates see as `interface[...]`: the data files of each
-    interface the bundle implements."""
-    reg = ctx.registry.interfaces
-    return {ref: reg[ref].data for ref in bundle.implements() if ref in reg}
 
 
 def check(ctx, bundle):

@@ -10,19 +10,9 @@ prints: "oslo.log 8-token context", "alert fires", ...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .result import Result
 
-
-@dataclass(frozen=True)
-class Result:
-    bundle: str
-    kind: str
-    case: str
-    ok: bool
-    detail: str = ""
-
-
-SUITES: dict = {}  # filled by _register() at the end: suites import Result from here
+SUITES: dict = {}  # filled by _register() at the end
 
 
 def implementations(ctx, interface: str, names: set[str] | None = None):

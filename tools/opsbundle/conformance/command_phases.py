@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import catalog, inventory
-from . import Result
+from .result import Result
 from .standins import Daemon, HTTPStandIn, OpenStackCLI, TCPStandIn
 
 SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 0.1, 0.2, 0.35

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 from ..engines import icinga2 as engine
-from . import Result
 from .command_phases import Service, run_with_standins
+from .result import Result
 
 _MACRO = re.compile(r"\$\$|\$([^$\s]*)\$")
 _FALSE = ("", "false", "0", "None")

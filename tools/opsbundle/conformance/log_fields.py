@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from .. import logparse
-from . import Result
+from .result import Result
 
 INTERFACE = "log-fields/v1"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from . import Result
 from .command_phases import Service, run_with_standins
+from .result import Result
 
 PLUGINS = "/usr/lib/nagios/plugins"
 _DEFINE = re.compile(r"^\s*define\s+(\w+)\s*\{(.*?)^\s*\}", re.DOTALL | re.MULTILINE)

@@ -13,7 +13,7 @@ import re
 
 from ..pkgbuild import plan
 from ..pkgbuild.build import BuildError, Job
-from . import Result
+from .result import Result
 
 INTERFACE = "package-build/v1"
 LOGS = "logs where log-collection/v1 says"

@@ -17,7 +17,7 @@ import yaml
 
 from ..engines import which
 from ..templating import Compiled, TemplateProblem
-from . import Result
+from .result import Result
 
 TESTS = "tests/alerts.test.yml.j2"
 _UNIT = re.compile(r"^Unit Testing:\s+", re.MULTILINE)
@@ -79,7 +79,7 @@ def _verdicts(work, groups, rules) -> list[tuple[bool, str]]:
 
 
 def run(ctx, bundle, files, work) -> list[Result]:
-    from ..checks.templates import interface_data
+    from ..interfaces import interface_data
     from ..inventory import values
 
     ref = bundle.ref

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import yaml
 
-from . import Result
 from .command_phases import Service, run_with_standins
+from .result import Result
 
 
 def _env_file(text: str) -> dict[str, str]:

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from .. import catalog, coverage, inventory
 from . import (
-    Result,
     icinga2_commands,
     nagios_commands,
     promtool_tests,
     sensu_commands,
     zabbix_import,
 )
+from .result import Result
 
 INTERFACE = catalog.INTERFACE
 RUNNERS = {

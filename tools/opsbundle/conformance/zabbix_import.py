@@ -28,7 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import Result
+from .result import Result
 
 FRONTEND = Path("/usr/share/zabbix")
 SCHEMA = Path("/usr/share/zabbix-server-pgsql")

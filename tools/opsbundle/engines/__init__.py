@@ -110,7 +110,7 @@ def installed(engine) -> bool:
 def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
     """Findings from every engine over `bundles` (already free of errors), and
     notes saying what was skipped and why."""
-    from ..render import _render_bundle  # rendering pulls in Jinja2; only when needed
+    from ..render import render_files  # rendering pulls in Jinja2; only when needed
 
     found: list[Finding] = []
     notes: list[str] = []
@@ -141,7 +141,7 @@ def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
             batch = []
             for bundle in group:
                 out = work / "render"
-                entries = _render_bundle(ctx, bundle, bundle.sample_values(), out)
+                entries = render_files(ctx, bundle, bundle.sample_values(), out)
                 files = [
                     (f"{bundle.ref}/{src['source_file']}", out / src["source"], src["dest"])
                     for src in entries

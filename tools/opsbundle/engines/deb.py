@@ -15,8 +15,8 @@ from __future__ import annotations
 import subprocess
 
 from ..findings import Finding
-from ..pkgbuild.build import BuildError
 from ..pkgbuild.deb import write_debian
+from ..pkgbuild.errors import BuildError
 from . import hostfiles
 from .hostfiles import host_files, jobs, template_shown
 

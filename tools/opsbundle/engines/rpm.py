@@ -12,7 +12,7 @@ import re
 import subprocess
 
 from ..findings import Finding
-from ..pkgbuild.build import BuildError
+from ..pkgbuild.errors import BuildError
 from . import hostfiles
 from .hostfiles import host_files, jobs, template_shown
 

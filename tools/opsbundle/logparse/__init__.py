@@ -104,12 +104,12 @@ def render_values(bundle) -> dict:
 
 @contextmanager
 def rendered(ctx, bundle):
-    from ..render import RenderError, _render_bundle
+    from ..render import RenderError, render_files
 
     tmp = Path(tempfile.mkdtemp(prefix="opsbundle-parse-"))
     try:
         try:
-            entries = _render_bundle(ctx, bundle, render_values(bundle), tmp)
+            entries = render_files(ctx, bundle, render_values(bundle), tmp)
         except RenderError as exc:
             raise ParseError(f"{bundle.ref} does not render: {exc}") from None
         yield Rendered(

@@ -23,14 +23,11 @@ from ..render import RenderError, check_target, swap_in
 from ..templating import Compiled, TemplateProblem
 from ..values import ValuesError, resolve
 from . import plan
+from .errors import BuildError
 from .version import Version, VersionError, compute
 
 SUMMARY = "build.json"
 SUMMARY_FORMAT = 1
-
-
-class BuildError(Exception):
-    """Nothing was written to OUT; the message says why (the tool's own words)."""
 
 
 @dataclass

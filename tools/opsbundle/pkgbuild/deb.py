@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from . import source as sources
+from .errors import BuildError
 
 FAMILY = "deb"
 TOOLS = ("dpkg-buildpackage", "dh", "dpkg-deb")
@@ -62,7 +63,6 @@ def write_debian(job, tree: Path) -> Path:
 
 
 def build(job, work: Path) -> list[Path]:
-    from .build import BuildError
 
     tree = sources.copy(job.source, work / f"{job.project['package']}-{job.version.pbr}")
     write_debian(job, tree)

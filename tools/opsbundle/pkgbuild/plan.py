@@ -17,10 +17,10 @@ import datetime
 import re
 from pathlib import Path
 
-from ..checks.files import source_problem
-from ..checks.pkgbuild import INTERFACE as SECTION
-from ..checks.templates import interface_data
+from ..interfaces import interface_data
 from ..load import read_yaml
+from ..paths import source_problem
+from . import INTERFACE as SECTION
 
 LOGS = "log-collection/v1"
 BUILD_NAMES = frozenset({"project", "build", "unit"})

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import plan
 from . import source as sources
+from .errors import BuildError
 
 FAMILY = "rpm"
 TOOLS = ("rpmbuild", "rpm")
@@ -47,7 +48,6 @@ def render_tree(job, top: Path) -> Path:
 
 
 def build(job, work: Path) -> list[Path]:
-    from .build import BuildError
 
     top = work / "rpmbuild"
     spec = render_tree(job, top)

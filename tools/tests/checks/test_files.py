@@ -6,7 +6,7 @@ import os
 
 import pytest
 from conftest import bad_cases, build_repo, check_bad_fixture, of_bundle, validate
-from opsbundle.checks.files import dest_problem, source_problem
+from opsbundle.paths import dest_problem, source_problem
 
 
 @pytest.mark.parametrize("fixture", bad_cases("FIL"))
