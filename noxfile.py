@@ -1,6 +1,6 @@
 """Every way to check this repository, in one place.
 
-- `nox -s lint tests validate`: what CI runs (see .ci/run)
+- `nox`: every session in `nox.options.sessions`, which is what CI runs (.ci/run)
 - `nox -s bench`: validate speed and memory, and every log parser's throughput,
   against baselines measured in the same run
 """
