@@ -18,6 +18,9 @@ INTERFACE = "service-checks/v1"
 
 SEVERITIES = ("critical", "warning")
 FIELDS = ("service", "role", "kind", "severity", "measures")
+BACKENDS = ("ovs", "ovn")
+DEFAULT_DELAY = 300
+_SERIES = re.compile(r"20[0-9]{2}\.[12]")
 
 # How each tool carries the catalog ID in its rendered configuration.
 _NAGIOS_ID = re.compile(r"^\s*_check_id\s+(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
@@ -53,7 +56,49 @@ def problems(registry) -> list[str]:
         for name, spec in (entry.get("thresholds") or {}).items():
             if not isinstance(spec, dict) or not isinstance(spec.get("default"), int | float):
                 found.append(f"{where}: threshold '{name}' needs a numeric default")
+        found += _variant_problems(where, entry)
     return found
+
+
+def _variant_problems(where: str, entry: dict) -> list[str]:
+    found = []
+    delay = entry.get("delay", DEFAULT_DELAY)
+    if not isinstance(delay, int) or isinstance(delay, bool) or delay < 0:
+        found.append(f"{where}: delay must be a whole number of seconds, 0 or more")
+    if entry.get("network_backend", "ovs") not in BACKENDS:
+        found.append(f"{where}: network_backend must be one of {', '.join(BACKENDS)}")
+    releases = entry.get("releases") or {}
+    if not isinstance(releases, dict) or set(releases) - {"since", "until"}:
+        found.append(f"{where}: releases takes only 'since' and 'until'")
+    elif any(not _SERIES.fullmatch(str(v)) for v in releases.values()):
+        found.append(f"{where}: releases are OpenStack series such as '2025.2'")
+    return found
+
+
+def _series(text) -> tuple[int, int]:
+    year, _, half = str(text).partition(".")
+    return int(year), int(half or 0)
+
+
+def applies(entry: dict, values: dict) -> bool:
+    """Whether a check belongs in a render with these values: its network
+    back end (if it names one) and its releases (if it has a range) must
+    match the cloud's. The templates apply the same rule; `opsbundle
+    coverage` holds them to it."""
+    backend = entry.get("network_backend")
+    if backend and backend != values.get("network_backend", "ovs"):
+        return False
+    releases = entry.get("releases") or {}
+    release = _series(values.get("openstack_release", "9999.2"))
+    if "since" in releases and release < _series(releases["since"]):
+        return False
+    return not ("until" in releases and release > _series(releases["until"]))
+
+
+def delay(cid: str, entry: dict, values: dict) -> int:
+    """Seconds a failure lasts before it alerts: check_delays, else the catalog's."""
+    override = (values.get("check_delays") or {}).get(cid)
+    return int(override if override is not None else entry.get("delay", DEFAULT_DELAY))
 
 
 def not_implemented(bundle) -> dict[str, str]:

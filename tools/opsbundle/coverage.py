@@ -2,10 +2,13 @@
 
 A cell is decided from the rendered configuration (catalog.emitted) and the
 manifest's not_implemented list, in one place, for this command and for the
-"catalog coverage" conformance case alike:
-    yes         emitted
+"catalog coverage" conformance case alike. Each implementation is rendered
+once per VARIANT (network back end and release), since some checks apply
+only to one (catalog.applies):
+    yes         emitted in every variant it applies to, and in no other
     gap         not emitted, and the manifest says why
-    MISSING     not emitted, and no reason given
+    MISSING     not emitted where it applies, and no reason given
+    MISAPPLIED  emitted in a variant it does not apply to
     UNLISTED    emitted although the manifest says it is not implemented
     UNKNOWN     emitted, but not in the catalog
 """
@@ -19,23 +22,51 @@ from pathlib import Path
 from . import catalog, inventory
 
 GOOD = ("yes", "gap")
+# Together they give every check a render it applies to.
+VARIANTS = (
+    {"network_backend": "ovs", "openstack_release": "2025.1"},
+    {"network_backend": "ovn", "openstack_release": "2025.2"},
+)
 
 
-def status(ctx, bundle, files) -> dict[str, tuple[str, str]]:
-    """{check ID: (cell, reason)} for one rendered implementation."""
+def _named(variant: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in variant.items())
+
+
+def status(ctx, bundle, renders) -> dict[str, tuple[str, str]]:
+    """{check ID: (cell, reason)} for one implementation, from its renders:
+    [(variant values, [(dest, rendered path)])]."""
     tool = (bundle.data.get("tool") or {}).get("name")
     known = catalog.checks(ctx.registry)
     gaps = catalog.not_implemented(bundle)
-    emitted = catalog.emitted(tool, [(d, p.read_text(encoding="utf-8")) for d, p in files])
+    seen = []
+    for variant, files in renders:
+        texts = [(d, p.read_text(encoding="utf-8")) for d, p in files]
+        seen.append((variant, catalog.emitted(tool, texts)))
+    emitted_anywhere = set().union(*(ids for _, ids in seen))
     cells = {}
-    for cid in known:
+    for cid, entry in known.items():
         if cid in gaps:
-            cells[cid] = ("UNLISTED", gaps[cid]) if cid in emitted else ("gap", gaps[cid])
-        else:
-            cells[cid] = ("yes", "") if cid in emitted else ("MISSING", "no reason given")
-    for cid in sorted(emitted - known.keys()):
+            cells[cid] = ("UNLISTED", gaps[cid]) if cid in emitted_anywhere else ("gap", gaps[cid])
+            continue
+        cells[cid] = ("yes", "")
+        for variant, ids in seen:
+            applies = catalog.applies(entry, variant)
+            if applies and cid not in ids:
+                cells[cid] = ("MISSING", f"no reason given (not emitted with {_named(variant)})")
+            elif not applies and cid in ids:
+                cells[cid] = ("MISAPPLIED", f"emitted with {_named(variant)}, where it does not apply")
+    for cid in sorted(emitted_anywhere - known.keys()):
         cells[cid] = ("UNKNOWN", "emitted but not in the catalog")
     return cells
+
+
+def render_variants(ctx, bundle, out: Path) -> list:
+    """The implementation rendered from the example inventory in each VARIANT."""
+    return [
+        (variant, inventory.render(ctx, bundle, out / str(i), variant))
+        for i, variant in enumerate(VARIANTS)
+    ]
 
 
 def collect(ctx, bundles) -> dict[str, dict[str, tuple[str, str]]]:
@@ -43,8 +74,7 @@ def collect(ctx, bundles) -> dict[str, dict[str, tuple[str, str]]]:
     for bundle in bundles:
         with tempfile.TemporaryDirectory(prefix="opsbundle-coverage-") as tmp:
             try:
-                files = inventory.render(ctx, bundle, Path(tmp))
-                table[bundle.ref] = status(ctx, bundle, files)
+                table[bundle.ref] = status(ctx, bundle, render_variants(ctx, bundle, Path(tmp)))
             except (inventory.InventoryError, KeyError, ValueError) as exc:
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 table[bundle.ref] = {"(render)": ("MISSING", first)}

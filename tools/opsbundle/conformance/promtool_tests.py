@@ -79,18 +79,38 @@ def _verdicts(work, groups, rules) -> list[tuple[bool, str]]:
 
 
 def run(ctx, bundle, files, work) -> list[Result]:
+    """The unit tests of every coverage variant (network back end, release),
+    so the checks of each back end and release are tested too."""
+    from ..coverage import VARIANTS
+    from ..inventory import InventoryError, render
+
+    if which("promtool") is None:
+        return [Result(bundle.ref, FIRES, "promtool", False, "promtool is not installed")]
+    if not (bundle.path / TESTS).is_file():
+        return [Result(bundle.ref, FIRES, TESTS, False, "the bundle has no promtool unit tests")]
+    results = []
+    for i, variant in enumerate(VARIANTS):
+        out = work / f"promtool-{i}"
+        try:
+            rendered = render(ctx, bundle, out / "render", variant)
+        except InventoryError as exc:
+            results.append(Result(bundle.ref, FIRES, "render", False, str(exc)))
+            continue
+        out.mkdir(exist_ok=True)
+        named = ", ".join(variant.values())
+        results += _run_variant(ctx, bundle, rendered, out, variant, named)
+    return results
+
+
+def _run_variant(ctx, bundle, files, work, variant, named) -> list[Result]:
     from ..interfaces import interface_data
     from ..inventory import values
 
     ref = bundle.ref
-    if which("promtool") is None:
-        return [Result(ref, FIRES, "promtool", False, "promtool is not installed")]
     source = bundle.path / TESTS
-    if not source.is_file():
-        return [Result(ref, FIRES, TESTS, False, "the bundle has no promtool unit tests")]
     rules = [r for g in _rules(files) for r in g["rules"]]
     by_alert = {r["alert"]: r["labels"]["check_id"] for r in rules}
-    context = {**values(ctx, bundle), "interface": interface_data(ctx, bundle)}
+    context = {**values(ctx, bundle, variant), "interface": interface_data(ctx, bundle)}
     try:
         text = Compiled(source.read_text(encoding="utf-8"), f"{ref}/{TESTS}").render(context)
         tests = (yaml.safe_load(text) or {}).get("tests") or []
@@ -109,9 +129,9 @@ def run(ctx, bundle, files, work) -> list[Result]:
             if name not in by_alert:
                 ok, detail = False, f"test group {i} names alert {name}, which the rules lack"
             covered[(name, kind)] = covered.get((name, kind), True) and ok
-            results.append(Result(ref, kind, f"{cid} {name} (group {i})", ok, detail))
+            results.append(Result(ref, kind, f"{cid} {name} ({named}, group {i})", ok, detail))
     for name, cid in sorted(by_alert.items()):
         for kind in (FIRES, QUIET):
             if (name, kind) not in covered:
-                results.append(Result(ref, kind, f"{cid} {name}", False, "no test group"))
+                results.append(Result(ref, kind, f"{cid} {name} ({named})", False, "no test group"))
     return results

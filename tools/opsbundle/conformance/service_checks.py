@@ -43,17 +43,17 @@ def run(ctx, bundles) -> list[Result]:
             except inventory.InventoryError as exc:
                 results.append(Result(bundle.ref, "catalog coverage", "render", False, str(exc)))
                 continue
-            results += coverage_results(ctx, bundle, tool, files)
+            results += coverage_results(ctx, bundle, work / "variants")
             runner = RUNNERS.get(tool)
             if runner is not None:
                 results += runner(ctx, bundle, files, work)
     return results
 
 
-def coverage_results(ctx, bundle, tool, files) -> list[Result]:
+def coverage_results(ctx, bundle, out) -> list[Result]:
     try:
-        cells = coverage.status(ctx, bundle, files)
-    except (KeyError, ValueError) as exc:
+        cells = coverage.status(ctx, bundle, coverage.render_variants(ctx, bundle, out))
+    except (inventory.InventoryError, KeyError, ValueError) as exc:
         return [Result(bundle.ref, "catalog coverage", "read IDs", False, str(exc))]
     return [
         Result(bundle.ref, "catalog coverage", cid, cell in coverage.GOOD, f"{cell}: {reason}")
