@@ -16,6 +16,10 @@ PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java)
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.
 PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-standard curl jq
     zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli postgresql)
+# monitoring (issue 11): the exporters the real-Prometheus suite scrapes, a
+# Galera provider for a one-node cluster, and the placement CLI plugin.
+PACKAGES+=(prometheus-blackbox-exporter prometheus-mysqld-exporter prometheus-node-exporter galera-4
+    python3-osc-placement)
 # packaging/rpm and packaging/deb: the distributions' own build and lint tools,
 # logrotate and systemd-analyze for the shipped files, and what an offline build
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).

@@ -55,7 +55,10 @@ def status(ctx, bundle, renders) -> dict[str, tuple[str, str]]:
             if applies and cid not in ids:
                 cells[cid] = ("MISSING", f"no reason given (not emitted with {_named(variant)})")
             elif not applies and cid in ids:
-                cells[cid] = ("MISAPPLIED", f"emitted with {_named(variant)}, where it does not apply")
+                cells[cid] = (
+                    "MISAPPLIED",
+                    f"emitted with {_named(variant)}, where it does not apply",
+                )
     for cid in sorted(emitted_anywhere - known.keys()):
         cells[cid] = ("UNKNOWN", "emitted but not in the catalog")
     return cells

@@ -16,6 +16,31 @@ def _failed(results):
     return {(r.kind, r.case.split()[0]) for r in results if not r.ok}
 
 
+# (what the rules say, what they said before issue 11), in the rules template
+OLD_MISTAKES = [
+    (
+        "'} - openstack_placement_resource_reserved{' ~ r ~ '})"
+        " * openstack_placement_resource_allocation_ratio{' ~ r ~ '})'",
+        "'}))'",
+    ),
+    (
+        "{% set ready = 'rabbitmq_detailed_queue_messages_ready' ~ q"
+        " ~ ' and on (hostname, vhost, queue) (rabbitmq_detailed_queue_consumers' ~ q ~ ' > 0)' %}",
+        "{% set ready = 'sum(rabbitmq_detailed_queue_messages_ready' ~ q ~ ')' %}",
+    ),
+    ('\'adminState="disabled",disabledReason=""\'', "'adminState=\"disabled\"'"),
+    (
+        "') == 0 or (max by (hostname) (up{job=\"' ~ j.node ~ '\"' ~ role(c.role) ~ '}) == 1"
+        " unless on (hostname) max by (hostname) (' ~ unit ~ '))'",
+        "') == 0'",
+    ),
+    (
+        "'rabbitmq-up': 'up{job=\"' ~ j.rabbitmq ~ '\"} == 0',",
+        "'rabbitmq-up': 'count(up{job=\"' ~ j.rabbitmq ~ '\"} == 0) > 0',",
+    ),
+]
+
+
 class TestPromtool:
     def test_every_alert_fires_and_stays_quiet(self):
         results = _results(REAL_ROOT, PROM)
@@ -27,14 +52,34 @@ class TestPromtool:
         root = copy_repo(tmp_path, PROM)
         edit(
             root / PROM / "files/openstack.rules.yml.j2",
-            "'memcached_up == 0'",
-            "'memcached_up == 1'",
+            "'probe_success{job=\"' ~ j.memcached ~ '\"} == 0 or",
+            "'probe_success{job=\"' ~ j.memcached ~ '\"} == 1 or",
         )
         failed = _failed(_results(root, PROM))
         assert failed == {
             ("promtool: alert fires", "memcached-up"),
             ("promtool: alert quiet", "memcached-up"),
         }
+
+    def test_old_mistakes_fail_their_unit_tests(self, tmp_path):
+        """The issue-11 bugs, put back one by one, each fail: vCPU % that
+        ignores allocation_ratio and reserved, a backlog summed over every
+        queue (notification queues included), disabled services counted
+        with their maintenance reason, process rules without the absent
+        unit branch, and alerts that drop hostname."""
+        root = copy_repo(tmp_path, PROM)
+        rules = root / PROM / "files/openstack.rules.yml.j2"
+        for old, new in OLD_MISTAKES:
+            edit(rules, old, new)
+        failed = {cid for kind, cid in _failed(_results(root, PROM))}
+        assert {
+            "nova-hypervisor-vcpu-usage",
+            "nova-hypervisor-ram-usage",
+            "rabbitmq-queue-backlog",
+            "nova-services-enabled",
+            "nova-compute-running",
+            "rabbitmq-up",
+        } <= failed
 
     def test_alert_without_tests_fails(self, tmp_path):
         root = copy_repo(tmp_path, PROM)
@@ -58,7 +103,7 @@ class TestNagiosCommands:
         template = root / NAG / "files/opsbundles-openstack.cfg.j2"
         # max_down off by one, the backlog read from the wrong field
         edit(template, 'if [ "$$n" -gt $ARG3$ ]', 'if [ "$$n" -ge $ARG3$ ]')
-        edit(template, "'.queue_totals.messages_ready |", "'.queue_totals.messages |")
+        edit(template, "select((.consumers // 0) > 0) | {n: ", "{n: ")
         edit(template, "-e 'STAT pid' -M crit", "-e 'STAT pid'")
         failed = _failed(_results(root, NAG))
         assert failed == {
@@ -71,7 +116,7 @@ class TestNagiosCommands:
         """nagios4 cuts a command line at an unescaped `;`: so does the runner."""
         root = copy_repo(tmp_path, NAG)
         template = root / NAG / "files/opsbundles-openstack.cfg.j2"
-        escaped = 'tail -n 1)"\\; exit 2\\; }\\; n=$$(printf'
+        escaped = 'tail -n 1)"\\; exit 2\\; }\\; top=$$(printf'
         edit(template, escaped, escaped.replace("\\;", ";"))
         failed = _failed(_results(root, NAG))
         assert ("commands: healthy -> OK", "rabbitmq-queue-backlog") in failed
@@ -111,8 +156,8 @@ class TestSensuCommands:
     def test_thresholds_are_applied(self, tmp_path):
         root = copy_repo(tmp_path, SEN)
         template = root / SEN / "files/opsbundles-openstack.yaml.j2"
-        edit(template, 'if [ "$n" -gt "$3" ]', 'if [ "$n" -ge "$3" ]')
-        edit(template, 'elif [ "$n" -ge "$2" ]', 'elif [ "$n" -gt "$2" ]')
+        edit(template, 'if [ "$n" -gt "$4" ]', 'if [ "$n" -ge "$4" ]')
+        edit(template, 'elif [ "$1" -ge "$w" ]', 'elif [ "$1" -gt "$w" ]')
         failed = _failed(_results(root, SEN))
         assert failed == {
             ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down"),

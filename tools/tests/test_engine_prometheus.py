@@ -15,8 +15,8 @@ def test_bad_expression_is_reported_with_its_rendered_line(tmp_path):
     root = copy_repo(tmp_path, BUNDLE)
     edit(
         root / BUNDLE / "files/openstack.rules.yml.j2",
-        "'memcached_up == 0'",
-        "'memcached_up == == 0'",
+        "'probe_success{job=\"' ~ j.memcached ~ '\"} == 0 or",
+        "'probe_success{job=\"' ~ j.memcached ~ '\"} == == 0 or",
     )
     found = _native(root)
     assert len(found) == 1

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from .. import catalog, inventory
 from .result import Result
-from .standins import Daemon, HTTPStandIn, OpenStackCLI, TCPStandIn
+from .standins import Daemon, HTTPStandIn, NTPStandIn, OpenStackCLI, TCPStandIn
 
-SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 0.1, 0.2, 0.35
+SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 0.3, 0.6, 0.9  # a loaded machine answers in 0.1-0.2 s
 BACKLOG_WARN, BACKLOG_CRIT, BACKLOG_HEALTHY = 100, 1000, 12
 MAX_DOWN = 1
 HEALTHY = "commands: healthy -> OK"
@@ -35,16 +35,20 @@ FAILING = "commands: failing -> WARNING/CRITICAL"
 UNREACHABLE = "commands: unreachable -> CRITICAL"
 NO_STANDIN = ("opsbundles-mysql", "opsbundles-mysql-status")
 PROCESS = ("opsbundles-nrpe", "opsbundles-procs")
+# Checks of the host the command runs on (or of loopback): nothing to stop.
+LOCAL = ("opsbundles-disk", "opsbundles-host-alive")
+NO_CONSUMER_MAX = 1
+CLOCK_WARN, CLOCK_CRIT = 0.5, 2.0
 LOCK = os.path.join(tempfile.gettempdir(), "opsbundle-standin-daemons.lock")
 
 # `openstack ... -f value` rows per check: (healthy rows, one failing row).
 CLI_ROWS = {
     "nova-services-up": (["enabled up", "disabled down"], "enabled down"),
-    "nova-services-enabled": (["enabled up", "enabled down"], "disabled"),
+    "nova-services-enabled": (["enabled None", "disabled maintenance"], "disabled None"),
     "neutron-agents-up": (["True True", "False False"], "False True"),
     "neutron-agents-enabled": (["True", "True"], "False"),
     "cinder-services-up": (["enabled up", "disabled down"], "enabled down"),
-    "cinder-services-enabled": (["enabled", "enabled"], "disabled"),
+    "cinder-services-enabled": (["enabled None", "disabled maintenance"], "disabled None"),
     "nova-instances-error": ([], "0c5e0f5c-6f2c-4a53-9d8e-3d1b0e8f4a11"),
     "cinder-volumes-error": (["available", "in-use"], "error_deleting"),
 }
@@ -65,14 +69,22 @@ class Service:
 
 
 class StandIns:
-    def __init__(self, work: Path):
-        self.http, self.tcp, self.memcached = HTTPStandIn(SLOW_DELAY), TCPStandIn(), TCPStandIn()
+    def __init__(self, work: Path, nodes: int):
+        self.http, self.tcp, self.memcached = (
+            HTTPStandIn(SLOW_DELAY, nodes),
+            TCPStandIn(),
+            TCPStandIn(),
+        )
+        self.ntp = NTPStandIn()
         self.cli = OpenStackCLI(work)
 
-    def overrides(self, known: dict) -> dict:
+    def overrides(self, known: dict, hosts: list[str]) -> dict:
         """Inventory values that point every check at the stand-ins."""
         base = f"http://127.0.0.1:{self.http.port}"
         return {
+            "host_addresses": {h: "127.0.0.1" for h in hosts},
+            "ntp_server": "127.0.0.1",
+            "ntp_port": self.ntp.port,
             "api_endpoints": {
                 c["service"]: f"{base}/{c['service']}/"
                 for c in known.values()
@@ -96,15 +108,18 @@ class StandIns:
                     "critical_messages": BACKLOG_CRIT,
                 },
                 "haproxy-backends-down": {"max_down": MAX_DOWN},
+                "rabbitmq-queue-no-consumer": {"max_queues": NO_CONSUMER_MAX},
+                "clock-skew": {"warning_seconds": CLOCK_WARN, "critical_seconds": CLOCK_CRIT},
             },
         }
 
     def reset(self) -> None:
         self.http.mode = self.tcp.mode = self.memcached.mode = "ok"
-        self.http.ready, self.http.backends_down = BACKLOG_HEALTHY, 0
+        self.http.ready, self.http.backends_down, self.http.orphans = BACKLOG_HEALTHY, 0, 0
+        self.ntp.offset = 0.0
 
     def stop(self) -> None:
-        for s in (self.http, self.tcp, self.memcached):
+        for s in (self.http, self.tcp, self.memcached, self.ntp):
             s.stop()
 
 
@@ -145,6 +160,14 @@ def _failing_cases(service: Service) -> list[tuple[str, int]]:
             ("error", 2),
             ("http-garbage", 3),
         ]
+    if name == "opsbundles-rabbitmq-no-consumer":
+        return [(f"orphans:{NO_CONSUMER_MAX}", 0), (f"orphans:{NO_CONSUMER_MAX + 1}", 1),
+                ("error", 2), ("http-garbage", 3)]  # fmt: skip
+    if name == "opsbundles-rabbitmq-partitions":
+        return [("partition", 2), ("error", 2), ("http-garbage", 3)]
+    if name == "opsbundles-ntp-time":
+        return [(f"clock:{CLOCK_WARN / 2}", 0), (f"clock:{CLOCK_WARN * 1.5}", 1),
+                (f"clock:{-CLOCK_CRIT * 2}", 2)]  # fmt: skip
     if name == "opsbundles-memcached":
         return [("garbage", 2)]
     if name == "opsbundles-openstack-count":
@@ -197,7 +220,7 @@ def _phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Res
             )
             for what, want in _failing_cases(svc):
                 stand.reset()
-                if what in ("error", "slow", "alarm"):
+                if what in ("error", "slow", "alarm", "partition"):
                     stand.http.mode = what
                 elif what == "garbage":
                     stand.memcached.mode = "garbage"
@@ -205,6 +228,10 @@ def _phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Res
                     stand.http.mode = "garbage"
                 elif what.startswith("ready:"):
                     stand.http.ready = int(what.split(":")[1])
+                elif what.startswith("orphans:"):
+                    stand.http.orphans = int(what.split(":")[1])
+                elif what.startswith("clock:"):
+                    stand.ntp.offset = float(what.split(":")[1])
                 elif what.startswith("down:"):
                     stand.http.backends_down = int(what.split(":")[1])
                 elif what.startswith("rows:"):
@@ -221,7 +248,7 @@ def _phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Res
                 )  # fmt: skip
         stand.stop()
         for svc in runnable:
-            if svc.name in PROCESS:
+            if svc.name in PROCESS or svc.name in LOCAL:
                 continue  # nothing to reach; "killed" covers it
             cli = svc.name.startswith("opsbundles-openstack")
             stand.cli.answer([], fail=cli)
@@ -240,9 +267,14 @@ def _phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Res
 def run_with_standins(ctx, bundle, work: Path, services_of) -> list[Result]:
     """Render `bundle` pointed at fresh stand-ins, turn the rendered files into
     services with `services_of(files, work)` and run the phases on them."""
-    stand = StandIns(work)
     try:
-        overrides = stand.overrides(catalog.checks(ctx.registry))
+        known = inventory.values(ctx, bundle).get("monitored_hosts") or {}
+    except inventory.InventoryError as exc:
+        return [Result(bundle.ref, HEALTHY, "render", False, str(exc))]
+    hosts = sorted({h for role in known.values() for h in role or []})
+    stand = StandIns(work, len(known.get("controller") or []))
+    try:
+        overrides = stand.overrides(catalog.checks(ctx.registry), hosts)
         rendered = inventory.render(ctx, bundle, work / "standin-render", overrides)
         return run_phases(bundle.ref, ctx, stand, services_of(rendered, work))
     except (inventory.InventoryError, KeyError, ValueError, OSError) as exc:

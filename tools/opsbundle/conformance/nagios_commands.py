@@ -21,6 +21,9 @@ _COMMENT = re.compile(r"^\s*[#;].*$", re.MULTILINE)
 _MACRO = re.compile(r"\$(?:ARG\d+|USER\d+|HOSTADDRESS)\$")
 _NRPE = re.compile(r"^command\[(?P<name>[^\]]+)\]=(?P<line>.+)$", re.MULTILINE)
 _INLINE_COMMENT = re.compile(r"(?<!\\);.*$")
+# NRPE commands that are not process checks, by the shared command name the
+# phases know them by (icinga2 and sensu run them as these commands).
+NRPE_KINDS = {"os_disk_space": "opsbundles-disk", "os_clock_skew": "opsbundles-ntp-time"}
 
 
 def directive(line: str) -> str:
@@ -82,6 +85,8 @@ def services(files, work=None) -> list[Service]:
             line = nrpe.get(args[0], "")
         line = expand(line, [] if name == "opsbundles-nrpe" else args, users)
         argv = ["/bin/sh", "-c", line] if line and not _MACRO.search(line) else []
+        if name == "opsbundles-nrpe":
+            name = NRPE_KINDS.get(args[0], name)
         found.append(Service(svc["_CHECK_ID"], name, args, argv))
     return found
 

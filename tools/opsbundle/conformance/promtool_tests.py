@@ -55,15 +55,18 @@ def _verdicts(work, groups, rules) -> list[tuple[bool, str]]:
             test, {"rule_files": [str(rules_file)], "evaluation_interval": "1m", "tests": [group]}
         )
         paths.append(str(test))
+    # promtool names each test file on stdout and writes its failures to
+    # stderr: one pipe for both keeps each failure under its own file.
     done = subprocess.run(
         [which("promtool"), "test", "rules", *paths],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         timeout=300,
         check=False,
     )
     chunks = {}
-    for chunk in _UNIT.split(done.stdout + done.stderr)[1:]:
+    for chunk in _UNIT.split(done.stdout)[1:]:
         name, _, body = chunk.partition("\n")
         chunks[name.strip()] = body
     verdicts = []

@@ -9,10 +9,20 @@ plugins do. Phases: conformance/command_phases.py.
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from .command_phases import Service, run_with_standins
 from .result import Result
+
+# sensu-agent's token substitution, for the one form the bundle uses: an
+# entity label with a default (the stand-in agent has no labels).
+_TOKEN = re.compile(r'\{\{\s*\.labels\.[A-Za-z0-9_]+\s*\|\s*default\s+"([^"]*)"\s*\}\}')
+
+
+def tokens(command: str) -> str:
+    return _TOKEN.sub(lambda m: m.group(1), command)
 
 
 def _env_file(text: str) -> dict[str, str]:
@@ -44,7 +54,7 @@ def services(files, work=None) -> list[Service]:
         env.update({s["name"]: secrets.get(s["secret"], "") for s in spec.get("secrets") or []})
         args = ["", "", notes.get("opsbundles/warning", "0"), notes.get("opsbundles/critical", "0")]
         name = notes.get("opsbundles/command", "?")
-        found.append(Service(cid, name, args, ["/bin/sh", "-c", spec["command"]], env))
+        found.append(Service(cid, name, args, ["/bin/sh", "-c", tokens(spec["command"])], env))
     return found
 
 

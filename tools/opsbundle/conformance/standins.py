@@ -2,9 +2,10 @@
 
 Each stand-in answers like the real service as far as a check reads it, and
 can be switched to a failing answer or stopped:
-    HTTP   OpenStack API roots, RabbitMQ's /api/nodes and /api/overview,
-           HAProxy's `;csv` stats
+    HTTP   OpenStack API roots, RabbitMQ's /api/nodes, /api/queues and
+           /api/overview, HAProxy's `;csv` stats
     TCP    AMQP (accepts), memcached (answers `stats`)
+    NTP    a time server whose clock can be set off by some seconds
     CLI    an `openstack` executable printing canned `-f value` output
     PROC   a process whose command line looks like an OpenStack daemon's
 They stand in for the services, never for the plugins: the commands under
@@ -17,6 +18,7 @@ import http.server
 import json
 import os
 import socketserver
+import struct
 import subprocess
 import threading
 import time
@@ -60,15 +62,48 @@ def _rabbitmq_overview(ready: int) -> dict:
     }
 
 
+def _rabbitmq_queues(ready: int, orphans: int) -> list[dict]:
+    """GET /api/queues?columns=...: `ready` messages on a queue with
+    consumers, `orphans` queues holding messages with none, and a
+    notification queue nobody reads (which checks must ignore)."""
+    queues = [
+        {"name": "conductor", "vhost": "/", "messages_ready": ready, "consumers": 2},
+        {"name": "scheduler", "vhost": "/", "messages_ready": ready // 2, "consumers": 1},
+        {"name": "notifications.info", "vhost": "/", "messages_ready": 50000, "consumers": 0},
+        {"name": "reply_empty", "vhost": "/", "messages_ready": 0, "consumers": 0},
+    ]
+    queues += [
+        {"name": f"reply_{i}", "vhost": "/", "messages_ready": 3, "consumers": 0}
+        for i in range(orphans)
+    ]
+    return queues
+
+
+def _serve(server_class, handler):
+    """A threaded server on a kernel-chosen loopback port, serving in the
+    background: (server, port)."""
+    server = server_class(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def _stop(server) -> None:
+    server.shutdown()
+    server.server_close()
+
+
 class HTTPStandIn:
     """mode: ok | error (500 everywhere) | alarm (RabbitMQ alarms set, APIs
-    fine) | slow (answers after `delay` seconds) | garbage (200 with a body no
-    check can read). `ready` is RabbitMQ's messages_ready total and
-    `backends_down` the number of HAProxy backends with no server up."""
+    fine) | partition (a RabbitMQ node reports one) | slow (answers after
+    `delay` seconds) | garbage (200 with a body no check can read). `ready`
+    is the backlog of RabbitMQ's fullest consumed queue, `orphans` the
+    queues with messages and no consumer, `nodes` the running RabbitMQ
+    nodes and `backends_down` the HAProxy backends with no server up."""
 
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, nodes: int = 1):
         self.mode, self.delay = "ok", delay
-        self.ready, self.backends_down = 0, 0
+        self.ready, self.backends_down, self.orphans, self.nodes = 0, 0, 0, nodes
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -92,8 +127,17 @@ class HTTPStandIn:
             status, body, kind = 200, "<html>maintenance</html>", "text/html"
         elif req.path.startswith("/api/nodes"):
             alarm = self.mode == "alarm"
-            node = {"name": "rabbit@ctl1", "mem_alarm": alarm, "disk_free_alarm": alarm}
-            status, body, kind = 200, json.dumps([node]), "application/json"
+            nodes = [
+                {"name": f"rabbit@ctl{i + 1}", "running": True, "partitions": [],
+                 "mem_alarm": alarm, "disk_free_alarm": alarm}
+                for i in range(self.nodes)
+            ]  # fmt: skip
+            if self.mode == "partition" and nodes:
+                nodes[0]["partitions"] = ["rabbit@ctl2"]
+            status, body, kind = 200, json.dumps(nodes), "application/json"
+        elif req.path.startswith("/api/queues"):
+            status, kind = 200, "application/json"
+            body = json.dumps(_rabbitmq_queues(self.ready, self.orphans))
         elif req.path.startswith("/api/overview"):
             status, kind = 200, "application/json"
             body = json.dumps(_rabbitmq_overview(self.ready))
@@ -128,14 +172,47 @@ class TCPStandIn:
                     reply = b"STAT pid 42\r\nEND\r\n" if owner.mode == "ok" else b"ERROR\r\n"
                     self.wfile.write(reply)
 
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.port = _serve(socketserver.ThreadingTCPServer, Handler)
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        _stop(self.server)
+
+
+_NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
+
+
+def _ntp_stamp(t: float) -> bytes:
+    return struct.pack("!II", int(t) + _NTP_EPOCH, int((t % 1) * 2**32))
+
+
+class NTPStandIn:
+    """A stratum-2 NTP server on UDP whose clock is `offset` seconds off."""
+
+    def __init__(self):
+        self.offset = 0.0
+        owner = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                data, sock = self.request
+                if len(data) < 48:
+                    return
+                now = time.time() + owner.offset
+                reply = (
+                    bytes([0x24, 2, data[2], 0xEC])  # no leap, v4, server; stratum 2
+                    + struct.pack("!II", 0, 0)  # root delay, dispersion
+                    + b"LOCL"
+                    + _ntp_stamp(now)  # reference
+                    + data[40:48]  # originate = the client's transmit
+                    + _ntp_stamp(now)  # receive
+                    + _ntp_stamp(now)  # transmit
+                )
+                sock.sendto(reply, self.client_address)
+
+        self.server, self.port = _serve(socketserver.ThreadingUDPServer, Handler)
+
+    def stop(self) -> None:
+        _stop(self.server)
 
 
 class OpenStackCLI:
