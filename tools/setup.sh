@@ -21,6 +21,9 @@ PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-stan
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).
 PACKAGES+=(rpm rpmlint cpio dpkg-dev debhelper devscripts lintian fakeroot make logrotate systemd
     python3-all python3-setuptools python3-pbr dh-python)
+# security (issue 8): the readers the escape and injection tests read values back
+# with: MariaDB's option reader (my_print_defaults), oslo.config, dpkg's perl modules.
+PACKAGES+=(mariadb-client-core python3-oslo.config libdpkg-perl)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()
