@@ -25,6 +25,10 @@ PACKAGES+=(rpm rpmlint python3-rpm cpio dpkg-dev debhelper devscripts lintian fa
     logrotate systemd python3-all python3-setuptools python3-pbr dh-python)
 # the bench counts every program each engine starts (strace -f -e execve)
 PACKAGES+=(strace)
+# tools/testcloud: the real daemons of the test cloud (started on private
+# 127.0.0.1 ports by the tests; installing them starts nothing: policy-rc.d).
+PACKAGES+=(mariadb-server mariadb-client rabbitmq-server memcached haproxy apache2
+    libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()
