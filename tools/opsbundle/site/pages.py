@@ -69,6 +69,6 @@ class Writer:
         self.pages.append(path)
 
     def static(self) -> None:
-        for name in (urls.CSS, urls.SCRIPT):
+        for name in (urls.CSS, urls.SCRIPT, urls.ICON):
             (self.out / name).write_bytes((STATIC / name).read_bytes())
             os.chmod(self.out / name, 0o644)

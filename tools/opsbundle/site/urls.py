@@ -17,6 +17,7 @@ VOCABULARY = "vocabulary.html"
 RESULTS = "results.html"
 CSS = "site.css"
 SCRIPT = "filter.js"
+ICON = "favicon.svg"
 SCREENSHOTS = "screenshots"  # what the browser tests leave beside the pages
 
 
