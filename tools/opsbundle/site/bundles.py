@@ -22,9 +22,9 @@ README = "README.md"
 # What a secret parameter may show besides its name: never a value.
 _SECRET_SAFE = ("format", "choices", "pattern", "min", "max", "min_length", "max_length")
 _PARAM_OWN = ("type", "description", "required", "secret", "default", "example", "format")
-# Per-file actions a manifest may carry (render-index/v1 moves reload/apply
-# from the bundle to each file); the bundle's tool.reload is the fallback.
-_FILE_ACTIONS = ("validate", "reload", "apply")
+# The reviewed commands a manifest names (render-index/v1): files[].validate,
+# files[].actions[].apply and files[].edits[].validate are names in it.
+COMMANDS_INTERFACE = "render-index/v1"
 
 
 def shown(value) -> str:
@@ -87,15 +87,46 @@ def parameters(specs: dict) -> list[Parameter]:
     return [parameter(n, s) for n, s in specs.items() if isinstance(n, str) and isinstance(s, dict)]
 
 
-def action(value) -> str:
-    """One reload, apply or validate action as a line: "restart rsyslog",
-    "sensuctl create -f %s"."""
-    if isinstance(value, dict):
-        if value.get("command"):
-            return shown(value["command"])
-        words = [shown(value[k]) for k in ("action", "service") if value.get(k)]
-        return " ".join(words) or shown(value)
-    return shown(value) if value else ""
+def commands(registry) -> dict[str, dict]:
+    """{'validate': {name: command}, 'apply': {...}} from render-index/v1's
+    reviewed list, empty where the repository has none."""
+    iface = registry.interfaces.get(COMMANDS_INTERFACE)
+    data = iface.data.get("render_commands") if iface else None
+    out: dict[str, dict] = {"validate": {}, "apply": {}}
+    for kind in out:
+        section = data.get(kind) if isinstance(data, dict) else None
+        for name, spec in (section or {}).items() if isinstance(section, dict) else ():
+            if isinstance(spec, dict) and spec.get("command"):
+                out[kind][str(name)] = " ".join(str(spec["command"]).split())
+    return out
+
+
+def _named(kind: str, name, words: dict) -> str:
+    """'promtool-rules: promtool check rules %s', or the bare name."""
+    name = shown(name)
+    command = words.get(kind, {}).get(name)
+    return f"{name}: {command}" if command else name
+
+
+def action(value, words: dict) -> str:
+    """What runs once a file changed: "restart rsyslog", or the name (and
+    command) of an apply step."""
+    if not isinstance(value, dict):
+        return shown(value) if value else ""
+    if value.get("apply"):
+        return "apply " + _named("apply", value["apply"], words)
+    service = shown(value.get("service", "?"))
+    return f"{shown(value.get('action', 'restart'))} {service}"
+
+
+def edit(value) -> str:
+    """A main-configuration edit a file needs: where, and what."""
+    if not isinstance(value, dict):
+        return shown(value)
+    where = shown(value.get("file", "?"))
+    kind = shown(value.get("kind", "edit"))
+    what = value.get("line") or value.get("source") or ""
+    return f"{kind} in {where}: {shown(what)}" if what else f"{kind} in {where}"
 
 
 @dataclass
@@ -109,7 +140,7 @@ class File:
     template: bool
     language: str
     uses: list[tuple[str, bool]]  # (parameter, is secret) the template reads
-    actions: list[tuple[str, str]]  # (validate|reload|apply, what runs)
+    actions: list[tuple[str, str]]  # (validate | after a change | edit, what)
 
 
 def _uses(bundle: Bundle, entry: dict, secrets: set[str]) -> list[tuple[str, bool]]:
@@ -131,14 +162,26 @@ def _mode(mode) -> str:
     return mode if isinstance(mode, str) else ""
 
 
-def files(bundle: Bundle) -> list[File]:
+def _actions(bundle: Bundle, entry: dict, words: dict) -> list[tuple[str, str]]:
+    """A file's validate step, what runs after it changed (its own `actions`,
+    else the tool's bundle-wide `reload`) and the edits it needs."""
+    out = []
+    if entry.get("validate"):
+        out.append(("validate", _named("validate", entry["validate"], words)))
+    declared = entry.get("actions")
+    if declared is None and bundle.reload():
+        declared = [bundle.reload()]
+    out += [("after a change", action(a, words)) for a in _list(declared)]
+    out += [("edit", edit(e)) for e in _list(entry.get("edits"))]
+    return out
+
+
+def files(bundle: Bundle, words: dict | None = None) -> list[File]:
     secrets = {n for n, s in bundle.parameters().items() if s.get("secret")}
-    fallback = bundle.reload()
+    words = words or {}
     rows = []
     for _, entry in bundle.files():
-        acts = [(k, action(entry[k])) for k in _FILE_ACTIONS if entry.get(k)]
-        if fallback and not any(k in entry for k in ("reload", "apply")):
-            acts.append(("reload", action(fallback)))
+        acts = _actions(bundle, entry, words)
         rows.append(
             File(
                 dest=_text(entry.get("dest")),
@@ -154,6 +197,28 @@ def files(bundle: Bundle) -> list[File]:
             )
         )
     return rows
+
+
+@dataclass
+class Directory:
+    path: str
+    mode: str
+    owner: str
+    group: str
+
+
+def directories(bundle: Bundle) -> list[Directory]:
+    """Folders the bundle owns (created with this mode and owner)."""
+    return [
+        Directory(
+            _text(d.get("path")),
+            _mode(d.get("mode", "0755")),
+            _text(d.get("owner")) or "root",
+            _text(d.get("group")) or "root",
+        )
+        for d in _list(bundle.data.get("directories"))
+        if isinstance(d, dict) and isinstance(d.get("path"), str)
+    ]
 
 
 @dataclass
@@ -220,6 +285,7 @@ class BundleView:
     provides: list[str]
     parameters: list[Parameter]
     files: list[File]
+    directories: list[Directory]
     members: list[Member]
     deprecated: Deprecation | None
     releases: list[Release]
@@ -281,7 +347,8 @@ def view(ctx, bundle: Bundle) -> BundleView:
         requires=bundle.requires(),
         provides=_strings(d.get("provides")),
         parameters=parameters(bundle.parameters()),
-        files=files(bundle),
+        files=files(bundle, commands(ctx.registry)),
+        directories=directories(bundle),
         members=_members(ctx, bundle),
         deprecated=Deprecation(
             shown(dep.get("since", "")), _text(dep.get("reason")), _text(dep.get("replaced_by"))

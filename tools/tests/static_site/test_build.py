@@ -19,8 +19,13 @@ from opsbundle.site import pages
 SECRETS = ("hunter2-secret", "sentinel-secret-example-7f3a")
 
 
+_BREAKS = {"br", "p", "li", "td", "th", "tr", "dd", "dt", "div", "pre", "caption", "table"}
+_BREAKS |= {"ul", "ol", "section", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+
 class _Text(HTMLParser):
-    """The text a reader sees, and every tag with its attributes."""
+    """The text a reader sees (blocks and line breaks as spaces), and every
+    tag with its attributes."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -29,6 +34,12 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
+        if tag in _BREAKS:
+            self.text.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _BREAKS:
+            self.text.append(" ")
 
     def handle_data(self, data):
         self.text.append(data)
@@ -213,3 +224,60 @@ def test_no_markup_from_the_repository_reaches_a_page(tmp_path):
     # the README's link to a sibling bundle points at its page
     hrefs = [a.get("href") for t, a in parse(out / "logging" / "site-hostile.html").tags]
     assert "minimal.html" in hrefs
+
+
+DEPLOY_MANIFEST = """format_version: 1
+name: deployable
+domain: monitoring
+summary: A bundle whose files carry render-index/v1 deployment data
+license: Apache-2.0
+maintainers: [{name: Test Maintainers}]
+version: 1.0.0
+tool: {name: demo, versions: ['>=1'], reload: {service: demo, action: reload}}
+services: [nova]
+directories: [{path: /etc/demo/conf.d, mode: '0750', group: demo}]
+files:
+- {source: files/a.conf, dest: /etc/demo/conf.d/a.conf, mode: '0644', roles: [all],
+   validate: demo-check,
+   actions: [{service: demo-agent, action: restart}, {apply: demo-load}],
+   edits: [{file: /etc/default/demo, kind: line, match: ^ARGS=, line: ARGS=--conf.d}]}
+- {source: files/a.conf, dest: /etc/demo/b.conf, mode: '0644', roles: [controller]}
+"""
+COMMANDS = """render_commands:
+  validate:
+    demo-check: {command: demo --check %s}
+  apply:
+    demo-load: {command: 'demo load
+      -f %s'}
+"""
+
+
+def test_files_show_their_deployment_data(tmp_path):
+    """Per-file validate, actions (else the tool's reload) and edits, with
+    the reviewed command each name stands for, and the owned folders."""
+    root = make_repo(tmp_path)
+    bundle = root / "monitoring" / "deployable"
+    (bundle / "files").mkdir(parents=True)
+    (bundle / "files" / "a.conf").write_text("x\n", encoding="utf-8")
+    (bundle / "manifest.yaml").write_text(DEPLOY_MANIFEST, encoding="utf-8")
+    words = root / "interfaces" / "render-index" / "v1"
+    words.mkdir(parents=True, exist_ok=True)
+    if not (words / "interface.yaml").exists():
+        (words / "interface.yaml").write_text(
+            "name: render-index\nversion: 1\nstatus: stable\nsummary: index.json\n",
+            encoding="utf-8",
+        )
+    (words / "commands.yaml").write_text(COMMANDS, encoding="utf-8")
+    out = tmp_path / "out"
+    site_build.build(root, out)
+    page = text(out / "monitoring" / "deployable.html")
+    assert (
+        "validate: demo-check: demo --check %s after a change: restart demo-agent "
+        "after a change: apply demo-load: demo load -f %s edit: line in /etc/default/demo: "
+        "ARGS=--conf.d" in page
+    )
+    assert (
+        "/etc/demo/b.conf files/a.conf 0644 root:root controller none after a change: "
+        "reload demo" in page
+    )
+    assert "/etc/demo/conf.d 0750 root:demo" in page
