@@ -267,6 +267,28 @@ def cmd_parse(args) -> int:
     return EXIT_OK
 
 
+def cmd_site(args) -> int:
+    from .site.build import SiteError, build
+
+    try:
+        summary = build(
+            _root(args),
+            Path(args.output),
+            Path(args.results) if args.results else None,
+            force=args.force,
+        )
+    except SiteError as exc:
+        print(f"opsbundle site: nothing written to {args.output}: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    for problem in summary.problems:
+        print(f"opsbundle site: note: {problem}", file=sys.stderr)
+    print(
+        f"wrote {len(summary.pages)} pages ({summary.bundles} bundles, "
+        f"{summary.checks} catalog checks) to {args.output}"
+    )
+    return EXIT_OK
+
+
 def cmd_codes(args) -> int:
     from .findings import CODES
 
@@ -380,6 +402,20 @@ def parser() -> argparse.ArgumentParser:
         "(default: <layout path of its folder>/<its name>; stdin: nova's nova-api.log)",
     )
     pa.set_defaults(func=cmd_parse)
+
+    st = sub.add_parser(
+        "site",
+        parents=[common],
+        help="write the browsable catalog (static HTML) of every bundle, interface and check",
+    )
+    st.add_argument("-o", "--output", required=True, metavar="DIR")
+    st.add_argument(
+        "--results",
+        metavar="FILE",
+        help="conformance results from `opsbundle test --format json`, shown per interface",
+    )
+    st.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    st.set_defaults(func=cmd_site)
 
     c = sub.add_parser("codes", help="list every finding code")
     c.set_defaults(func=cmd_codes)

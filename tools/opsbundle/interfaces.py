@@ -30,6 +30,7 @@ class Interface:
     status: str
     summary: str
     replaced_by: str = ""
+    since: str = ""
     parameters: dict = field(default_factory=dict)
     scaffold: dict = field(default_factory=dict)
     schema: object = None  # yamale.schema.Schema, or None when the section is free-form
@@ -123,6 +124,7 @@ class Registry:
             status=meta["status"],
             summary=meta["summary"],
             replaced_by=meta.get("replaced_by", ""),
+            since=str(meta.get("since", "")),
             parameters=meta.get("parameters") or {},
             scaffold=meta.get("scaffold") or {},
             schema=self._schema(schema_path) if schema_path.is_file() else None,
@@ -148,6 +150,10 @@ class Registry:
             for problem in formats.declaration_problems(spec, spec.get("type")):
                 message = f"interface parameter '{name}': {problem}"
                 self.problems.append(doc.finding("PAR008", key + ("format",), message))
+
+    def folder(self, ref: str) -> Path:
+        """interfaces/<name>/v<major>/ of an interface or manifest format ref."""
+        return self.root / "interfaces" / ref
 
     def majors(self, name: str) -> list[str]:
         return sorted(r for r in self.interfaces if r.split("/")[0] == name)
