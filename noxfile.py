@@ -3,12 +3,16 @@
 - `nox`: every session in `nox.options.sessions`, which is what CI runs (.ci/run)
 - `nox -s bench`: validate speed and memory, and every log parser's throughput,
   against baselines measured in the same run
+- `nox -s site`: the browsable catalog in build/site, checked in a real browser
+- `nox -s monitoring`: the monitoring bundles run by real Prometheus, Alertmanager,
+  Zabbix server and the check commands against the real daemons of tools/testcloud
 """
 
 import nox
 
-nox.options.sessions = ["lint", "tests", "validate"]
+nox.options.sessions = ["lint", "tests", "validate", "site", "monitoring"]
 nox.options.reuse_existing_virtualenvs = True
+SITE = "build/site"  # the catalog `nox -s site` builds and tests (CI keeps it)
 
 
 @nox.session
@@ -24,7 +28,15 @@ def lint(session):
 def tests(session):
     """The test suite of the opsbundle command and its checks."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-q", *session.posargs)
+    # the site's tests run in `nox -s site`, with the site they build kept; the
+    # real-daemon monitoring suites in `nox -s monitoring`, on one test cloud
+    session.run(
+        "pytest",
+        "-q",
+        "--ignore=tools/tests/static_site",
+        "--ignore=tools/tests/monitoring",
+        *session.posargs,
+    )
 
 
 @nox.session
@@ -32,6 +44,31 @@ def validate(session):
     """Every bundle in the repository, with the real engines required."""
     session.install("-e", ".")
     session.run("opsbundle", "validate", "--require-native", "--no-cache", *session.posargs)
+
+
+@nox.session
+def site(session):
+    """`opsbundle site -o build/site`, every page through the W3C Nu checker, and
+    Debian's headless Chromium on the DOM; screenshots land in build/site/screenshots."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "-q",
+        "tools/tests/static_site",
+        *session.posargs,
+        env={"OPSBUNDLE_SITE_DIR": SITE},
+    )
+
+
+@nox.session
+def monitoring(session):
+    """Each monitoring bundle as its real engine runs it, on real daemons: Debian's
+    Prometheus and Alertmanager with the rendered rules, scrape jobs, blackbox
+    modules and route, paging a webhook; zabbix_server and agent 2 executing the
+    imported template; the nagios, icinga2 and sensu commands. Every suite shares
+    the one test cloud this session starts, and stops it at the end."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-q", "tools/tests/monitoring", *session.posargs)
 
 
 @nox.session

@@ -151,14 +151,22 @@ def _sensu(dest: str, text: str) -> set[str]:
 
 
 def _zabbix(dest: str, text: str) -> set[str]:
+    """A check is emitted when a trigger (or a trigger prototype) carries its
+    ID: an item nobody alerts on checks nothing."""
     if not dest.endswith((".yml", ".yaml")):
         return set()
     export = (yaml.safe_load(text) or {}).get("zabbix_export") or {}
+    triggers = list(export.get("triggers") or [])
+    for template in export.get("templates") or []:
+        for item in template.get("items") or []:
+            triggers += item.get("triggers") or []
+        for rule in template.get("discovery_rules") or []:
+            for prototype in rule.get("item_prototypes") or []:
+                triggers += prototype.get("trigger_prototypes") or []
     return {
         str(tag["value"])
-        for template in export.get("templates") or []
-        for item in template.get("items") or []
-        for tag in item.get("tags") or []
+        for trigger in triggers
+        for tag in trigger.get("tags") or []
         if tag.get("tag") == "check_id"
     }
 

@@ -102,15 +102,26 @@ class TestNagiosCommands:
         root = copy_repo(tmp_path, NAG)
         template = root / NAG / "files/opsbundles-openstack.cfg.j2"
         # max_down off by one, the backlog read from the wrong field
-        edit(template, 'if [ "$$n" -gt $ARG3$ ]', 'if [ "$$n" -ge $ARG3$ ]')
+        down = '\\;0"\\; if [ "$$n" -gt $ARG3$ ]'  # HAProxy's count, not the queue count
+        edit(template, down, down.replace("-gt", "-ge"))
         edit(template, "select((.consumers // 0) > 0) | {n: ", "{n: ")
         edit(template, "-e 'STAT pid' -M crit", "-e 'STAT pid'")
         failed = _failed(_results(root, NAG))
+        # the backlog read from every queue counts the notification queue nobody consumes
         assert failed == {
             ("commands: failing -> WARNING/CRITICAL", "haproxy-backends-down"),
+            ("commands: healthy -> OK", "rabbitmq-queue-backlog"),
             ("commands: failing -> WARNING/CRITICAL", "rabbitmq-queue-backlog"),
             ("commands: failing -> WARNING/CRITICAL", "memcached-up"),
         }
+
+    def test_allocation_that_ignores_the_ratio_is_caught(self, tmp_path):
+        """The issue-11 bug: vCPU % over the physical count passes 100 % on any
+        overcommitted cloud. The stand-in placement overcommits 4:1."""
+        root = copy_repo(tmp_path, NAG)
+        edit(root / NAG / "files/opsbundles-openstack.cfg.j2", " * .allocation_ratio", "")
+        failed = _failed(_results(root, NAG))
+        assert ("commands: healthy -> OK", "nova-hypervisor-vcpu-usage") in failed
 
     def test_unescaped_semicolon_is_caught(self, tmp_path):
         """nagios4 cuts a command line at an unescaped `;`: so does the runner."""

@@ -12,8 +12,8 @@ def test_real_matrix_explains_every_gap(capsys):
     out = capsys.readouterr().out
     for tool in ("prometheus", "nagios", "icinga2", "sensu"):
         assert f"monitoring/{tool}: 67/67 catalog checks implemented" in out
-    assert "monitoring/zabbix: 45/67 catalog checks implemented" in out
-    assert "mariadb-up in monitoring/zabbix: gap: Zabbix agent 1 has no MySQL items" in out
+    assert "monitoring/zabbix: 66/67 catalog checks implemented" in out
+    assert "clock-skew in monitoring/zabbix: gap: Zabbix agent 6.0 (1 and 2) has no item" in out
 
 
 def test_check_emitted_in_the_wrong_variant_fails(tmp_path, capsys):
@@ -35,7 +35,8 @@ def test_json_has_one_cell_per_check_and_implementation(capsys):
     table = json.loads(capsys.readouterr().out)
     assert table["monitoring/prometheus"]["memcached-up"] == {"cell": "yes", "reason": ""}
     assert table["monitoring/nagios"]["rabbitmq-queue-backlog"] == {"cell": "yes", "reason": ""}
-    assert table["monitoring/zabbix"]["mariadb-up"]["cell"] == "gap"
+    assert table["monitoring/zabbix"]["mariadb-up"] == {"cell": "yes", "reason": ""}
+    assert table["monitoring/zabbix"]["clock-skew"]["cell"] == "gap"
 
 
 def test_check_dropped_without_reason_fails(tmp_path, capsys):
@@ -58,3 +59,17 @@ def test_gap_that_is_emitted_anyway_fails(tmp_path, capsys):
     )
     assert main(["coverage", "--root", str(root)]) == 1
     assert "memcached-up in monitoring/nagios: UNLISTED" in capsys.readouterr().out
+
+
+def test_zabbix_item_without_a_trigger_is_not_a_check(tmp_path, capsys):
+    """An item tagged with a check ID alerts nobody without a trigger: the
+    matrix counts triggers (and trigger prototypes), not items."""
+    root = copy_repo(tmp_path, "monitoring/zabbix")
+    edit(
+        root / "monitoring/zabbix/files/opsbundles-openstack.yaml.j2",
+        "{{ trigger(ti, mid, 1, 'memcached does not answer', "
+        "bad(tname, mkey, 'max', '=', 0, mid), sev(mid)) }}",
+        "",
+    )
+    assert main(["coverage", "--root", str(root)]) == 1
+    assert "memcached-up in monitoring/zabbix: MISSING" in capsys.readouterr().out

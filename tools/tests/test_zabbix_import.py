@@ -36,7 +36,7 @@ def test_rendered_template_imports_with_every_item(zabbix, rendered):
     ok, detail = zabbix.import_yaml(rendered)
     assert ok, detail
     stored = zabbix_import.stored("monitoring/zabbix", zabbix, rendered)
-    assert len(stored) == 5 and all(r.ok for r in stored), stored
+    assert len(stored) == 6 and all(r.ok for r in stored), stored
     # the UUIDs are stable: importing again updates, it does not duplicate
     assert zabbix.import_yaml(rendered)[0]
     assert all(r.ok for r in zabbix_import.stored("monitoring/zabbix", zabbix, rendered))

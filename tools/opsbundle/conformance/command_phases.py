@@ -15,17 +15,14 @@ tools' own validation covers them, and the bundle READMEs say so.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import catalog, inventory
+from . import isolated
 from .result import Result
-from .standins import Daemon, HTTPStandIn, NTPStandIn, OpenStackCLI, TCPStandIn
+from .standins import PLACEMENT, HTTPStandIn, NTPStandIn, OpenStackCLI, TCPStandIn
 
 SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 0.3, 0.6, 0.9  # a loaded machine answers in 0.1-0.2 s
 BACKLOG_WARN, BACKLOG_CRIT, BACKLOG_HEALTHY = 100, 1000, 12
@@ -39,7 +36,6 @@ PROCESS = ("opsbundles-nrpe", "opsbundles-procs")
 LOCAL = ("opsbundles-disk", "opsbundles-host-alive")
 NO_CONSUMER_MAX = 1
 CLOCK_WARN, CLOCK_CRIT = 0.5, 2.0
-LOCK = os.path.join(tempfile.gettempdir(), "opsbundle-standin-daemons.lock")
 
 # `openstack ... -f value` rows per check: (healthy rows, one failing row).
 CLI_ROWS = {
@@ -52,7 +48,6 @@ CLI_ROWS = {
     "nova-instances-error": ([], "0c5e0f5c-6f2c-4a53-9d8e-3d1b0e8f4a11"),
     "cinder-volumes-error": (["available", "in-use"], "error_deleting"),
 }
-USAGE_ROWS = {"healthy": ["100", "50"], "warning": ["100", "85"], "critical": ["100", "95"]}
 
 
 @dataclass
@@ -76,7 +71,7 @@ class StandIns:
             TCPStandIn(),
         )
         self.ntp = NTPStandIn()
-        self.cli = OpenStackCLI(work)
+        self.cli = OpenStackCLI(work, f"http://127.0.0.1:{self.http.port}{PLACEMENT}")
 
     def overrides(self, known: dict, hosts: list[str]) -> dict:
         """Inventory values that point every check at the stand-ins."""
@@ -116,6 +111,7 @@ class StandIns:
     def reset(self) -> None:
         self.http.mode = self.tcp.mode = self.memcached.mode = "ok"
         self.http.ready, self.http.backends_down, self.http.orphans = BACKLOG_HEALTHY, 0, 0
+        self.http.placement = "healthy"
         self.ntp.offset = 0.0
 
     def stop(self) -> None:
@@ -123,9 +119,12 @@ class StandIns:
             s.stop()
 
 
-def _run(service: Service, stand: StandIns) -> tuple[int, str]:
+def _run(service: Service, stand: StandIns, process: str = "") -> tuple[int, str]:
+    """Run one check; a process check in a PID namespace of its own, beside a
+    stand-in daemon named `process` (none: the daemon is killed)."""
+    argv = isolated.argv(service.argv, process) if service.name in PROCESS else service.argv
     done = subprocess.run(
-        service.argv,
+        argv,
         capture_output=True,
         text=True,
         timeout=60,
@@ -175,92 +174,71 @@ def _failing_cases(service: Service) -> list[tuple[str, int]]:
         cases = [(f"rows:{crit}", 2)] if crit < 1000 else []
         return cases + ([(f"rows:{warn}", 1)] if warn < crit else [])
     if name == "opsbundles-openstack-usage":
-        return [("usage:warning", 1), ("usage:critical", 2)]
+        return [("usage:warning", 1), ("usage:critical", 2), ("error", 3)]
     if name in PROCESS:
         return [("killed", 2)]
     return []
 
 
-@contextlib.contextmanager
-def _machine_lock():
-    """Process checks see every process of the machine: two runs at once (two
-    checkouts, two helpers) would see each other's stand-in daemons, so runs
-    take turns."""
-    with open(LOCK, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def run_phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Result]:
-    with _machine_lock():
-        return _phases(ref, ctx, stand, services)
-
-
-def _phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Result]:
+    """Every phase of every service. Process checks run in PID namespaces of
+    their own (conformance/isolated.py): no machine-wide lock is needed, and
+    no process of the machine can make them pass or fail."""
     process = {cid: c.get("process", "") for cid, c in catalog.checks(ctx.registry).items()}
     runnable = [s for s in services if s.name not in NO_STANDIN]
     results: list[Result] = []
-    daemons: dict[str, Daemon] = {}
-    try:
-        for svc in runnable:
-            if not svc.argv:  # a runner leaves argv empty when macros do not expand
-                results.append(Result(ref, HEALTHY, svc.cid, False, "command does not expand"))
-                continue
+    for svc in runnable:
+        if not svc.argv:  # a runner leaves argv empty when macros do not expand
+            results.append(Result(ref, HEALTHY, svc.cid, False, "command does not expand"))
+            continue
+        stand.reset()
+        rows = CLI_ROWS.get(svc.cid, ([], ""))[0]
+        stand.cli.answer(rows)
+        code, out = _run(svc, stand, process.get(svc.cid, ""))
+        results.append(
+            Result(ref, HEALTHY, f"{svc.cid} ({svc.name})", code == 0, f"exit {code}: {out}")
+        )
+        for what, want in _failing_cases(svc):
             stand.reset()
-            rows = CLI_ROWS.get(svc.cid, ([], ""))[0]
-            stand.cli.answer(USAGE_ROWS["healthy"] if svc.name.endswith("usage") else rows)
-            if svc.name in PROCESS:
-                daemons[svc.cid] = Daemon(process[svc.cid])
-            code, out = _run(svc, stand)
+            alongside = process.get(svc.cid, "")
+            if what in ("error", "slow", "alarm", "partition"):
+                stand.http.mode = what
+            elif what == "garbage":
+                stand.memcached.mode = "garbage"
+            elif what == "http-garbage":
+                stand.http.mode = "garbage"
+            elif what.startswith("ready:"):
+                stand.http.ready = int(what.split(":")[1])
+            elif what.startswith("orphans:"):
+                stand.http.orphans = int(what.split(":")[1])
+            elif what.startswith("clock:"):
+                stand.ntp.offset = float(what.split(":")[1])
+            elif what.startswith("down:"):
+                stand.http.backends_down = int(what.split(":")[1])
+            elif what.startswith("rows:"):
+                good, bad = CLI_ROWS[svc.cid]
+                stand.cli.answer(good + [bad] * int(what.split(":")[1]))
+            elif what.startswith("usage:"):
+                stand.http.placement = what.split(":")[1]
+            elif what == "killed":
+                alongside = ""
+            code, out = _run(svc, stand, alongside)
             results.append(
-                Result(ref, HEALTHY, f"{svc.cid} ({svc.name})", code == 0, f"exit {code}: {out}")
-            )
-            for what, want in _failing_cases(svc):
-                stand.reset()
-                if what in ("error", "slow", "alarm", "partition"):
-                    stand.http.mode = what
-                elif what == "garbage":
-                    stand.memcached.mode = "garbage"
-                elif what == "http-garbage":
-                    stand.http.mode = "garbage"
-                elif what.startswith("ready:"):
-                    stand.http.ready = int(what.split(":")[1])
-                elif what.startswith("orphans:"):
-                    stand.http.orphans = int(what.split(":")[1])
-                elif what.startswith("clock:"):
-                    stand.ntp.offset = float(what.split(":")[1])
-                elif what.startswith("down:"):
-                    stand.http.backends_down = int(what.split(":")[1])
-                elif what.startswith("rows:"):
-                    good, bad = CLI_ROWS[svc.cid]
-                    stand.cli.answer(good + [bad] * int(what.split(":")[1]))
-                elif what.startswith("usage:"):
-                    stand.cli.answer(USAGE_ROWS[what.split(":")[1]])
-                elif what == "killed" and svc.cid in daemons:
-                    daemons.pop(svc.cid).stop()
-                code, out = _run(svc, stand)
-                results.append(
-                    Result(ref, FAILING, f"{svc.cid} ({what})", code == want,
-                           f"want exit {want}, got {code}: {out}")
-                )  # fmt: skip
-        stand.stop()
-        for svc in runnable:
-            if svc.name in PROCESS or svc.name in LOCAL:
-                continue  # nothing to reach; "killed" covers it
-            cli = svc.name.startswith("opsbundles-openstack")
-            stand.cli.answer([], fail=cli)
-            want = 3 if cli else 2
-            code, out = _run(svc, stand)
-            results.append(
-                Result(ref, UNREACHABLE, f"{svc.cid} ({svc.name})", code == want,
+                Result(ref, FAILING, f"{svc.cid} ({what})", code == want,
                        f"want exit {want}, got {code}: {out}")
             )  # fmt: skip
-    finally:
-        for d in daemons.values():
-            d.stop()
+    stand.stop()
+    for svc in runnable:
+        if svc.name in PROCESS or svc.name in LOCAL:
+            continue  # nothing to reach; "killed" covers it
+        cli = svc.name.startswith("opsbundles-openstack")
+        stand.cli.answer([], fail=cli)
+        want = 3 if cli else 2
+        code, out = _run(svc, stand)
+        results.append(
+            Result(ref, UNREACHABLE, f"{svc.cid} ({svc.name})", code == want,
+                   f"want exit {want}, got {code}: {out}")
+        )  # fmt: skip
     return results
 
 

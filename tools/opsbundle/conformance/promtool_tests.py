@@ -10,6 +10,7 @@ already checks their templates; the unit tests are about when alerts fire.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 
@@ -36,6 +37,29 @@ def _rules(files) -> list[dict]:
     return rules
 
 
+# promtool evaluates every loaded rule at every step up to the last eval_time:
+# a group that waits out a day (resources in error) would take 1,450 steps of
+# one minute. Groups longer than this many steps are evaluated every
+# gcd(eval_times, `for` durations) instead, which lands on every moment the
+# test and the rules name, so the verdicts are the same.
+MAX_STEPS = 100
+_DURATION = re.compile(r"^(\d+)(s|m|h)$")
+
+
+def _seconds(text) -> int | None:
+    m = _DURATION.match(str(text).strip())
+    return int(m[1]) * {"s": 1, "m": 60, "h": 3600}[m[2]] if m else None
+
+
+def _evaluation_interval(group: dict, rules: list[dict]) -> str:
+    stamps = [_seconds(c.get("eval_time")) for c in group.get("alert_rule_test") or []]
+    stamps += [_seconds(r.get("for", "0s")) for r in rules]
+    if None in stamps or max(stamps, default=0) <= MAX_STEPS * 60:
+        return "1m"
+    step = math.gcd(*stamps)
+    return f"{step}s" if step > 60 else "1m"
+
+
 def _write(path, doc) -> None:
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
@@ -51,8 +75,10 @@ def _verdicts(work, groups, rules) -> list[tuple[bool, str]]:
         rules_file = work / f"rules-{i}.yml"
         _write(rules_file, {"groups": [{"name": f"under-test-{i}", "rules": mine}]})
         test = work / f"unit-{i}.test.yml"
+        interval = _evaluation_interval(group, mine)
         _write(
-            test, {"rule_files": [str(rules_file)], "evaluation_interval": "1m", "tests": [group]}
+            test,
+            {"rule_files": [str(rules_file)], "evaluation_interval": interval, "tests": [group]},
         )
         paths.append(str(test))
     # promtool names each test file on stdout and writes its failures to

@@ -2,12 +2,15 @@
 
 Each stand-in answers like the real service as far as a check reads it, and
 can be switched to a failing answer or stopped:
-    HTTP   OpenStack API roots, RabbitMQ's /api/nodes, /api/queues and
+    HTTP   OpenStack API roots, placement's resource providers (their
+           inventories and usages), RabbitMQ's /api/nodes, /api/queues and
            /api/overview, HAProxy's `;csv` stats
     TCP    AMQP (accepts), memcached (answers `stats`)
     NTP    a time server whose clock can be set off by some seconds
-    CLI    an `openstack` executable printing canned `-f value` output
-    PROC   a process whose command line looks like an OpenStack daemon's
+    CLI    an `openstack` executable printing canned `-f value` output (and a
+           token and the placement catalog entry, pointing at the HTTP stand-in)
+(the daemons process checks look for are started beside each check in a PID
+namespace of its own: conformance/isolated.py)
 They stand in for the services, never for the plugins: the commands under
 test are the real monitoring-plugins.
 """
@@ -19,7 +22,6 @@ import json
 import os
 import socketserver
 import struct
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -79,6 +81,40 @@ def _rabbitmq_queues(ready: int, orphans: int) -> list[dict]:
     return queues
 
 
+# Two compute nodes as placement reports them (GET /resource_providers/{uuid}/
+# inventories and /usages): 8 VCPU at allocation_ratio 4 and 16 GiB, 512 MiB
+# reserved, at 1.5 each, so what can be scheduled is 64 VCPU and 47,616 MiB.
+# The usages per mode: `healthy` allocates 40 VCPU, 62 % of that (and 250 %
+# of the physical 16: a check that ignores the ratio pages), `warning` 84 %,
+# `critical` 93 % and more.
+PLACEMENT = "/placement-endpoint"  # below the stand-in, apart from the API roots it serves
+PROVIDERS = ("4e8e5957-649f-477b-9e5b-f1f75b21c03c", "2a1b57cd-9d3e-4b53-8b2f-3b1d0a6f2a77")
+INVENTORY = {
+    "VCPU": {"total": 8, "reserved": 0, "allocation_ratio": 4.0, "min_unit": 1, "max_unit": 8,
+             "step_size": 1},
+    "MEMORY_MB": {"total": 16384, "reserved": 512, "allocation_ratio": 1.5, "min_unit": 1,
+                  "max_unit": 16384, "step_size": 1},
+}  # fmt: skip
+USAGES = {
+    "healthy": {"VCPU": 20, "MEMORY_MB": 10000},
+    "warning": {"VCPU": 27, "MEMORY_MB": 20000},
+    "critical": {"VCPU": 30, "MEMORY_MB": 22500},
+}
+
+
+def _placement(path: str, mode: str):
+    """(status, body) of placement's API for `path` below the endpoint."""
+    if path == "/resource_providers":
+        rps = [{"uuid": u, "name": f"cmp{i + 1}", "generation": 3} for i, u in enumerate(PROVIDERS)]
+        return 200, {"resource_providers": rps}
+    for uuid in PROVIDERS:
+        if path == f"/resource_providers/{uuid}/inventories":
+            return 200, {"resource_provider_generation": 3, "inventories": INVENTORY}
+        if path == f"/resource_providers/{uuid}/usages":
+            return 200, {"resource_provider_generation": 3, "usages": USAGES[mode]}
+    return 404, {"errors": [{"status": 404, "title": "Not Found"}]}
+
+
 def _serve(server_class, handler):
     """A threaded server on a kernel-chosen loopback port, serving in the
     background: (server, port)."""
@@ -104,6 +140,7 @@ class HTTPStandIn:
     def __init__(self, delay: float = 0.0, nodes: int = 1):
         self.mode, self.delay = "ok", delay
         self.ready, self.backends_down, self.orphans, self.nodes = 0, 0, 0, nodes
+        self.placement = "healthy"
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -125,6 +162,9 @@ class HTTPStandIn:
             status, body, kind = 500, "internal error", "text/plain"
         elif self.mode == "garbage":
             status, body, kind = 200, "<html>maintenance</html>", "text/html"
+        elif req.path.startswith(PLACEMENT + "/"):
+            code, doc = _placement(req.path[len(PLACEMENT) :], self.placement)
+            status, body, kind = code, json.dumps(doc), "application/json"
         elif req.path.startswith("/api/nodes"):
             alarm = self.mode == "alarm"
             nodes = [
@@ -217,18 +257,30 @@ class NTPStandIn:
 
 class OpenStackCLI:
     """An `openstack` on PATH that prints the file `out` or, when `fail` is set,
-    an error on stderr and exits 1 (as the real CLI does when Keystone is down)."""
+    an error on stderr and exits 1 (as the real CLI does when Keystone is down).
+    `token issue` prints a token and `catalog show placement -f json` the
+    catalog entry of `placement_url` (as OSC 6 prints them)."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, placement_url: str = ""):
         self.bin = workdir / "fake-bin"
         self.bin.mkdir()
         self.out = workdir / "openstack.out"
         self.fail = workdir / "openstack.fail"
+        catalog = workdir / "placement-catalog.json"
+        catalog.write_text(json.dumps({
+            "id": "3b2a6e0d8f6e4d5b9c1e2f3a4b5c6d7e", "name": "placement", "type": "placement",
+            "endpoints": [{"id": "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "interface": "public",
+                           "region": "RegionOne", "region_id": "RegionOne", "url": placement_url}],
+        }), encoding="utf-8")  # fmt: skip
         script = self.bin / "openstack"
         script.write_text(
             "#!/bin/sh\n"
             f'if [ -e "{self.fail}" ]; then echo "Failed to discover auth URL" >&2; exit 1; fi\n'
-            f'cat "{self.out}"\n',
+            'case "$*" in\n'
+            '  "token issue"*) echo gAAAAABstandintoken ;;\n'
+            f'  "catalog show placement"*) cat "{catalog}" ;;\n'
+            f'  *) cat "{self.out}" ;;\n'
+            "esac\n",
             encoding="utf-8",
         )
         script.chmod(0o755)
@@ -243,19 +295,3 @@ class OpenStackCLI:
 
     def env(self) -> dict:
         return {**os.environ, "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}"}
-
-
-class Daemon:
-    """A sleeping process whose argv reads `/usr/bin/<name> 300`."""
-
-    def __init__(self, name: str):
-        self.proc = subprocess.Popen(
-            ["/bin/bash", "-c", f'exec -a "/usr/bin/{name}" sleep 300'],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.proc.kill()
-        self.proc.wait()

@@ -38,6 +38,8 @@ RULES = {
     "templates": {"createMissing": True, "updateExisting": True},
     "items": {"createMissing": True, "updateExisting": True, "deleteMissing": True},
     "triggers": {"createMissing": True, "updateExisting": True, "deleteMissing": True},
+    "httptests": {"createMissing": True, "updateExisting": True, "deleteMissing": True},
+    "discoveryRules": {"createMissing": True, "updateExisting": True, "deleteMissing": True},
 }
 
 
@@ -188,24 +190,40 @@ class Zabbix:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
+def _counts(export: dict, template: dict) -> dict[str, int]:
+    """What the file holds for one template: items, triggers (those under its
+    items and the file's own trigger list naming it), web scenarios and
+    discovery rules."""
+    items = template.get("items") or []
+    name = f"/{template['template']}/"
+    loose = [t for t in export.get("triggers") or [] if name in str(t.get("expression", ""))]
+    return {
+        "items": len(items),
+        "triggers": sum(len(i.get("triggers") or []) for i in items) + len(loose),
+        "httpTests": len(template.get("httptests") or []),
+        "discoveries": len(template.get("discovery_rules") or []),
+    }
+
+
 def stored(ref: str, zabbix: Zabbix, text: str) -> list[Result]:
-    """Each template is in Zabbix with as many items and triggers as the file has."""
+    """Each template is in Zabbix with as many items, triggers, web scenarios
+    and discovery rules as the file has."""
     import yaml
 
+    export = (yaml.safe_load(text) or {})["zabbix_export"]
     results = []
-    for template in (yaml.safe_load(text) or {})["zabbix_export"].get("templates") or []:
-        items = template.get("items") or []
-        want = (len(items), sum(len(i.get("triggers") or []) for i in items))
+    for template in export.get("templates") or []:
+        want = _counts(export, template)
         answer = zabbix.call(
             "template.get",
             {"output": ["host"], "filter": {"host": [template["template"]]},
-             "selectItems": "count", "selectTriggers": "count"},
+             **{f"select{k[0].upper()}{k[1:]}": "count" for k in want}},
         )  # fmt: skip
-        found = answer.get("result") or [{}]
-        got = (int(found[0].get("items", -1)), int(found[0].get("triggers", -1)))
+        found = (answer.get("result") or [{}])[0]
+        got = {k: int(found.get(k, -1)) for k in want}
         results.append(
             Result(ref, "zabbix: items and triggers stored", template["template"], got == want,
-                   f"want {want[0]} items, {want[1]} triggers; got {got[0]}, {got[1]}")
+                   f"want {want}; got {got}")
         )  # fmt: skip
     return results
 
