@@ -76,9 +76,7 @@ def timestamp(text: str) -> str:
 
 def _traceback(text: str) -> str:
     lines = [_OSLO_PREFIX.sub("", line, count=1) for line in text.split("\n")]
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line.strip())
 
 
 def event(c: Contract, captures: dict | None, record: str, base: dict | None = None) -> dict:

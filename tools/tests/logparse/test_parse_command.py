@@ -5,9 +5,11 @@ import json
 from pathlib import Path
 
 from opsbundle import cli
+from opsbundle.conformance.oracle import expected
 
 REPO = Path(__file__).resolve().parents[3]
-SAMPLES = REPO / "interfaces/log-fields/v1/conformance/samples"
+CORPUS = REPO / "interfaces/log-fields/v1/conformance/corpus"
+SAMPLES = CORPUS / "oslo.log-8.3.2"
 
 
 def _parse(capsys, *args):
@@ -21,8 +23,8 @@ def test_file_gives_one_json_event_per_record(capsys):
     code, out, err = _parse(capsys, "logging/splunk", str(sample))
     assert code == 0, err
     events = [json.loads(line) for line in out.splitlines()]
-    assert events == json.loads(sample.with_suffix(".json").read_text())
-    assert len(sample.read_text().splitlines()) > len(events) == 2
+    assert events == expected(sample)
+    assert len(sample.read_text().splitlines()) > len(events) == 5
 
 
 def test_stdin_is_read_as_nova_api(capsys, monkeypatch):
@@ -39,7 +41,7 @@ def test_stdin_is_read_as_nova_api(capsys, monkeypatch):
 
 
 def test_as_picks_the_input(capsys):
-    sample = SAMPLES / "mariadb-galera/mariadb/mariadb.log"
+    sample = CORPUS / "documented/mariadb-galera/mariadb/mariadb.log"
     code, out, _ = _parse(capsys, "splunk", str(sample), "--as", "/var/log/nova/nova-api.log")
     assert code == 0
     assert all(json.loads(line).get("unparsed") for line in out.splitlines())
