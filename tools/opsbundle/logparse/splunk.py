@@ -6,7 +6,11 @@ As splunk does: a file goes to the first `[monitor://...]` whose path matches
 not; its sourcetype's LINE_BREAKER splits the text into events (the first
 capture group is the break and is dropped; SHOULD_LINEMERGE must be false);
 each transform of each REPORT- class (classes in ASCII order) extracts its
-named groups from the event, the first value of a field kept.
+named groups from the event, the first value of a field kept; `_time` comes
+from TIME_PREFIX/TIME_FORMAT/MAX_TIMESTAMP_LOOKAHEAD, then every `EVAL-`
+runs (`splunk_eval.py`). The event is what `| tojson` writes of it: every
+field but Splunk's internal ones (names beginning with `_`), with the types
+eval gave them.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from __future__ import annotations
 import configparser
 
 from . import Input, ParseError, Rule
+from .splunk_eval import EvalError, compile_eval, event_time, run_evals, time_parser
 
 TOOL = "splunk"
 BINARY = "pcre2"  # a library (PyPI pcre2, PCRE2 built in), not a program
 PACKAGE = "pcre2 (PyPI)"
+FINAL = True  # the EVALs of props.conf make the log-fields/v1 event
 
 
 def available() -> bool:
@@ -92,12 +98,40 @@ def read(out) -> list[Input]:
             starts=[breaker],
             where=where,
             path_patterns=on_source,
+            extra={"evals": _evals(st, st_at), "time": _time_settings(st, st_at)},
         )
         blacklist = inputs_conf[stanza].get("blacklist")
         if blacklist:
             item.extra["blacklist"] = _compile(blacklist, f"{where} blacklist")
         found.append(item)
     return found
+
+
+def _evals(st, where: str) -> dict:
+    found = {}
+    for key in sorted(k for k in st if k.startswith("EVAL-")):
+        try:
+            found[key.removeprefix("EVAL-")] = compile_eval(st[key])
+        except EvalError as exc:
+            raise ParseError(f"{where} {key}: {exc}") from None
+    return found
+
+
+def _time_settings(st, where: str) -> tuple:
+    try:
+        parser = time_parser(st.get("TIME_FORMAT", "%Y-%m-%dT%H:%M:%S%:z"))
+    except EvalError as exc:
+        raise ParseError(f"{where} TIME_FORMAT: {exc}") from None
+    prefix = st.get("TIME_PREFIX")
+    compiled = None
+    if prefix:
+        import re
+
+        try:
+            compiled = re.compile(prefix)
+        except re.error as exc:
+            raise ParseError(f"{where} TIME_PREFIX: {exc}") from None
+    return compiled, parser, int(st.get("MAX_TIMESTAMP_LOOKAHEAD", "128"))
 
 
 def accepts(item: Input, path: str) -> bool:
@@ -135,6 +169,7 @@ def match(groups):
                     if v is not None:
                         from_path.setdefault(k, v)
             records = []
+            prefix, parser, lookahead = item.extra["time"]
             for event in _events("\n".join(lines).encode("utf-8"), breaker):
                 fields: dict = {}
                 for regex in compiled:
@@ -143,7 +178,15 @@ def match(groups):
                         for k, v in m.groupdict().items():
                             if v is not None:
                                 fields.setdefault(k, v)
-                records.append((fields or None, event))
+                for k, v in from_path.items():  # REPORT-source sorts after REPORT-log_fields
+                    fields.setdefault(k, v)
+                fields.update(_raw=event, _time=event_time(event, prefix, parser, lookahead))
+                try:
+                    fields = run_evals(item.extra["evals"], fields)
+                except EvalError as exc:
+                    raise ParseError(f"{item.where}: EVAL: {exc}") from None
+                shown = {k: v for k, v in fields.items() if not k.startswith("_")}
+                records.append((shown, event))
             per_file.append((from_path, records))
         results.append(per_file)
     return results
