@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 # Debian packages: the engines behind `validate --require-native`, and venv/git.
 PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
 # logging: lognormalizer for mmnormalize rulebases; ruby for fluentd's Onigmo;
-# jruby + joni for logstash's Joni.
-PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java)
+# jruby + joni for logstash's Joni, Joda-Time for its date filter.
+PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java libjoda-time-java)
 # monitoring: nagios4, icinga2 and the plugins their commands call (curl, jq and
 # awk for the RabbitMQ backlog and HAProxy counts); a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.

@@ -57,10 +57,18 @@ def from_path(path, patterns)
   found
 end
 
+# logstash: the shipped filters after grok make the event (logstash_filters.rb)
+require_relative 'logstash_filters' if request['groups'].any? { |g| g['logstash'] }
 results = request['groups'].zip(compiled).map do |group, c|
   group['inputs'].map do |input|
+    base = from_path(input['path'], c['path_patterns'])
     records = fold(input['lines'], c['starts']).map { |r| match(r, c['patterns']) }
-    [from_path(input['path'], c['path_patterns']), records]
+    if group['logstash']
+      records = records.map do |i, caps, record|
+        [i, LogstashFilters.event(record, input['path'], base, caps, group['logstash']), record]
+      end
+    end
+    [base, records]
   end
 end
 $stdout.write(JSON.generate({ 'results' => results }))

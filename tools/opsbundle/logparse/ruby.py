@@ -24,6 +24,7 @@ def run(binary: str, groups) -> list:
                 "patterns": [{"source": r.source, "multiline": r.multiline} for r in item.patterns],
                 "path_patterns": [r.source for r in item.path_patterns],
                 "inputs": [{"path": path, "lines": lines} for path, lines in inputs],
+                **({"logstash": item.extra["logstash"]} if "logstash" in item.extra else {}),
             }
             for item, inputs in groups
         ]
@@ -49,9 +50,13 @@ def run(binary: str, groups) -> list:
         item = groups[answer["group"]][0]
         rule = getattr(item, answer["which"])[answer["index"]]
         raise ParseError(f"{rule.where}: {binary} rejects the pattern: {answer['error']}")
+    final = any("logstash" in item.extra for item, _ in groups)  # the filters made events
     return [
         [
-            (from_path, [(None if i < 0 else caps, record) for i, caps, record in records])
+            (
+                from_path,
+                [(caps if i >= 0 or final else None, record) for i, caps, record in records],
+            )
             for from_path, records in group
         ]
         for group in answer["results"]
