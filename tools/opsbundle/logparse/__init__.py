@@ -3,15 +3,16 @@ log-fields/v1 conformance suite.
 
 Each tool module (`fluentd`, `logstash`, `splunk`, `rsyslog`) has `TOOL` (the
 manifest's tool.name), `BINARY`/`PACKAGE` (the engine it needs; a Python
-library engine has `available()` instead),
-`read(rendered)` which finds in the bundle's rendered configuration the inputs
-it defines (which log paths, how lines fold into records, which patterns
-match them) and `match(groups)`, which gets [(input, [(host path, lines)...])...]
-and runs the input's rules on the engine the tool really uses, returning
-[[(captures from the file's path, [(captures or None, record text)...]) per
-file] per input]. Nothing here
-knows a pattern: a broken pattern in a shipped config fails here. What
-happens after matching is `normalise`, shared by all.
+library engine has `available()` instead), `read(rendered)`, which finds in
+the bundle's rendered configuration the inputs it defines (which log paths,
+how lines fold into records, the rules and the conversions after them), and
+`match(groups)`, which gets [(input, [(host path, lines)...])...] and runs
+them where the tool runs them (rsyslogd itself; Onigmo, Joni or PCRE2 with an
+emulator of the tool's conversion directives), returning
+[[(captures from the file's path, [(event, record text)...]) per file] per
+input]. The event is what the tool emitted: nothing here knows a pattern or a
+field, and nothing converts the events afterwards, so a broken pattern or
+conversion in a shipped config fails here.
 
 A log file goes to the first input whose path globs match where the file lives
 on a host, as the tool's own input does; the sample values' layout says where
@@ -26,8 +27,6 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from . import normalise
 
 TOOLS = ("fluentd", "logstash", "splunk", "rsyslog")
 
@@ -169,18 +168,11 @@ def parse(ctx, bundle, files: list[tuple[str, list[str]]]) -> list[list[dict]]:
             if mine:
                 groups.append((item, mine))
         results = module.match([(item, [files[n] for n in mine]) for item, mine in groups])
-    contract = normalise.contract(ctx.root)
+    # what the tool emitted is the event: nothing is converted after it
     events: list[list[dict]] = [[] for _ in files]
-    final = getattr(module, "FINAL", False)  # the tool's own output is the event
     for (_, mine), per_file in zip(groups, results, strict=True):
-        for n, (from_path, records) in zip(mine, per_file, strict=True):
-            if final:
-                events[n] = [c for c, _ in records]
-                continue
-            try:
-                events[n] = [normalise.event(contract, c, r, from_path) for c, r in records]
-            except ValueError as exc:
-                raise ParseError(f"{bundle.ref}: {exc}") from None
+        for n, (_, records) in zip(mine, per_file, strict=True):
+            events[n] = [event for event, _ in records]
     return events
 
 

@@ -25,7 +25,6 @@ from . import logstash_filters as filters
 TOOL = "logstash"
 BINARY = "jruby"
 PACKAGE = "jruby"
-FINAL = True  # the shipped mutate/date/conditionals make the event (logstash_filters.rb)
 CONFIG_SUFFIX = ".conf"
 _TOKEN = re.compile(
     r"""(?P<ws>\s+|\#[^\n]*)

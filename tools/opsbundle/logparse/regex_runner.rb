@@ -57,12 +57,32 @@ def from_path(path, patterns)
   found
 end
 
-# logstash: the shipped filters after grok make the event (logstash_filters.rb)
+# logstash: the shipped filters after grok make the event (logstash_filters.rb);
+# fluentd: in_tail's parse and the filters do (fluentd_pipeline.rb)
 require_relative 'logstash_filters' if request['groups'].any? { |g| g['logstash'] }
+if request['groups'].any? { |g| g['fluentd'] }
+  require_relative 'fluentd_pipeline'
+  begin
+    request['groups'].each { |g| FluentdPipeline.compile(g['fluentd']) if g['fluentd'] }
+  rescue FluentdPipeline::Refused => e
+    $stdout.write(JSON.generate({ 'error' => e.message, 'where' => true }))
+    exit 0
+  end
+end
 results = request['groups'].zip(compiled).map do |group, c|
   group['inputs'].map do |input|
     base = from_path(input['path'], c['path_patterns'])
     records = fold(input['lines'], c['starts']).map { |r| match(r, c['patterns']) }
+    if group['fluentd']
+      begin
+        records = records.flat_map do |_, _, record|
+          FluentdPipeline.run(record, input['path'], group['fluentd']).map { |event| [0, event, record] }
+        end
+      rescue FluentdPipeline::Refused, StandardError => e
+        $stdout.write(JSON.generate({ 'error' => "#{group['fluentd']['where']}: #{e.message}", 'where' => true }))
+        exit 0
+      end
+    end
     if group['logstash']
       records = records.map do |i, caps, record|
         [i, LogstashFilters.event(record, input['path'], base, caps, group['logstash']), record]

@@ -26,7 +26,6 @@ from . import Input, ParseError, Rule
 TOOL = "rsyslog"
 BINARY = "rsyslogd"
 PACKAGE = "rsyslog"
-FINAL = True  # the shipped template writes the log-fields/v1 event itself
 TIMEOUT = 60
 SENTINEL = "9999-12-31 23:59:59.999 1 INFO opsbundle.sentinel [-] end of input"
 _INPUT = re.compile(r'input\(\s*type="imfile"(?P<body>.*?)\)', re.S)

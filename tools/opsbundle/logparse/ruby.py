@@ -24,7 +24,7 @@ def run(binary: str, groups) -> list:
                 "patterns": [{"source": r.source, "multiline": r.multiline} for r in item.patterns],
                 "path_patterns": [r.source for r in item.path_patterns],
                 "inputs": [{"path": path, "lines": lines} for path, lines in inputs],
-                **({"logstash": item.extra["logstash"]} if "logstash" in item.extra else {}),
+                **{k: item.extra[k] for k in ("logstash", "fluentd") if k in item.extra},
             }
             for item, inputs in groups
         ]
@@ -46,17 +46,15 @@ def run(binary: str, groups) -> list:
         answer = json.loads(done.stdout)
     except ValueError:
         raise ParseError(f"{binary} gave no answer: {done.stdout[:200]!r}") from None
+    if "error" in answer and answer.get("where"):
+        raise ParseError(answer["error"])  # it names the file and line itself
     if "error" in answer:
         item = groups[answer["group"]][0]
         rule = getattr(item, answer["which"])[answer["index"]]
         raise ParseError(f"{rule.where}: {binary} rejects the pattern: {answer['error']}")
-    final = any("logstash" in item.extra for item, _ in groups)  # the filters made events
     return [
         [
-            (
-                from_path,
-                [(caps if i >= 0 or final else None, record) for i, caps, record in records],
-            )
+            (from_path, [(event, record) for _, event, record in records])
             for from_path, records in group
         ]
         for group in answer["results"]

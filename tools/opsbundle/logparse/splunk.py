@@ -23,7 +23,6 @@ from .splunk_eval import EvalError, compile_eval, event_time, run_evals, time_pa
 TOOL = "splunk"
 BINARY = "pcre2"  # a library (PyPI pcre2, PCRE2 built in), not a program
 PACKAGE = "pcre2 (PyPI)"
-FINAL = True  # the EVALs of props.conf make the log-fields/v1 event
 
 
 def available() -> bool:

@@ -49,8 +49,8 @@ def _replace(path: Path, old: str, new: str) -> None:
         (
             "logging/fluentd",
             "files/fluent.conf.j2",
-            r"(?<pid>\d+) (?<level>",
-            r"(?<pid>\d+ (?<level>",
+            r"(?<pid>\\d+) (?<level>",
+            r"(?<pid>\\d+ (?<level>",
             "ruby rejects the pattern",
         ),
         (
@@ -92,8 +92,8 @@ def test_a_broken_pattern_fails_every_case_with_the_reason(
         (
             "logging/fluentd",
             "files/fluent.conf.j2",
-            "(?<user_id>\\S+) (?<project_id>",
-            "(?<project_id>\\S+) (?<user_id>",
+            "(?:-|(?<user_id>\\\\S+)) (?:-|(?<project_id>\\\\S+))",
+            "(?:-|(?<project_id>\\\\S+)) (?:-|(?<user_id>\\\\S+))",
         ),
         (
             "logging/logstash",
@@ -119,19 +119,21 @@ def test_a_wrong_field_order_is_caught_on_the_oslo_kinds(repo_copy, bundle, file
     assert any("user_id: got" in r.detail for r in results if not r.ok)
 
 
+def _swap(text: str, one: str, other: str) -> str:
+    return text.replace(one, "\0").replace(other, one).replace("\0", other)
+
+
 @pytest.mark.parametrize(
-    ("bundle", "file"),
+    ("bundle", "file", "one", "other"),
     [
-        ("logging/fluentd", "files/fluent.conf.j2"),
-        ("logging/logstash", "files/openstack.conf.j2"),
-        ("logging/splunk", "files/transforms.conf"),
+        ("logging/fluentd", "files/fluent.conf.j2", "${tag_parts[-3]}", "${tag_parts[-2]}"),
+        ("logging/logstash", "files/openstack.conf.j2", "(?<service>", "(?<program>"),
+        ("logging/splunk", "files/transforms.conf", "(?<service>", "(?<program>"),
     ],
 )
-def test_service_and_program_come_from_the_bundles_path_rule(repo_copy, bundle, file):
+def test_service_and_program_come_from_the_bundles_path_rule(repo_copy, bundle, file, one, other):
     path = repo_copy / bundle / file
-    text = path.read_text()
-    swapped = text.replace("(?<service>", "(?<tmp>").replace("(?<program>", "(?<service>")
-    path.write_text(swapped.replace("(?<tmp>", "(?<program>"))
+    path.write_text(_swap(path.read_text(), one, other))
     results = _run(repo_copy, {bundle})
     failed = {r.kind for r in results if not r.ok}
     assert {"oslo-context-8", "apache-combined", "rabbitmq"} <= failed
