@@ -21,6 +21,10 @@ PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-stan
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).
 PACKAGES+=(rpm rpmlint cpio dpkg-dev debhelper devscripts lintian fakeroot make logrotate systemd
     python3-all python3-setuptools python3-pbr dh-python)
+# tools/testcloud: the real daemons of the test cloud (started on private
+# 127.0.0.1 ports by the tests; installing them starts nothing: policy-rc.d).
+PACKAGES+=(mariadb-server mariadb-client rabbitmq-server memcached haproxy apache2
+    libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()
