@@ -112,7 +112,7 @@ def match(groups):
         def rewrite(text: str) -> str | None:
             if 'type="omfwd"' in text:
                 return None  # shipping is replaced by the runner's forward ruleset
-            return text.replace('File="/', f'File="{root}/*/')
+            return re.sub(r'\bFile="/', f'File="{root}/*/', text)  # imfile's, not CAFile=
 
         main, where = localise(files, work, _harness(template, events, names), rewrite)
         # rsyslogd runs on past config errors (with defaults): refuse them first
