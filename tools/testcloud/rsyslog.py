@@ -43,13 +43,15 @@ def make_ca(folder: Path, name: str = HOST) -> dict[str, str]:
     key, csr, cert = folder / "server-key.pem", folder / "server.csr", folder / "server.pem"
     ext = folder / "server.ext"
     ext.write_text(f"subjectAltName=IP:{name},DNS:localhost\n")
-    days = ["-days", "2"]
-    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key),
-         "-out", str(ca), *days, "-subj", "/CN=opsbundles throw-away test CA"], "openssl CA")  # fmt: skip
-    run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-         str(csr), "-subj", f"/CN={name}"], "openssl request")  # fmt: skip
+    new_key = ["-newkey", "rsa:2048", "-nodes", "-keyout"]
+    subject = "/CN=opsbundles throw-away test CA"
+    run(["openssl", "req", "-x509", *new_key, str(ca_key), "-out", str(ca), "-days", "2",
+         "-subj", subject], "openssl CA")  # fmt: skip
+    run(["openssl", "req", *new_key, str(key), "-out", str(csr), "-subj", f"/CN={name}"],
+        "openssl request")  # fmt: skip
     run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key),
-         "-CAcreateserial", "-out", str(cert), *days, "-extfile", str(ext)], "openssl sign")  # fmt: skip
+         "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext)],
+        "openssl sign")  # fmt: skip
     return {"ca_file": str(ca), "cert_file": str(cert), "key_file": str(key)}
 
 
