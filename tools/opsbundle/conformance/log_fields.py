@@ -51,10 +51,7 @@ def run(ctx, bundles) -> list[Result]:
     results: list[Result] = []
     for bundle in bundles:
         files = [
-            (
-                logparse.host_path(ctx, bundle, path.parent.name, path.name),
-                path.read_text(encoding="utf-8").splitlines(),
-            )
+            (logparse.host_path(ctx, bundle, path.parent.name, path.name), path)
             for _, path in cases
         ]
         try:

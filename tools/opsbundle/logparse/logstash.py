@@ -235,5 +235,5 @@ def read(out) -> list[Input]:
     return inputs
 
 
-def match(groups):
-    return ruby.run(BINARY, groups)
+def stream(groups):
+    return ruby.stream(BINARY, groups)
