@@ -88,5 +88,26 @@ def read(out) -> list[Input]:
     return inputs
 
 
+def _regexps(node, where: str):
+    if isinstance(node, dict):
+        if {"source", "flags"} <= set(node):
+            yield node["source"], "m" in node["flags"], node.get("where", where)
+        if "match" in node:  # a filter's tag pattern
+            yield node["match"], False, where
+        for value in node.values():
+            yield from _regexps(value, where)
+    elif isinstance(node, list):
+        if node[:1] == ["regexp"] and len(node) == 3:
+            yield node[1], "m" in node[2], where
+        for value in node:
+            yield from _regexps(value, where)
+
+
+def extra_patterns(item: Input) -> list[tuple[str, bool, str]]:
+    """Every regexp of the source's parse and of the filters, for validate."""
+    settings = item.extra.get("fluentd", {})
+    return list(dict.fromkeys(_regexps(settings, settings.get("where", item.where))))
+
+
 def stream(groups):
     return ruby.stream(BINARY, groups)

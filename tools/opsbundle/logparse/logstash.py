@@ -235,5 +235,17 @@ def read(out) -> list[Input]:
     return inputs
 
 
+def _gsubs(steps, where: str):
+    for step in steps:
+        for _, pattern, _ in step.get("gsub", []):
+            yield pattern, False, where
+        yield from _gsubs(step.get("then", []) + step.get("else", []), where)
+
+
+def extra_patterns(item: Input) -> list[tuple[str, bool, str]]:
+    """mutate's gsub patterns (Ruby regexps, Joni here), for validate."""
+    return list(dict.fromkeys(_gsubs(item.extra["logstash"]["post"], item.where)))
+
+
 def stream(groups):
     return ruby.stream(BINARY, groups)
