@@ -142,7 +142,9 @@ def host_path(ctx, bundle, service: str, name: str, values: dict | None = None) 
     values = values or bundle.sample_values()
     layouts = ctx.registry.interfaces["log-collection/v1"].data["layouts"]
     layout = layouts.get(values.get("log_layout"), layouts["debian"])
-    return f"{layout['path'].replace('{service}', service)}/{name}"
+    own = (layout.get("services") or {}).get(service)
+    folder = own[0] if own else layout["path"].replace("{service}", service)
+    return f"{folder}/{name}"
 
 
 def route(inputs: list[Input], path: str, accepts=None) -> int:
