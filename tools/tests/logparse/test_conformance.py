@@ -13,14 +13,22 @@ REPO = Path(__file__).resolve().parents[3]
 PARSERS = ["logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"]
 
 
-def _run(root: Path, names=None):
+# a broken bundle is caught on one oslo.log release and the documented formats
+# as surely as on every release: the mutation tests run on those alone
+SOME = {"oslo.log-8.3.2", "documented"}
+
+
+def _run(root: Path, names=None, sources=SOME):
     dirs = repo.discover(root)
     ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
-    return conformance.run(ctx, ["log-fields/v1"], names)
+    if sources is None:
+        return conformance.run(ctx, ["log-fields/v1"], names)
+    bundles = list(conformance.implementations(ctx, "log-fields/v1", names))
+    return log_fields.run(ctx, bundles, sources)
 
 
 def test_every_parser_bundle_passes_every_case():
-    results = _run(REPO)
+    results = _run(REPO, sources=None)
     assert {r.bundle for r in results} >= set(PARSERS)
     failed = [f"{r.bundle} {r.case}: {r.detail}" for r in results if not r.ok]
     assert failed == []
