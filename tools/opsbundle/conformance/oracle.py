@@ -4,7 +4,8 @@ from the JSON twin a real program wrote beside its log, never from the line.
 This is the small mapping interfaces/log-fields/v1/README.md documents
 ("The oracle"). It shares nothing with the parsers: it reads oslo.log's
 JSONFormatter output (the same LogRecord as the text line) and the site's
-format options (`site.json`), and says which fields the text line carries.
+format options (`site.json`), and says which fields the text line carries;
+for Apache, the JSON its second CustomLog wrote of the same request.
 """
 
 from __future__ import annotations
@@ -116,6 +117,26 @@ def oslo_event(twin: dict, site: dict, service: str, program: str) -> dict:
     return event
 
 
+def apache_event(twin: dict, service: str, program: str) -> dict:
+    """The event of one Apache access line, from the JSON twin its second
+    CustomLog wrote (%h, %t, %r, %>s, %O as JSON)."""
+    from datetime import UTC, datetime
+
+    when = datetime.strptime(twin["time"].strip("[]"), "%d/%b/%Y:%H:%M:%S %z").astimezone(UTC)
+    method, path, version = twin["request"].split(" ")
+    return {
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "service": service,
+        "program": program,
+        "http_client_ip": twin["remote_host"],
+        "http_method": method,
+        "http_path": path,
+        "http_version": version.removeprefix("HTTP/"),
+        "http_status": twin["status"],
+        "http_bytes": twin["bytes_sent"],
+    }
+
+
 def expected(log: Path) -> list[dict]:
     """The events `log` must give: from its JSON twin (`<program>.twin.jsonl`
     and the kind's `site.json`), or, for a documented format not yet written
@@ -124,9 +145,8 @@ def expected(log: Path) -> list[dict]:
     service, program = log.parent.name, log.stem
     if twin.exists():
         site = json.loads((log.parents[1] / "site.json").read_text(encoding="utf-8"))
-        return [
-            oslo_event(json.loads(line), site, service, program)
-            for line in twin.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        twins = [json.loads(line) for line in twin.read_text(encoding="utf-8").splitlines() if line]
+        if site.get("program") == "apache2":
+            return [apache_event(t, service, program) for t in twins]
+        return [oslo_event(t, site, service, program) for t in twins]
     return json.loads(log.with_suffix(".json").read_text(encoding="utf-8"))
