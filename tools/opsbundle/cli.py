@@ -232,6 +232,8 @@ def cmd_test(args) -> int:
         print("no conformance results: no suite covers the selected bundles")
         return EXIT_OK
     print(conformance.matrix(results))
+    for line in conformance.summaries(results):
+        print(line)
     return EXIT_FINDINGS if any(not r.ok for r in results) else EXIT_OK
 
 

@@ -25,15 +25,40 @@ def implementations(ctx, interface: str, names: set[str] | None = None):
         yield bundle
 
 
+def tool_bundles(ctx, names: set[str] | None = None):
+    """Every tool bundle, for suites that need no interface (EVERY_TOOL_BUNDLE)."""
+    for ref in sorted(ctx.bundle_dirs):
+        bundle = ctx.bundle(ref)
+        if bundle is None or bundle.manifest is None or bundle.is_stack:
+            continue
+        if names and ref not in names:
+            continue
+        yield bundle
+
+
 def run(ctx, interfaces: list[str] | None = None, names: set[str] | None = None) -> list[Result]:
     results: list[Result] = []
     for ref, suite in sorted(SUITES.items()):
         if interfaces and ref not in interfaces:
             continue
-        bundles = list(implementations(ctx, ref, names))
+        if getattr(suite, "EVERY_TOOL_BUNDLE", False):
+            bundles = list(tool_bundles(ctx, names))
+        else:
+            bundles = list(implementations(ctx, ref, names))
         if bundles:
             results += suite.run(ctx, bundles)
     return results
+
+
+def summaries(results: list[Result]) -> list[str]:
+    """One line of figures for each suite that has them (the injection suite)."""
+    lines = []
+    for ref, suite in sorted(SUITES.items()):
+        figures = getattr(suite, "figures", None)
+        mine = [r for r in results if r.kind in getattr(suite, "KINDS", ())]
+        if figures and mine:
+            lines.append(f"{ref}: " + ", ".join(f"{k} {v}" for k, v in figures(mine).items()))
+    return lines
 
 
 def matrix(results: list[Result]) -> str:
@@ -60,9 +85,10 @@ def matrix(results: list[Result]) -> str:
 
 
 def _register() -> None:
+    from ..injection import suite as injection
     from . import log_fields, package_build, service_checks
 
-    for suite in (log_fields, package_build, service_checks):
+    for suite in (log_fields, package_build, service_checks, injection):
         SUITES[suite.INTERFACE] = suite
 
 
