@@ -85,8 +85,7 @@ def matrix(results: list[Result]) -> str:
 
 
 def _register() -> None:
-    from ..injection import suite as injection
-    from . import log_fields, package_build, service_checks
+    from . import injection, log_fields, package_build, service_checks
 
     for suite in (log_fields, package_build, service_checks, injection):
         SUITES[suite.INTERFACE] = suite

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import escape, formats
-from ..conformance.result import Result
 from ..escape import EscapeError
+from ..injection import corpus, readback
 from ..interfaces import interface_data
 from ..templating import Compiled, TemplateProblem
 from ..values import Layer, check_value, resolve
-from . import corpus, readback
+from .result import Result
 
 INTERFACE = "injection"
 EVERY_TOOL_BUNDLE = True
