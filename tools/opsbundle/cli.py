@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__, repo
@@ -158,7 +160,10 @@ def cmd_render(args) -> int:
     try:
         layers = [read_values_layer(Path(p)) for p in args.values]
         layers.append(set_layer(args.set))
-        doc = render(root, args.name, Path(args.output), layers, force=args.force)
+        check = None
+        if args.check:
+            from .render_check import native as check
+        doc = render(root, args.name, Path(args.output), layers, force=args.force, check=check)
     except (RenderError, ValuesError) as exc:
         print(f"opsbundle render: nothing written to {args.output}:", file=sys.stderr)
         print(str(exc), file=sys.stderr)
@@ -348,6 +353,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     r.add_argument("--values", action="append", default=[], metavar="FILE")
     r.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    r.add_argument(
+        "--check",
+        action="store_true",
+        help="run the tools' own checks (rsyslogd -N1, nagios4 -v, ...) on the rendered files "
+        "with these values before writing them; a missing tool fails",
+    )
     r.set_defaults(func=cmd_render)
 
     b = sub.add_parser(
@@ -424,8 +435,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _terminated(signum, frame):
+    """SIGTERM as an exception, so a render or build cleans up its staging folder."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
     except repo.RepoError as exc:
@@ -435,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
