@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from . import __version__, repo
+from .terminal import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -47,21 +48,21 @@ def _summaries(root: Path) -> list[dict]:
     rows = []
     for bdir in repo.discover(root):
         b = load_bundle(root, bdir)
-        d = b.data
+        domain = b.text("domain") if b.text("domain") in repo.DOMAINS else bdir.ref.split("/")[0]
         rows.append(
             {
                 "ref": b.ref,
                 "kind": "stack" if b.is_stack else "tool",
-                "domain": "stack" if b.is_stack else d.get("domain", bdir.ref.split("/")[0]),
-                "version": d.get("version"),
-                "summary": d.get("summary", "(manifest unreadable)" if not b.manifest else ""),
-                "tool": (d.get("tool") or {}).get("name")
-                if isinstance(d.get("tool"), dict)
-                else None,
-                "implements": sorted(b.implements()),
-                "services": [s for s in d.get("services") or [] if isinstance(s, str)],
-                "members": [m.get("bundle") for _, m in b.members()],
-                "deprecated": bool(d.get("deprecated")),
+                "domain": "stack" if b.is_stack else domain,
+                "version": b.text("version"),
+                "summary": b.text("summary") or ("(manifest unreadable)" if not b.manifest else ""),
+                "tool": b.tool().get("name") if isinstance(b.tool().get("name"), str) else None,
+                "implements": sorted(str(k) for k in b.implements()),
+                "services": b.words("services"),
+                "members": [
+                    m["bundle"] for _, m in b.members() if isinstance(m.get("bundle"), str)
+                ],
+                "deprecated": bool(b.data.get("deprecated")),
             }
         )
     return rows
@@ -90,8 +91,20 @@ def cmd_list(args) -> int:
     for r in rows:
         tag = " [deprecated]" if r["deprecated"] else ""
         impl = ",".join(r["implements"] or r["members"]) or "-"
-        print(f"{r['ref']:<{width}}  {r['version'] or '?':<9} {impl:<28} {r['summary']}{tag}")
+        line = f"{r['ref']:<{width}}  {r['version'] or '?':<9} {impl:<28} {r['summary']}{tag}"
+        print(printable(line))
     return EXIT_OK
+
+
+def _shown_parameters(b) -> dict:
+    params = {}
+    for name, spec in b.parameters().items():
+        shown = dict(spec)
+        if spec.get("secret"):
+            shown.pop("default", None)
+            shown.pop("example", None)
+        params[name] = shown
+    return params
 
 
 def cmd_show(args) -> int:
@@ -104,33 +117,25 @@ def cmd_show(args) -> int:
         for f in b.load_findings:
             print(f.as_text(), file=sys.stderr)
         return EXIT_FINDINGS
-    params = {}
-    for name, spec in b.parameters().items():
-        shown = dict(spec)
-        if spec.get("secret"):
-            shown.pop("default", None)
-            shown.pop("example", None)
-        params[name] = shown
-    info = {k: v for k, v in b.data.items() if k != "parameters"}
-    info["parameters"] = params
+    params = _shown_parameters(b)
     if args.format == "json":
-        print(json.dumps({"ref": b.ref, **info}, indent=2, default=str))
+        info = {k: v for k, v in b.data.items() if k != "parameters"}
+        print(json.dumps({"ref": b.ref, **info, "parameters": params}, indent=2, default=str))
         return EXIT_OK
-    d = b.data
-    print(f"{b.ref} {d.get('version')} - {d.get('summary')}")
-    dep = d.get("deprecated")
+    out = [f"{b.ref} {b.text('version')} - {b.text('summary')}"]
+    dep = b.data.get("deprecated")
     if isinstance(dep, dict):
-        print(f"  DEPRECATED since {dep.get('since')}: {dep.get('reason')}")
+        out.append(f"  DEPRECATED since {dep.get('since')}: {dep.get('reason')}")
     if not b.is_stack:
-        tool = d.get("tool") if isinstance(d.get("tool"), dict) else {}
-        print(f"  tool: {tool.get('name')} {', '.join(tool.get('versions') or [])}")
+        tool = b.tool()
+        versions = tool.get("versions") if isinstance(tool.get("versions"), list) else []
+        out.append(f"  tool: {tool.get('name')} {', '.join(str(v) for v in versions)}")
         reload = b.reload()
         if reload:
-            print(f"  after changes: {reload.get('action')} {reload.get('service')}")
-        print(f"  implements: {', '.join(b.implements()) or '-'}")
-        services = d.get("services") if isinstance(d.get("services"), list) else []
-        print(f"  services: {', '.join(str(x) for x in services)}")
-        print("  parameters:")
+            out.append(f"  after changes: {reload.get('action')} {reload.get('service')}")
+        out.append(f"  implements: {', '.join(str(i) for i in b.implements()) or '-'}")
+        out.append(f"  services: {', '.join(b.words('services'))}")
+        out.append("  parameters:")
         for name, spec in params.items():
             flags = [f"format {spec['format']}"] if isinstance(spec.get("format"), str) else []
             if spec.get("required"):
@@ -139,16 +144,17 @@ def cmd_show(args) -> int:
                 flags.append("secret")
             if "default" in spec:
                 flags.append(f"default {spec['default']!r}")
-            print(f"    {name} ({spec.get('type')}{', ' + ', '.join(flags) if flags else ''})")
-            print(f"        {spec.get('description', '')}")
-        print("  files:")
+            out.append(f"    {name} ({spec.get('type')}{', ' + ', '.join(flags) if flags else ''})")
+            out.append(f"        {spec.get('description', '')}")
+        out.append("  files:")
         for _, f in b.files():
             roles = f.get("roles") if isinstance(f.get("roles"), list) else []
-            print(f"    {f.get('dest')}  <- {f.get('source')}  [{','.join(map(str, roles))}]")
+            out.append(f"    {f.get('dest')}  <- {f.get('source')}  [{','.join(map(str, roles))}]")
     else:
-        print("  members:")
+        out.append("  members:")
         for _, m in b.members():
-            print(f"    {m.get('bundle')} {m.get('version', '')}")
+            out.append(f"    {m.get('bundle')} {m.get('version', '')}")
+    print(printable("\n".join(out)))
     return EXIT_OK
 
 
