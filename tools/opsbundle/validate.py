@@ -152,7 +152,7 @@ def run(root: Path, opts: Options) -> Report:
             if bundle is not None and bundle.manifest is not None:
                 found = bump.check(root, base, bundle)
                 report.findings += [dataclasses.replace(f, bundle=bdir.ref) for f in found]
-    cache.save()
+    cache.save({b.ref for b in everything} | {INTERFACES})
     report.notes += cache.notes
     return report
 
@@ -163,6 +163,7 @@ class _Keys:
     def __init__(self, everything: list[repo.BundleDir]):
         self.everything = everything
         self.trees: dict[str, str] = {}
+        self.engines: dict[str, str] = {}  # tool -> the engine's identity, once per run
         self._tools_digest: str | None = None
 
     def tree(self, bdir: repo.BundleDir) -> str:
@@ -181,10 +182,11 @@ class _Keys:
         return digest(self.tree(bdir), self._tools_digest)
 
     def native(self, bdir: repo.BundleDir, tool: str, require: bool) -> str:
-        from .engines import ENGINES, identity
+        if tool not in self.engines:
+            from .engines import ENGINES, identity
 
-        engine = identity(ENGINES[tool]) if tool in ENGINES else "no engine"
-        return digest(self.tree(bdir), tool, engine, "required" if require else "optional")
+            self.engines[tool] = identity(ENGINES[tool]) if tool in ENGINES else "no engine"
+        return digest(self.tree(bdir), tool, self.engines[tool], "required" if require else "")
 
 
 def _from_cache(cache, keys: _Keys, targets, native: bool, require: bool):
