@@ -59,6 +59,7 @@ class _Done:
     tool: str
     files: list | None = None  # rendered (shown, path, dest) for the engines, or None
     unrendered: str = ""  # why a clean bundle did not render (the engines cannot run)
+    bundle: object = None  # kept for the engines when checked in this process
 
     def clean(self, todo: _Todo) -> bool:
         if self.findings is None:
@@ -71,6 +72,7 @@ class _Pipeline:
 
     def __init__(self, ctx, scratch: Path | None, absent: dict[str, list[str]]):
         self.ctx, self.scratch, self.absent = ctx, scratch, absent
+        self.in_worker = False
 
     def __call__(self, todo: _Todo) -> _Done:
         from .bundle import load_bundle
@@ -101,6 +103,9 @@ class _Pipeline:
                     (f"{bundle.ref}/{e['source_file']}", self.scratch / e["source"], e["dest"])
                     for e in entries
                 ]
+                # what the checks worked out (paths, project data) serves the engines too;
+                # from a worker the parent reads the bundle again instead
+                done.bundle = None if self.in_worker else bundle
         return done
 
 
@@ -232,7 +237,7 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
                 message = f"the engines cannot run, it does not render: {d.unrendered}"
                 found.append(Finding("NAT001", f"{d.ref}/manifest.yaml", message, bundle=d.ref))
             elif d.files is not None:
-                items.append(engines.Rendered(d.ref, d.files, ctx=ctx, tool=d.tool))
+                items.append(engines.Rendered(d.ref, d.files, d.bundle, ctx=ctx, tool=d.tool))
             elif t.native and absent.get(d.tool) and d.clean(t):  # for its NAT002 or note
                 items.append(engines.Rendered(d.ref, [], ctx=ctx, tool=d.tool))
         outcome = engines.check_rendered(ctx, items, opts.require_native, cache)
@@ -263,6 +268,7 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
 
     # fork shares the registry and parsed schemas with the workers for free
     _RUN = pipeline
+    pipeline.in_worker = True
     try:
         mp = multiprocessing.get_context("fork")
         chunk = max(16, len(todo) // (jobs * 8))
@@ -270,6 +276,7 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
             return pool.map(_in_worker, todo, chunksize=chunk)
     finally:
         _RUN = None
+        pipeline.in_worker = False
 
 
 def _in_worker(todo: _Todo) -> _Done:
