@@ -285,11 +285,18 @@ def cmd_coverage(args) -> int:
 def cmd_parse(args) -> int:
     from . import logparse
     from .checks import Context
+    from .values import ValuesError, parse_sets, read_values_file
 
     ctx = Context.for_repo(_root(args))
     ref = ctx.named(args.bundle).ref
     try:
-        logparse.command(ctx, ref, Path(args.file) if args.file else None, args.as_path, sys.stdout)
+        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
+        layers.append(("--set", parse_sets(args.set)))
+        file = Path(args.file) if args.file else None
+        logparse.command(ctx, ref, file, args.as_path, sys.stdout, layers)
+    except (logparse.UsageError, ValuesError) as exc:
+        print(f"opsbundle parse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except logparse.ParseError as exc:
         print(f"opsbundle parse: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
@@ -444,6 +451,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="where the file lives on a host, which picks the bundle's input "
         "(default: <layout path of its folder>/<its name>; stdin: nova's nova-api.log)",
+    )
+    pa.add_argument(
+        "--values", action="append", default=[], metavar="FILE", help="the site's values"
+    )
+    pa.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="one value (repeatable)"
     )
     pa.set_defaults(func=cmd_parse)
 
