@@ -80,6 +80,14 @@ class Catalog:
         name = ref.split("/")[0]
         return [c.ref for c in self.contracts if c.name == name and c.ref != ref]
 
+    def page_of_interface_data(self, ref: str) -> tuple[str, str] | None:
+        """(page, label) of the page that tabulates an interface's data."""
+        if ref == service_checks.INTERFACE:
+            return urls.COVERAGE, "the coverage matrix"
+        if ref == logfields.INTERFACE and self.logfields is not None:
+            return urls.LOG_FIELDS, "the log-fields table"
+        return None
+
     def known_interface(self, ref: str) -> bool:
         return ref in self.by_contract
 
@@ -92,6 +100,9 @@ class Catalog:
 
     def files_on_role(self, role: str) -> list[tuple[BundleView, File]]:
         return [(b, f) for b in self.tool_bundles() for f in b.files if role in f.roles]
+
+    def emitted_by(self, ref: str) -> list[str]:
+        return [c for c in self.matrix.checks if self.matrix.cell(c, ref).state == "yes"]
 
     def gaps_of(self, ref: str) -> list[tuple[str, matrix.Cell]]:
         """(check, cell) of every check an implementation does not emit."""

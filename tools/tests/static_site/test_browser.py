@@ -110,6 +110,23 @@ def test_no_broken_internal_link(real_site, pages):
     assert broken == []
 
 
+def test_every_page_is_reachable_from_the_index(real_site, pages):
+    """Bundles, interfaces, checks, services and the tables all link to one
+    another: following links from the index reaches every page."""
+    seen, todo = set(), ["index.html"]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in pages:
+            continue
+        seen.add(name)
+        for href in pages[name]["links"]:
+            url = urlsplit(href)
+            target = Path(unquote(url.path))
+            if url.scheme == "file" and target.is_relative_to(real_site):
+                todo.append(target.relative_to(real_site).as_posix())
+    assert set(pages) - seen == set()
+
+
 def test_pages_are_plain_and_accessible(pages):
     """Readable without CSS and JavaScript: landmarks, one h1, no skipped
     heading level, tables with captions and scoped header cells, a title
