@@ -281,3 +281,20 @@ def test_files_show_their_deployment_data(tmp_path):
         "reload demo" in page
     )
     assert "/etc/demo/conf.d 0750 root:demo" in page
+
+
+def test_deprecation_is_shown_where_a_reader_chooses(tmp_path):
+    """A deprecated bundle says so, since when, why and what replaces it, on
+    its page and in the index; a deprecated interface names its successor."""
+    root = build_repo(tmp_path, "bad_deprecated", "good_minimal", "bad_deprecated_interface")
+    out = tmp_path / "out"
+    site_build.build(root, out)
+    page = text(out / "logging" / "deprecated.html")
+    assert "Deprecated since 1.0.0: Superseded by the minimal fixture. Use logging/minimal" in page
+    hrefs = {a.get("href") for t, a in parse(out / "logging" / "deprecated.html").tags}
+    assert "minimal.html" in hrefs
+    index = text(out / "index.html")
+    assert "deprecated since 1.0.0, use logging/minimal" in index
+    iface = text(out / "interfaces" / "old-logs" / "v1.html")
+    assert "Deprecated: use log-collection/v1 instead." in iface
+    assert "Since 2025-01" in iface
