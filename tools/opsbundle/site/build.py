@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..checks import Context
 from ..render import RenderError, check_target, swap_in
+from ..repo import DOMAINS, STACKS
 from . import content, urls
 from .pages import Writer
 from .results import ResultsError, read
@@ -54,7 +55,19 @@ def _write(writer: Writer, cat: content.Catalog) -> None:
     writer.static()
 
 
+def _check_place(root: Path, out: Path) -> None:
+    """The site replaces DIR as a whole: never the repository, nor a folder
+    the next build would read as a bundle or an interface."""
+    root = root.resolve()
+    if out == root or out in root.parents:
+        raise SiteError(f"{out} holds the repository; write the site to another folder")
+    for top in ("interfaces", *DOMAINS, STACKS):
+        if out.is_relative_to(root / top):
+            raise SiteError(f"{out} is inside the repository's {top}/; use e.g. build/site")
+
+
 def build(root: Path, out: Path, results: Path | None = None, force: bool = False) -> Summary:
+    _check_place(root, out.resolve())
     ctx = Context.for_repo(root)
     try:
         found = read(ctx, results) if results is not None else None

@@ -298,3 +298,13 @@ def test_deprecation_is_shown_where_a_reader_chooses(tmp_path):
     iface = text(out / "interfaces" / "old-logs" / "v1.html")
     assert "Deprecated: use log-collection/v1 instead." in iface
     assert "Since 2025-01" in iface
+
+
+@pytest.mark.parametrize("where", [".", "..", "logging/site", "interfaces/site"])
+def test_never_replaces_the_repository(tmp_path, where):
+    root = build_repo(tmp_path, "good_minimal")
+    before = snapshot(tmp_path)
+    done = run_module("site", "--root", str(root), "-o", where, "--force", cwd=root)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "holds the repository" in done.stderr or "inside the repository's" in done.stderr
+    assert snapshot(tmp_path) == before
