@@ -38,6 +38,9 @@ class Summary:
 
 def _write(writer: Writer, cat: content.Catalog) -> None:
     writer.page(urls.INDEX, "index.html", "Bundles")
+    for top, bundles in cat.folders():
+        writer.page(urls.folder(top), "folder.html", f"{top}/", top=top, bundles=bundles)
+    writer.page(urls.INTERFACES, "interfaces.html", "Interfaces")
     for b in cat.bundles:
         writer.page(urls.bundle(b.ref), "bundle.html", b.ref, b=b)
     for c in cat.contracts:

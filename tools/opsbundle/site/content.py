@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import catalog as service_checks
 from ..checks import Context
+from ..repo import DOMAINS, STACKS
 from . import logfields, matrix, urls
 from .bundles import BundleView, File, view
 from .contracts import Contract, contracts
@@ -27,6 +28,7 @@ class Catalog:
     roles: dict[str, str]
     results: Results | None = None
     problems: list[str] = field(default_factory=list)
+    readmes: dict[str, str] = field(default_factory=dict)  # top-level folder -> README
 
     def __post_init__(self):
         self.by_ref = {b.ref: b for b in self.bundles}
@@ -44,6 +46,14 @@ class Catalog:
         for b in self.bundles:
             out.setdefault(b.domain, []).append(b)
         return sorted(out.items(), key=lambda kv: (kv[0] == "stack", kv[0]))
+
+    def folders(self) -> list[tuple[str, list[BundleView]]]:
+        """Top-level folders of bundles (logging, ..., bundles) and what they hold."""
+        return [
+            (top, [b for b in self.bundles if b.ref.split("/")[0] == top])
+            for top in (*DOMAINS, STACKS)
+            if top in self.readmes or any(b.ref.split("/")[0] == top for b in self.bundles)
+        ]
 
     def tools(self) -> list[tuple[str, list[BundleView]]]:
         out: dict[str, list[BundleView]] = {}
@@ -123,6 +133,10 @@ class Catalog:
             return urls.INDEX
         if repo_path == "interfaces/vocabulary.yaml":
             return urls.VOCABULARY
+        if len(parts) == 1 or parts[1:] == ["README.md"]:
+            if parts[0] == "interfaces":
+                return urls.INTERFACES
+            return urls.folder(parts[0]) if parts[0] in dict(self.folders()) else None
         if parts[0] == "interfaces" and len(parts) >= 3:
             ref = "/".join(parts[1:3])
             if ref in self.by_contract:
@@ -140,6 +154,17 @@ class Catalog:
         return None
 
 
+def _readmes(root: Path) -> dict[str, str]:
+    out = {}
+    for top in ("interfaces", *DOMAINS, STACKS):
+        path = root / top / "README.md"
+        try:
+            out[top] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
 def gather(root: Path, results: Results | None = None, ctx: Context | None = None) -> Catalog:
     ctx = ctx or Context.for_repo(root)
     bundles = [view(ctx, ctx.bundle(ref)) for ref in sorted(ctx.bundle_dirs)]
@@ -153,4 +178,5 @@ def gather(root: Path, results: Results | None = None, ctx: Context | None = Non
         roles=dict(ctx.registry.roles),
         results=results,
         problems=[f.as_text() for f in ctx.registry.problems],
+        readmes=_readmes(root),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 
 INDEX = "index.html"
+INTERFACES = "interfaces.html"  # what an interface is, and every one of them
 COVERAGE = "coverage.html"
 LOG_FIELDS = "log-fields.html"
 VOCABULARY = "vocabulary.html"
@@ -19,6 +20,11 @@ CSS = "site.css"
 SCRIPT = "filter.js"
 ICON = "favicon.svg"
 SCREENSHOTS = "screenshots"  # what the browser tests leave beside the pages
+
+
+def folder(top: str) -> str:
+    """A top-level folder of bundles (logging/, bundles/): logging.html."""
+    return f"{top}.html"
 
 
 def bundle(ref: str) -> str:

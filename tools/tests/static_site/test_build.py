@@ -57,7 +57,13 @@ def text(path: Path) -> str:
 
 def expected_pages(root: Path) -> set[str]:
     ctx = Context.for_repo(root)
-    pages_ = {"index.html", "coverage.html", "vocabulary.html"}
+    pages_ = {"index.html", "coverage.html", "vocabulary.html", "interfaces.html"}
+    pages_ |= {f"{top}.html" for top in {b.ref.split("/")[0] for b in repo.discover(root)}}
+    pages_ |= {
+        f"{top}.html"
+        for top in (*repo.DOMAINS, repo.STACKS)
+        if (root / top / "README.md").is_file()
+    }
     if "log-fields/v1" in ctx.registry.interfaces:
         pages_.add("log-fields.html")
     pages_ |= {f"{b.ref}.html" for b in repo.discover(root)}
