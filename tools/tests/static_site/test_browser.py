@@ -153,6 +153,18 @@ def test_pages_are_plain_and_accessible(pages):
     assert problems == []
 
 
+def test_an_inline_script_would_not_run(browser, real_site):
+    """Defence in depth: even markup that escaped escaping could not run,
+    as every page allows only the site's own script file."""
+    browser.open(real_site / "logging/rsyslog.html")
+    ran = browser.js(
+        "const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+        "document.body.appendChild(s); return typeof window.injected;"
+    )
+    assert ran == "undefined"
+    assert any("Content Security Policy" in e for e in browser.console_errors())
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_page_scrolls_sideways(browser, real_site, pages, width):
     """Wide tables scroll inside their own box; the page itself never does."""
