@@ -130,7 +130,7 @@ def cmd_show(args) -> int:
         print(f"  services: {', '.join(str(x) for x in services)}")
         print("  parameters:")
         for name, spec in params.items():
-            flags = []
+            flags = [f"format {spec['format']}"] if isinstance(spec.get("format"), str) else []
             if spec.get("required"):
                 flags.append("required")
             if spec.get("secret"):
@@ -152,12 +152,12 @@ def cmd_show(args) -> int:
 
 def cmd_render(args) -> int:
     from .render import RenderError, render
-    from .values import ValuesError, parse_sets, read_values_file
+    from .values import ValuesError, read_values_layer, set_layer
 
     root = _root(args)
     try:
-        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
-        layers.append(("--set", parse_sets(args.set)))
+        layers = [read_values_layer(Path(p)) for p in args.values]
+        layers.append(set_layer(args.set))
         doc = render(root, args.name, Path(args.output), layers, force=args.force)
     except (RenderError, ValuesError) as exc:
         print(f"opsbundle render: nothing written to {args.output}:", file=sys.stderr)
@@ -171,12 +171,12 @@ def cmd_render(args) -> int:
 
 def cmd_build(args) -> int:
     from .pkgbuild.build import BuildError, build
-    from .values import ValuesError, parse_sets, read_values_file
+    from .values import ValuesError, read_values_layer, set_layer
 
     root = _root(args)
     try:
-        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
-        layers.append(("--set", parse_sets(args.set)))
+        layers = [read_values_layer(Path(p)) for p in args.values]
+        layers.append(set_layer(args.set))
         summary = build(
             root,
             args.name,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yamale
 
+from . import formats
 from .findings import Finding
 from .load import read_yaml
 
@@ -108,6 +109,7 @@ class Registry:
             if result.errors:
                 return
         meta = doc.data
+        self._check_formats(doc)
         schema_path = vdir / "schema.yaml"
         data: dict = {}
         for extra in sorted(vdir.glob("*.yaml")):
@@ -128,6 +130,26 @@ class Registry:
             schema=self._schema(schema_path) if schema_path.is_file() else None,
             data=data,
         )
+
+    def _check_formats(self, doc) -> None:
+        """An interface names the format of each parameter it names, so every
+        implementation checks a value the same way."""
+        for name, spec in (doc.data.get("parameters") or {}).items():
+            key = ("parameters", name)
+            if "format" not in spec:
+                if formats.holds_strings(spec):
+                    self.problems.append(
+                        doc.finding(
+                            "PAR007",
+                            key,
+                            f"interface parameter '{name}' takes strings but declares no format",
+                            at_key=True,
+                        )
+                    )
+                continue
+            for problem in formats.declaration_problems(spec, spec.get("type")):
+                message = f"interface parameter '{name}': {problem}"
+                self.problems.append(doc.finding("PAR008", key + ("format",), message))
 
     def folder(self, ref: str) -> Path:
         """interfaces/<name>/v<major>/ of an interface or manifest format ref."""
