@@ -18,7 +18,7 @@ from pathlib import Path
 from ..checks import Context
 from ..render import RenderError, check_target, swap_in
 from ..repo import DOMAINS, STACKS
-from . import content, urls
+from . import content, reference, urls
 from .pages import Writer
 from .results import ResultsError, read
 
@@ -51,6 +51,13 @@ def _write(writer: Writer, cat: content.Catalog) -> None:
     if cat.logfields is not None:
         writer.page(urls.LOG_FIELDS, "log-fields.html", "Log fields")
     writer.page(urls.VOCABULARY, "vocabulary.html", "Vocabulary")
+    writer.page(
+        urls.FORMATS,
+        "formats.html",
+        "Parameter formats and config languages",
+        formats=reference.format_rows(),
+        languages=reference.languages(),
+    )
     for name in cat.services:
         writer.page(urls.service(name), "service.html", name, service=name)
     if cat.results is not None:

@@ -121,6 +121,13 @@ class Catalog:
         rows = [(cid, self.matrix.cell(cid, ref)) for cid in self.matrix.rows()]
         return [(cid, cell) for cid, cell in rows if cell.state not in ("yes", "-")]
 
+    # ---- formats and languages
+    def parameters_of_format(self, name: str) -> list[tuple[BundleView, str]]:
+        return [(b, p.name) for b in self.bundles for p in b.parameters if p.format == name]
+
+    def files_in(self, language: str) -> list[tuple[BundleView, File]]:
+        return [(b, f) for b in self.tool_bundles() for f in b.files if f.language == language]
+
     # ---- log records
     def kinds_of(self, service: str) -> list[str]:
         return self.logfields.services().get(service, []) if self.logfields else []

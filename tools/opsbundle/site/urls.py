@@ -15,6 +15,7 @@ INTERFACES = "interfaces.html"  # what an interface is, and every one of them
 COVERAGE = "coverage.html"
 LOG_FIELDS = "log-fields.html"
 VOCABULARY = "vocabulary.html"
+FORMATS = "formats.html"  # parameter formats and config languages
 RESULTS = "results.html"
 CSS = "site.css"
 SCRIPT = "filter.js"
@@ -52,6 +53,14 @@ def anchor(kind: str, name: str) -> str:
 
 def role(name: str) -> str:
     return f"{VOCABULARY}#{anchor('role', name)}"
+
+
+def value_format(name: str) -> str:
+    return f"{FORMATS}#{anchor('format', name)}"
+
+
+def language(name: str) -> str:
+    return f"{FORMATS}#{anchor('language', name)}"
 
 
 def record_kind(name: str) -> str:

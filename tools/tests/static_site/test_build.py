@@ -57,7 +57,7 @@ def text(path: Path) -> str:
 
 def expected_pages(root: Path) -> set[str]:
     ctx = Context.for_repo(root)
-    pages_ = {"index.html", "coverage.html", "vocabulary.html", "interfaces.html"}
+    pages_ = {"index.html", "coverage.html", "vocabulary.html", "interfaces.html", "formats.html"}
     pages_ |= {f"{top}.html" for top in {b.ref.split("/")[0] for b in repo.discover(root)}}
     pages_ |= {
         f"{top}.html"

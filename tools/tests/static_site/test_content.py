@@ -53,7 +53,14 @@ def test_secret_parameters_carry_no_value(tmp_path):
         for p in b.parameters:
             if p.secret:
                 assert (p.default, p.example) == (None, None)
-                assert set(p.constraints) <= {"choices", "pattern", "min", "max"}
+                assert set(p.constraints) <= {
+                    "choices",
+                    "pattern",
+                    "schemes",
+                    "vocabulary",
+                    "min",
+                    "max",
+                }
     assert [p.name for p in cat.by_ref["logging/secret-default"].parameters if p.secret] == [
         "api_token"
     ]
