@@ -47,6 +47,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
 
 def _bounded(fn):
+    @functools.wraps(fn)  # keeps Jinja2's pass_environment mark (wordwrap, truncate)
     def wrapper(value, *args, **kwargs):
         for n in [*args, *kwargs.values()]:
             if isinstance(n, int) and not isinstance(n, bool) and n > MAX_OUTPUT:

@@ -105,11 +105,16 @@ def render_values(bundle) -> dict:
 @contextmanager
 def rendered(ctx, bundle):
     from ..render import RenderError, render_files
+    from ..values import Layer, ValuesError, resolve
 
     tmp = Path(tempfile.mkdtemp(prefix="opsbundle-parse-"))
     try:
-        try:
-            entries = render_files(ctx, bundle, render_values(bundle), tmp)
+        try:  # parse renders with values like any other: type and format checked
+            vocab = {"services": ctx.registry.services, "roles": ctx.registry.roles}
+            values = resolve(bundle, [Layer("opsbundle parse", render_values(bundle))], vocab)
+            entries = render_files(ctx, bundle, values, tmp)
+        except ValuesError as exc:
+            raise ParseError(f"{bundle.ref}: bad values:\n{exc}") from None
         except RenderError as exc:
             raise ParseError(f"{bundle.ref} does not render: {exc}") from None
         yield Rendered(
