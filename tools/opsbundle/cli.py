@@ -172,7 +172,7 @@ def cmd_render(args) -> int:
         doc = render(root, args.name, Path(args.output), layers, force=args.force, check=check)
     except (RenderError, ValuesError) as exc:
         print(f"opsbundle render: nothing written to {args.output}:", file=sys.stderr)
-        print(str(exc), file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_FINDINGS
     print(
         f"rendered {doc['rendered']} {doc['version']}: {len(doc['files'])} file(s) in {args.output}"
@@ -200,7 +200,7 @@ def cmd_build(args) -> int:
         )
     except (BuildError, ValuesError) as exc:
         print(f"opsbundle build: nothing written to {args.output}:", file=sys.stderr)
-        print(str(exc), file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_FINDINGS
     if args.format == "json":
         print(json.dumps(summary, indent=2))
@@ -225,7 +225,7 @@ def cmd_new(args) -> int:
             args.maintainer,
         )
     except ScaffoldError as exc:
-        print(f"opsbundle new: {exc}", file=sys.stderr)
+        print(printable(f"opsbundle new: {exc}"), file=sys.stderr)
         return EXIT_FINDINGS
     print(f"created {path.relative_to(root)}: edit manifest.yaml and files/, then run")
     print(f"  opsbundle validate {args.ref}")
