@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .findings import Finding
 from .load import Document, read_yaml
+from .paths import source_problem
 from .repo import CHANGELOG, MANIFEST, BundleDir
 
 # Values a template sees for a parameter that has neither default nor example.
@@ -44,6 +45,19 @@ class Bundle:
     dir: BundleDir
     manifest: Document | None
     load_findings: list[Finding] = field(default_factory=list)
+    # what this run already worked out about the bundle (a Bundle lives for one run)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def once(self, key, make):
+        """`make()`, the first time `key` is asked for on this bundle: the
+        checks, the render and a build ask for the same paths and data."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def source_problem(self, source: str) -> tuple[str, str] | None:
+        """paths.source_problem for this bundle, resolved once."""
+        return self.once(("source", source), lambda: source_problem(self.path, source))
 
     @property
     def ref(self) -> str:

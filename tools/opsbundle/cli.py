@@ -233,19 +233,35 @@ def cmd_new(args) -> int:
 
 
 def cmd_test(args) -> int:
+    import os
+    import time
+
     from . import conformance
     from .checks import Context
+    from .conformance import report
+    from .progress import Progress
 
     ctx = Context.for_repo(_root(args))
     names = {ctx.named(n).ref for n in args.names} if args.names else None
-    results = conformance.run(ctx, args.interface or None, names)
-    if not results:
+    jobs = conformance.jobs(ctx, args.interface or None, names)
+    if not jobs:
         print("no conformance results: no suite covers the selected bundles")
         return EXIT_OK
-    print(conformance.matrix(results))
-    for line in conformance.summaries(results):
-        print(line)
-    return EXIT_FINDINGS if any(not r.ok for r in results) else EXIT_OK
+    start = time.monotonic()
+    with Progress(len(jobs), "opsbundle test") as progress:
+
+        def done(outcome) -> None:
+            progress.step(report.progress_line(outcome, progress.done + 1, len(jobs)))
+
+        workers = args.jobs or max(2, 2 * (os.cpu_count() or 1))
+        outcomes = conformance.run_parallel(ctx, jobs, workers, done)
+    seconds = time.monotonic() - start
+    out = {"text": report.as_text, "json": report.as_json, "junit": report.as_junit}
+    print(out[args.format](outcomes, seconds))
+    if args.format == "text":
+        for line in conformance.summaries([r for o in outcomes for r in o.results]):
+            print(line)
+    return EXIT_FINDINGS if any(o.failed for o in outcomes) else EXIT_OK
 
 
 def cmd_coverage(args) -> int:
@@ -269,11 +285,18 @@ def cmd_coverage(args) -> int:
 def cmd_parse(args) -> int:
     from . import logparse
     from .checks import Context
+    from .values import ValuesError, read_values_layer, set_layer
 
     ctx = Context.for_repo(_root(args))
     ref = ctx.named(args.bundle).ref
     try:
-        logparse.command(ctx, ref, Path(args.file) if args.file else None, args.as_path, sys.stdout)
+        layers = [read_values_layer(Path(p)) for p in args.values]
+        layers.append(set_layer(args.set))
+        file = Path(args.file) if args.file else None
+        logparse.command(ctx, ref, file, args.as_path, sys.stdout, layers)
+    except (logparse.UsageError, ValuesError) as exc:
+        print(f"opsbundle parse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except logparse.ParseError as exc:
         print(f"opsbundle parse: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
@@ -398,6 +421,15 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("test", parents=[common], help="run the interfaces' conformance suites")
     t.add_argument("names", nargs="*", metavar="BUNDLE")
     t.add_argument("--interface", action="append", metavar="IFACE/vN")
+    t.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="json: the opsbundle-test/1 document (see conformance/report.py)",
+    )
+    t.add_argument(
+        "--jobs", type=int, default=0, help="suites at once (default: twice the cores; 1: serial)"
+    )
     t.set_defaults(func=cmd_test)
 
     cov = sub.add_parser(
@@ -419,6 +451,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="where the file lives on a host, which picks the bundle's input "
         "(default: <layout path of its folder>/<its name>; stdin: nova's nova-api.log)",
+    )
+    pa.add_argument(
+        "--values", action="append", default=[], metavar="FILE", help="the site's values"
+    )
+    pa.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="one value (repeatable)"
     )
     pa.set_defaults(func=cmd_parse)
 

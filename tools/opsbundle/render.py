@@ -22,8 +22,8 @@ from .bundle import Bundle
 from .checks import Context, run_all
 from .findings import ERROR
 from .interfaces import interface_data
-from .paths import dest_problem, source_problem
-from .templating import Compiled, TemplateProblem, render_string
+from .paths import dest_problem
+from .templating import TemplateProblem, compiled, render_string
 from .values import Layer, ValuesError, resolve, unknown_globals
 
 INDEX = "index.json"
@@ -146,7 +146,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
     for i, entry in bundle.files():
         where = f"{bundle.ref} files[{i}]"
         try:
-            dest = render_string(entry["dest"], context, f"{where}.dest").strip()
+            dest = render_string(entry["dest"], context, f"{bundle.ref} files[{i}].dest").strip()
         except TemplateProblem as exc:
             problems.append(f"{where}: destination: {exc.message}")
             continue
@@ -155,7 +155,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
             problems.append(f"{where}: {bad[1]}")
             continue
         source = entry["source"]
-        bad_source = source_problem(bundle.path, source)
+        bad_source = bundle.source_problem(source)
         if bad_source:
             problems.append(f"{where}: {bad_source[1]}")
             continue
@@ -163,7 +163,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
         if entry.get("template"):
             shown = f"{bundle.ref}/{source}"
             try:
-                raw = Compiled(raw.decode("utf-8"), shown).render(context).encode("utf-8")
+                raw = compiled(raw.decode("utf-8"), shown).render(context).encode("utf-8")
             except UnicodeDecodeError:
                 problems.append(f"{shown}: not valid UTF-8")
                 continue
@@ -211,7 +211,7 @@ def _used(entry: dict, bundle: Bundle) -> set[str]:
     if not entry.get("template"):
         return set()
     text = (bundle.path / entry["source"]).read_text(encoding="utf-8")
-    return Compiled(text, entry["source"]).variables
+    return compiled(text, f"{bundle.ref}/{entry['source']}").variables
 
 
 CLAIM = ".opsbundle-claim"

@@ -3,6 +3,9 @@
 Bundles come through review, but a template is still code run on an operator's
 machine, so it runs in Jinja2's sandbox. StrictUndefined makes a misspelt
 parameter fail instead of rendering an empty string into a config file.
+
+A template is compiled once per run however often it is read (`compiled`):
+its checks, its render for the engines, a build's every project and unit.
 """
 
 from __future__ import annotations
@@ -187,5 +190,15 @@ def _line(exc: BaseException, name: str) -> int:
     return getattr(exc, "lineno", None) or line
 
 
+@functools.lru_cache(maxsize=256)
+def compiled(source: str, name: str) -> Compiled:
+    """The Compiled template of `source` (named `name` in its messages), made
+    once: a Compiled is never changed after it is made, so sharing it is safe.
+    Bounded, so that 10,000 bundles' templates are not all kept."""
+    return Compiled(source, name)
+
+
 def render_string(text: str, values: dict, name: str = "<string>") -> str:
-    return Compiled(text, name).render(values)
+    if "{" not in text:
+        return text  # nothing Jinja2 would read as markup (a plain destination)
+    return compiled(text, name).render(values)
