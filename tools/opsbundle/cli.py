@@ -172,7 +172,7 @@ def cmd_render(args) -> int:
         doc = render(root, args.name, Path(args.output), layers, force=args.force, check=check)
     except (RenderError, ValuesError) as exc:
         print(f"opsbundle render: nothing written to {args.output}:", file=sys.stderr)
-        print(str(exc), file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_FINDINGS
     print(
         f"rendered {doc['rendered']} {doc['version']}: {len(doc['files'])} file(s) in {args.output}"
@@ -200,7 +200,7 @@ def cmd_build(args) -> int:
         )
     except (BuildError, ValuesError) as exc:
         print(f"opsbundle build: nothing written to {args.output}:", file=sys.stderr)
-        print(str(exc), file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_FINDINGS
     if args.format == "json":
         print(json.dumps(summary, indent=2))
@@ -225,7 +225,7 @@ def cmd_new(args) -> int:
             args.maintainer,
         )
     except ScaffoldError as exc:
-        print(f"opsbundle new: {exc}", file=sys.stderr)
+        print(printable(f"opsbundle new: {exc}"), file=sys.stderr)
         return EXIT_FINDINGS
     print(f"created {path.relative_to(root)}: edit manifest.yaml and files/, then run")
     print(f"  opsbundle validate {args.ref}")
@@ -285,13 +285,13 @@ def cmd_coverage(args) -> int:
 def cmd_parse(args) -> int:
     from . import logparse
     from .checks import Context
-    from .values import ValuesError, parse_sets, read_values_file
+    from .values import ValuesError, read_values_layer, set_layer
 
     ctx = Context.for_repo(_root(args))
     ref = ctx.named(args.bundle).ref
     try:
-        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
-        layers.append(("--set", parse_sets(args.set)))
+        layers = [read_values_layer(Path(p)) for p in args.values]
+        layers.append(set_layer(args.set))
         file = Path(args.file) if args.file else None
         logparse.command(ctx, ref, file, args.as_path, sys.stdout, layers)
     except (logparse.UsageError, ValuesError) as exc:

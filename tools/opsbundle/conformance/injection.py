@@ -333,53 +333,57 @@ def _replace(data, new: str, old: str):
 
 
 def _engine_stage(ctx, bundle, staged, templates, work: Path, results: list[Result]) -> list:
-    """Per parameter, one render holding every accepted payload: its objects
-    and values as the readers see them must be the plain render's. Returns the
-    renders (engines.Rendered) for one batched native-engine run."""
+    """One render holding, in every parameter that let payloads through, all
+    of them at once (tagged with the parameter's name, so each stays
+    recognisable): its objects and values, as the readers see them, must be
+    the plain render's with each parameter's value in place. Returns the
+    render (engines.Rendered) for one batched native-engine run."""
     from .. import engines
 
     ref = bundle.ref
-    plain_files = templates.write(staged[0][3], work / "plain")
-    plain_seen: dict[str, object] = {}
-    items = []
-    for name, spec, accepted, base in staged:
-        combined = " ".join(accepted)[: formats.FORMATS["text"].max_length]
-        given, old = _substitute(base.get(name, spec.get("default")), combined)
-        case = f"{name}: all accepted payloads at once"
-        try:
-            files = templates.write({**base, name: given}, work / name)
-        except TemplateProblem as exc:
-            results.append(Result(ref, ENGINE, case, False, f"does not render: {exc.message}"))
+    base = staged[0][3]
+    hostile, swaps = dict(base), []
+    for name, spec, accepted, _ in staged:
+        combined = f"{name}: " + " ".join(accepted)
+        combined = combined[: formats.FORMATS["text"].max_length]
+        hostile[name], old = _substitute(base.get(name, spec.get("default")), combined)
+        swaps.append((combined, old or ""))
+    case = f"{', '.join(n for n, *_ in staged)}: all accepted payloads at once"
+    plain_files = templates.write(base, work / "plain")
+    try:
+        files = templates.write(hostile, work / "hostile")
+    except TemplateProblem as exc:
+        results.append(Result(ref, ENGINE, case, False, f"does not render: {exc.message}"))
+        return []
+    changed = [
+        (f, p)
+        for f, p in zip(files, plain_files, strict=True)
+        if f[1].read_bytes() != p[1].read_bytes()
+    ]
+    for label, fn, binary, whole in READERS:
+        if binary and shutil.which(binary) is None:
             continue
-        items.append(engines.Rendered(ref, files, bundle, ctx))
-        changed = [
-            (f, p)
-            for f, p in zip(files, plain_files, strict=True)
-            if f[1].read_bytes() != p[1].read_bytes()
-        ]
-        for label, fn, binary, whole in READERS:
-            if binary and shutil.which(binary) is None:
-                continue
-            scratch = work / f"{name}-{label.split()[0]}"
-            scratch.mkdir(parents=True, exist_ok=True)
-            try:
-                if whole:  # objects: the whole configuration, the plain one read once
-                    if label not in plain_seen:
-                        (work / f"plain-{label.split()[0]}").mkdir(exist_ok=True)
-                        plain_seen[label] = fn(plain_files, work / f"plain-{label.split()[0]}")
-                    want, got = plain_seen[label], fn(files, scratch)
-                else:
-                    want = fn([p for _, p in changed], scratch)
-                    got = fn([f for f, _ in changed], scratch)
-            except (readback.ReadbackError, subprocess.CalledProcessError) as exc:
-                results.append(Result(ref, ENGINE, f"{case} ({label})", False, str(exc)[:500]))
-                continue
-            if want is None:
-                continue
-            same = _replace(got, combined, old or "") == _replace(want, combined, old or "")
-            detail = "" if same else f"{label} differ from the plain render's"
-            results.append(Result(ref, ENGINE, f"{case} ({label})", same, detail))
-    return items
+        tag = label.split()[0]
+        for side in ("plain", "hostile"):
+            (work / f"{side}-{tag}").mkdir(parents=True, exist_ok=True)
+        try:
+            if whole:  # objects: the whole configuration
+                want = fn(plain_files, work / f"plain-{tag}")
+                got = fn(files, work / f"hostile-{tag}") if want is not None else None
+            else:
+                want = fn([p for _, p in changed], work / f"plain-{tag}")
+                got = fn([f for f, _ in changed], work / f"hostile-{tag}")
+        except (readback.ReadbackError, subprocess.CalledProcessError) as exc:
+            results.append(Result(ref, ENGINE, f"{case} ({label})", False, str(exc)[:500]))
+            continue
+        if want is None:
+            continue
+        for combined, old in sorted(swaps, key=lambda s: -len(s[0])):
+            got = _replace(got, combined, old)
+        same = got == want
+        detail = "" if same else f"{label} differ from the plain render's"
+        results.append(Result(ref, ENGINE, f"{case} ({label})", same, detail))
+    return [engines.Rendered(ref, files, bundle, ctx)]
 
 
 def _native(ctx, items: list, results: list[Result]) -> None:

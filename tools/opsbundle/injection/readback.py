@@ -93,7 +93,7 @@ def _rsyslog(escaped, work):
     conf = work / "rsyslog.conf"
     conf.write_text(
         f'global(workDirectory="{work}")\n'
-        'module(load="imfile" mode="polling" PollingInterval="1")\n'
+        'module(load="imfile")\n'
         f'template(name="opsbundles_readback" type="list") {{ {props} }}\n'
         f'input(type="imfile" File="{src}" Tag="readback" Ruleset="readback")\n'
         'ruleset(name="readback") {\n'
