@@ -19,10 +19,35 @@ from .test_build import text
 PROM = "monitoring/prometheus"
 
 
-def results_file(path, results) -> None:
-    """The results as `opsbundle test --format json` writes them: one object
-    per conformance.Result."""
-    path.write_text(json.dumps([dataclasses.asdict(r) for r in results]), encoding="utf-8")
+def results_file(path, results, interface="service-checks/v1") -> None:
+    """The results as `opsbundle test --format json` documents them
+    (opsbundle-test/1): one suite per implementation, one object per
+    conformance.Result, each naming its interface."""
+    suites = []
+    for bundle in sorted({r.bundle for r in results}):
+        rs = [
+            {"interface": interface, **dataclasses.asdict(r)} for r in results if r.bundle == bundle
+        ]
+        ok = sum(r["ok"] for r in rs)
+        suites.append(
+            {
+                "interface": interface,
+                "bundle": bundle,
+                "passed": ok,
+                "failed": len(rs) - ok,
+                "seconds": 0.0,
+                "results": rs,
+            }
+        )
+    ok = sum(r.ok for r in results)
+    document = {
+        "format": "opsbundle-test/1",
+        "passed": ok,
+        "failed": len(results) - ok,
+        "seconds": 0.0,
+        "suites": suites,
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +119,7 @@ def test_results_name_their_interface_or_are_attributed(tmp_path):
     ("content", "message"),
     [
         ("not json", "not JSON"),
+        ('{"format": "opsbundle-test/2", "suites": []}', "is not 'opsbundle-test/1'"),
         ('{"cases": []}', "expected a JSON list of results"),
         ("[3]", "result 1: not an object"),
         ('[{"bundle": "x", "kind": "k"}]', "result 1: no case"),
