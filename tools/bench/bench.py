@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 import validate_bench  # noqa: E402
 from measure import best  # noqa: E402
 
+
 def bench_parse(lines: int, repeat: int, tmp: Path) -> None:
     """Each `opsbundle parse` runner against its engine alone (parse_bench.py)."""
     import parse_bench
