@@ -42,7 +42,8 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 import validate_bench  # noqa: E402
-from measure import best  # noqa: E402
+from measure import best, run  # noqa: E402
+
 
 
 def bench_parse(lines: int, repeat: int, tmp: Path) -> None:

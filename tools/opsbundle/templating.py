@@ -50,6 +50,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
 
 def _bounded(fn):
+    """`fn` with its width arguments bounded; it keeps Jinja2's pass_* marks
+    (wordwrap takes the environment first)."""
+
+    @functools.wraps(fn)
     def wrapper(value, *args, **kwargs):
         for n in [*args, *kwargs.values()]:
             if isinstance(n, int) and not isinstance(n, bool) and n > MAX_OUTPUT:
