@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..bundle import Bundle, load_changelog
-from ..templating import Compiled, TemplateProblem
+from ..templating import TemplateProblem, compiled
 from .reference import described
 
 README = "README.md"
@@ -152,7 +152,7 @@ def _uses(bundle: Bundle, entry: dict, secrets: set[str]) -> list[tuple[str, boo
         return []
     path = bundle.path / source
     try:
-        names = Compiled(path.read_text(encoding="utf-8"), source).variables
+        names = compiled(path.read_text(encoding="utf-8"), source).variables
     except (OSError, UnicodeDecodeError, TemplateProblem):
         return []
     declared = bundle.parameters()
