@@ -45,7 +45,6 @@ import validate_bench  # noqa: E402
 from measure import best, run  # noqa: E402
 
 
-
 def bench_parse(lines: int, repeat: int, tmp: Path) -> None:
     """Each `opsbundle parse` runner against its engine alone (parse_bench.py)."""
     import parse_bench
