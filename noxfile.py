@@ -4,11 +4,12 @@
 - `nox -s bench`: validate speed and memory, and every log parser's throughput,
   against baselines measured in the same run
 - `nox -s site`: the browsable catalog in build/site, checked in a real browser
+- `nox -s injection`: the injection suite alone (hostile values through every bundle)
 """
 
 import nox
 
-nox.options.sessions = ["lint", "tests", "validate", "site"]
+nox.options.sessions = ["lint", "tests", "validate", "injection", "site"]
 nox.options.reuse_existing_virtualenvs = True
 SITE = "build/site"  # the catalog `nox -s site` builds and tests (CI keeps it)
 
@@ -35,6 +36,14 @@ def validate(session):
     """Every bundle in the repository, with the real engines required."""
     session.install("-e", ".")
     session.run("opsbundle", "validate", "--require-native", "--no-cache", *session.posargs)
+
+
+@nox.session
+def injection(session):
+    """Every tool bundle x every string parameter x the hostile corpus, through
+    the real engines (issue 8); prints the figures: refused, escaped, executed."""
+    session.install("-e", ".")
+    session.run("opsbundle", "test", "--interface", "injection", *session.posargs)
 
 
 @nox.session

@@ -107,13 +107,15 @@ def render_values(bundle) -> dict:
     return values
 
 
-def values_for(bundle, layers=()) -> dict:
+def values_for(bundle, layers=(), ctx=None) -> dict:
     """The values a parse renders with: the bundle's examples (every service it
-    covers), then the site's layers (--values files, --set) on top."""
+    covers), then the site's layers (--values files, --set) on top, each
+    checked against its parameter's format (the vocabulary's words with `ctx`)."""
     from ..values import ValuesError, resolve
 
+    vocab = {"services": ctx.registry.services, "roles": ctx.registry.roles} if ctx else None
     try:
-        return resolve(bundle, [("the bundle's examples", render_values(bundle)), *layers])
+        return resolve(bundle, [("the bundle's examples", render_values(bundle)), *layers], vocab)
     except ValuesError as exc:
         raise UsageError(str(exc)) from None
 
@@ -241,7 +243,7 @@ def command(ctx, ref: str, file: Path | None, as_path: str | None, out, layers=(
         raise UsageError(f"{ref}: no such bundle, or its manifest does not load")
     if "log-fields/v1" not in bundle.implements():
         raise UsageError(f"{ref} does not implement log-fields/v1")
-    values = values_for(bundle, layers)
+    values = values_for(bundle, layers, ctx)
     with tempfile.TemporaryDirectory(prefix="opsbundle-parse-input-") as tmp:
         local = Path(tmp) / (file.name if file else "stdin.log")
         try:
