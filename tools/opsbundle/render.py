@@ -6,7 +6,8 @@ failure leaves the target exactly as it was. No path is written outside it.
 
 Layout of the output:
     <DIR>/<domain>/<name>/<destination without its leading />
-    <DIR>/index.json   what goes where: destination, mode, roles, reload action
+    <DIR>/index.json   render-index/v1 (render_index.py): what goes where, how to
+                       check it and what to run when it changed
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import __version__, render_index
 from .bundle import Bundle
 from .checks import Context, run_all
 from .findings import ERROR
@@ -26,7 +28,6 @@ from .templating import Compiled, TemplateProblem, render_string
 from .values import ValuesError, resolve, unknown_globals
 
 INDEX = "index.json"
-INDEX_FORMAT = 1
 
 
 class RenderError(Exception):
@@ -82,12 +83,9 @@ def render(
         index = []
         for member, values in planned:
             index += render_files(ctx, member, values, staging)
-        document = {
-            "format": INDEX_FORMAT,
-            "rendered": target.ref,
-            "version": target.version,
-            "files": index,
-        }
+        document = render_index.document(
+            target, [m for m, _ in planned], index, f"opsbundle {__version__}"
+        )
         (staging / INDEX).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         swap_in(staging, out)
     except BaseException:
@@ -108,7 +106,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
     Engines, inventories and log parsers render through here too, so every
     consumer sees exactly what `opsbundle render` would write."""
     context = {**values, "interface": interface_data(ctx, bundle)}
-    reload = bundle.reload()
+    words = render_index.vocabulary(ctx.registry)
     secrets = {k for k, v in bundle.parameters().items() if v.get("secret")}
     entries = []
     problems = []
@@ -153,24 +151,23 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
         except OSError as exc:  # e.g. one destination is the folder of another
             problems.append(f"{where}: cannot write {dest}: {exc.strerror}")
             continue
-        mode = entry.get("mode", "0644")
-        mode = mode if isinstance(mode, str) else f"0{mode:o}"
+        mode = render_index.mode_text(entry.get("mode", "0644"))
         os.chmod(target, int(mode, 8) & 0o777)
-        entries.append(
-            {
-                "bundle": bundle.ref,
-                "source": rel.as_posix(),
-                "source_file": source,
-                "dest": dest,
-                "mode": f"0{int(mode, 8):o}",
-                "owner": entry.get("owner", "root"),
-                "group": entry.get("group", "root"),
-                "roles": entry.get("roles", ["all"]),
-                "template": bool(entry.get("template")),
-                "uses_secrets": sorted(secrets & _used(entry, bundle)),
-                "reload": reload,
-            }
-        )
+        try:
+            entries.append(
+                render_index.file_entry(
+                    bundle,
+                    entry,
+                    dest,
+                    rel.as_posix(),
+                    raw,
+                    secrets=sorted(secrets & _used(entry, bundle)),
+                    context=context,
+                    words=words,
+                )
+            )
+        except render_index.IndexProblem as exc:
+            problems.append(f"{where}: {exc}")
     if problems:
         raise RenderError("\n".join(problems))
     return entries

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import stat
@@ -63,12 +64,18 @@ def test_index_says_what_goes_where(root, tmp_path):
     main_conf = by_dest["/etc/demo-tool/main.conf"]
     assert main_conf["mode"] == "0640"
     assert main_conf["roles"] == ["controller"]
-    assert main_conf["reload"] == {"service": "demo-tool", "action": "reload"}
-    assert main_conf["uses_secrets"] == ["api_token"]
+    assert main_conf["actions"] == [
+        {"id": "service:demo-tool", "service": "demo-tool", "action": "reload", "check": None}
+    ]
+    assert main_conf["secrets"] == ["api_token"]
+    rendered = (out / main_conf["source"]).read_bytes()
+    assert main_conf["sha256"] == hashlib.sha256(rendered).hexdigest()
+    assert [p["path"] for p in main_conf["parents"]] == ["/etc", "/etc/demo-tool"]
     assert (out / main_conf["source"]).is_file()
     static = by_dest["/etc/demo-tool/conf.d/static.conf"]
     assert (static["mode"], static["roles"], static["template"]) == ("0644", ["all"], False)
-    assert static["uses_secrets"] == []
+    assert static["secrets"] == []
+    assert index["managed"] == sorted(by_dest)
     assert SECRET not in (out / "index.json").read_text()
 
 
