@@ -21,6 +21,10 @@ PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-stan
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).
 PACKAGES+=(rpm rpmlint cpio dpkg-dev debhelper devscripts lintian fakeroot make logrotate systemd
     python3-all python3-setuptools python3-pbr dh-python)
+# render-index/v1 conformance: the stock main configurations and units of the
+# services the monitoring bundles' actions name (nrpe.cfg, the mysqld exporter's
+# ARGS file); unshare (util-linux) for the private mount namespace it checks in.
+PACKAGES+=(nagios-nrpe-server prometheus-mysqld-exporter util-linux)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()

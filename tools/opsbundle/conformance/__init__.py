@@ -4,8 +4,10 @@ replace one another. `opsbundle test` runs them.
 One module per interface, registered in `SUITES` by interface ref. A suite
 module has `INTERFACE` ("log-fields/v1") and `run(ctx, bundles)`, which gets
 every bundle implementing that interface and returns a `Result` per case and
-implementation. A case has a kind (the row of the matrix `opsbundle test`
-prints: "oslo.log 8-token context", "alert fires", ...).
+implementation. An interface the renderer implements for every bundle
+(render-index/v1) says which bundles it covers with `bundles(ctx, names)`.
+A case has a kind (the row of the matrix `opsbundle test` prints:
+"oslo.log 8-token context", "alert fires", ...).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def run(ctx, interfaces: list[str] | None = None, names: set[str] | None = None)
     for ref, suite in sorted(SUITES.items()):
         if interfaces and ref not in interfaces:
             continue
-        bundles = list(implementations(ctx, ref, names))
+        choose = getattr(suite, "bundles", None)
+        bundles = list(choose(ctx, names) if choose else implementations(ctx, ref, names))
         if bundles:
             results += suite.run(ctx, bundles)
     return results
@@ -60,9 +63,9 @@ def matrix(results: list[Result]) -> str:
 
 
 def _register() -> None:
-    from . import log_fields, package_build, service_checks
+    from . import log_fields, package_build, render_index, service_checks
 
-    for suite in (log_fields, package_build, service_checks):
+    for suite in (log_fields, package_build, render_index, service_checks):
         SUITES[suite.INTERFACE] = suite
 
 
