@@ -51,9 +51,10 @@ def _named(kind: str, name: str | None, words: dict) -> dict | None:
     return {"name": name, "command": found["command"]}
 
 
-def actions(bundle, entry: dict, words: dict) -> list[dict]:
+def actions(bundle, entry: dict, dest: str, words: dict) -> list[dict]:
     """What to run once this file changed: the file's own `actions`, else the
-    tool's `reload` (a bundle-wide default kept for older manifests)."""
+    tool's `reload` (a bundle-wide default kept for older manifests). A
+    service action is one per service; an apply is one per file."""
     declared = entry.get("actions")
     if declared is None:
         reload = bundle.reload()
@@ -65,7 +66,7 @@ def actions(bundle, entry: dict, words: dict) -> list[dict]:
             spec = words["apply"].get(name)
             if spec is None:
                 raise IndexProblem(f"unknown apply command '{name}'")
-            item = {"id": f"apply:{name}", "apply": name}
+            item = {"id": f"apply:{name}:{dest}", "apply": name}
             if "command" in spec:
                 item["command"] = spec["command"]
             if "api" in spec:
@@ -199,7 +200,7 @@ def file_entry(bundle, entry: dict, dest: str, rel: str, raw: bytes, **known) ->
         "size": len(raw),
         "secrets": known["secrets"],
         "validate": _named("validate", entry.get("validate"), words),
-        "actions": actions(bundle, entry, words),
+        "actions": actions(bundle, entry, dest, words),
         "edits": edits(bundle, entry, known["context"], words),
     }
 
