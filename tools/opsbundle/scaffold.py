@@ -16,10 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from . import repo
+from . import formats, repo
 from .interfaces import Registry
 
 NAME = re.compile(r"^(logging|monitoring|packaging)/([a-z0-9][a-z0-9-]{0,62})$")
+# The tool's name lands in paths (/etc/<tool>/...) and in the manifest: a package name.
+TOOL = re.compile(r"[a-z0-9][a-z0-9.+_-]{0,62}")
 
 
 class ScaffoldError(Exception):
@@ -38,6 +40,11 @@ def create(
     services: list[str],
     maintainer: str,
 ) -> Path:
+    if not TOOL.fullmatch(tool or ""):
+        raise ScaffoldError(
+            f"--tool {tool!r} is not a tool name (lower-case letters, digits and . _ + -, "
+            "as a package is named)"
+        )
     m = NAME.match(ref)
     if not m:
         raise ScaffoldError(
@@ -61,6 +68,7 @@ def create(
         sections[iface_ref] = dict(iface.scaffold)
         for pname, spec in iface.parameters.items():
             param = {"type": spec["type"], "description": spec["description"]}
+            param.update({k: spec[k] for k in sorted(formats.ARGUMENTS) if k in spec})
             if "default" in spec:
                 param["default"] = spec["default"]
             else:
@@ -81,6 +89,7 @@ def create(
     if not params:
         params["example_setting"] = {
             "type": "str",
+            "format": "identifier",
             "description": "An example parameter; replace it with real ones.",
             "default": "example",
         }
@@ -126,7 +135,11 @@ def create(
             }
         ]
     }
-    template = "".join(f"# {p}: {{{{ {p} }}}}\n" for p in params)
+    # free text is written only through the escape filter of the tool's
+    # language, which the scaffold cannot know: the template leaves it out
+    template = "".join(
+        f"# {p}: {{{{ {p} }}}}\n" for p, spec in params.items() if not formats.is_free_text(spec)
+    )
     readme = _README.format(ref=ref, tool=tool, name=name)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))

@@ -20,13 +20,17 @@ GLOBALS = frozenset({"interface"})
 
 @functools.cache
 def environment() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+    from .escape import filters
+
+    env = ImmutableSandboxedEnvironment(
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
     )
+    env.filters.update(filters())
+    return env
 
 
 class _RecordingCodeGenerator(CodeGenerator):
@@ -69,6 +73,11 @@ class Compiled:
         self.variables = generator.undeclared - GLOBALS
         code = compile(generator.stream.getvalue(), name, "exec")
         self.template = env.template_class.from_code(env, code, env.make_globals(None))
+
+    @property
+    def tree(self) -> nodes.Template:
+        """The parsed template, for analyses such as freetext.leaks."""
+        return self._tree
 
     def first_line(self, variable: str) -> int:
         for node in self._tree.find_all(nodes.Name):

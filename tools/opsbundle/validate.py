@@ -1,24 +1,34 @@
-"""One validation run: pick the bundles, run every check family on each, collect
-one report. Large runs fan out over all cores; the registry of interfaces is read
-once, before the workers fork, and shared."""
+"""One validation run: pick the bundles, run every check family and the real
+engines on each, collect one report.
+
+Each bundle goes through one pipeline, in one process: read, check, and (when
+it is clean and its tool has an engine) render into the run's scratch folder,
+while its templates are still compiled. The engines then check every rendered
+bundle at once (engines/). Results are cached by content (cache.py) at two
+levels: by the bundle's own files, so a warm run reads no YAML, renders
+nothing and starts no engine; and, for the engines, by the rendered files, so
+a change that leaves them alone starts no engine either. Large runs fan out
+over all cores (the registry of interfaces is read once, before the workers
+fork, and shared).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import engines, repo
-from .bundle import load_bundle
-from .cache import ResultCache, bundle_key
-from .checks import Context, bump, run_all
-from .findings import Finding, Report
-from .interfaces import Registry
+from . import repo
+from .cache import ResultCache, bundle_key, digest
+from .findings import ERROR, Finding, Report
 
 # Below this many bundles a process pool costs more than it saves.
 PARALLEL_MIN = 200
-_CTX: Context | None = None
+INTERFACES = "interfaces"  # the name registry problems are reported (and cached) under
+_RUN: _Pipeline | None = None  # the pipeline the forked workers share
 
 
 @dataclass
@@ -31,11 +41,72 @@ class Options:
     require_native: bool = False
 
 
+@dataclass
+class _Todo:
+    """What one bundle still needs this run: its checks, its render for the
+    engines, or both. `clean` says whether cached checks found no error."""
+
+    bdir: repo.BundleDir
+    checks: bool
+    native: bool
+    clean: bool = True
+
+
+@dataclass
+class _Done:
+    ref: str
+    findings: list[Finding] | None  # None: the checks came from the cache
+    tool: str
+    files: list | None = None  # rendered (shown, path, dest) for the engines, or None
+    unrendered: str = ""  # why a clean bundle did not render (the engines cannot run)
+
+    def clean(self, todo: _Todo) -> bool:
+        if self.findings is None:
+            return todo.clean
+        return not any(f.severity == ERROR for f in self.findings)
+
+
+class _Pipeline:
+    """Read, check and render one bundle (in a worker process for large runs)."""
+
+    def __init__(self, ctx, scratch: Path | None, absent: dict[str, list[str]]):
+        self.ctx, self.scratch, self.absent = ctx, scratch, absent
+
+    def __call__(self, todo: _Todo) -> _Done:
+        from .bundle import load_bundle
+        from .checks import run_all
+        from .engines import ENGINES, tool_of
+
+        # read afresh and let go afterwards: keeping 10,000 node trees costs memory
+        bundle = load_bundle(self.ctx.root, todo.bdir)
+        found = run_all(self.ctx, bundle) if todo.checks else None
+        tool = (tool_of(bundle) or "") if bundle.manifest is not None else ""
+        done = _Done(todo.bdir.ref, found, tool)
+        if (
+            todo.native
+            and done.clean(todo)
+            and bundle.manifest is not None
+            and tool in ENGINES
+            and not self.absent.get(tool)
+            and self.scratch is not None
+        ):
+            from .render import RenderError, render_files
+
+            try:
+                entries = render_files(self.ctx, bundle, bundle.sample_values(), self.scratch)
+            except RenderError as exc:  # the template checks said why
+                done.unrendered = str(exc)
+            else:
+                done.files = [
+                    (f"{bundle.ref}/{e['source_file']}", self.scratch / e["source"], e["dest"])
+                    for e in entries
+                ]
+        return done
+
+
 def run(root: Path, opts: Options) -> Report:
-    registry = Registry(root)
     everything = repo.discover(root)
     report = Report()
-    report.findings += [dataclasses.replace(f, bundle="interfaces") for f in registry.problems]
     targets = repo.select(root, everything, opts.names) if opts.names else everything
     touched: list[repo.BundleDir] = []
     if opts.changed_since:
@@ -51,72 +122,154 @@ def run(root: Path, opts: Options) -> Report:
             report.notes.append(
                 f"files outside bundles changed since {opts.changed_since}: checking all"
             )
-    ctx = Context(root, registry, {b.ref: b for b in everything})
     report.checked = [b.ref for b in targets]
-    report.findings += _check_cached(ctx, targets, opts)
-    if opts.native or opts.require_native:
-        failed = {f.bundle for f in report.errors}
-        clean = (
-            b
-            for b in (
-                load_bundle(root, t) for t in targets if not t.is_stack and t.ref not in failed
-            )
-            if b.manifest is not None
-        )
-        found, notes = engines.run(ctx, clean, opts.require_native)
+    native = opts.native or opts.require_native
+    cache = ResultCache(root, enabled=opts.cache)
+    keys = _Keys(everything)
+    todo, found = _from_cache(cache, keys, targets, native, opts.require_native)
+    report.findings += found
+    interfaces = cache.get("checks", INTERFACES, cache.base)
+    ctx = None
+    if todo or interfaces is None:
+        from .checks import Context
+        from .interfaces import Registry
+
+        registry = Registry(root)
+        interfaces = [dataclasses.replace(f, bundle=INTERFACES) for f in registry.problems]
+        cache.put("checks", INTERFACES, cache.base, interfaces)
+        ctx = Context(root, registry, {b.ref: b for b in everything})
+    report.findings += interfaces
+    if todo:
+        found, notes = _check(ctx, todo, opts, cache, keys)
         report.findings += found
         report.notes += notes
-    if opts.changed_since:
+    if opts.changed_since and touched:
+        from .checks import Context, bump
+
+        ctx = ctx or Context.for_repo(root)
         for bdir in touched:
             bundle = ctx.bundle(bdir.ref)
             if bundle is not None and bundle.manifest is not None:
                 found = bump.check(root, base, bundle)
                 report.findings += [dataclasses.replace(f, bundle=bdir.ref) for f in found]
+    cache.save()
+    report.notes += cache.notes
     return report
 
 
-def _check_cached(ctx: Context, targets: list[repo.BundleDir], opts: Options) -> list[Finding]:
-    cache = ResultCache(ctx.root, enabled=opts.cache)
+class _Keys:
+    """Each bundle's content key, computed at most once per run."""
+
+    def __init__(self, everything: list[repo.BundleDir]):
+        self.everything = everything
+        self.trees: dict[str, str] = {}
+        self._tools_digest: str | None = None
+
+    def tree(self, bdir: repo.BundleDir) -> str:
+        if bdir.ref not in self.trees:
+            self.trees[bdir.ref] = bundle_key(bdir.path)
+        return self.trees[bdir.ref]
+
+    def checks(self, bdir: repo.BundleDir) -> str:
+        if not bdir.is_stack:
+            return self.tree(bdir)
+        # a stack reads its members' manifests: any tool bundle's change re-checks it
+        if self._tools_digest is None:
+            self._tools_digest = digest(
+                *(f"{b.ref}={self.tree(b)}" for b in self.everything if not b.is_stack)
+            )
+        return digest(self.tree(bdir), self._tools_digest)
+
+    def native(self, bdir: repo.BundleDir, tool: str, require: bool) -> str:
+        from .engines import ENGINES, identity
+
+        engine = identity(ENGINES[tool]) if tool in ENGINES else "no engine"
+        return digest(self.tree(bdir), tool, engine, "required" if require else "optional")
+
+
+def _from_cache(cache, keys: _Keys, targets, native: bool, require: bool):
+    """Findings the cache holds for `targets`, and what is left to do."""
+    todo: list[_Todo] = []
     found: list[Finding] = []
-    misses: list[tuple[repo.BundleDir, str]] = []
     for bdir in targets:
-        if bdir.is_stack or not cache.enabled:
-            misses.append((bdir, ""))
-            continue
-        key = bundle_key(bdir.path)
-        hit = cache.get(bdir.ref, key)
-        if hit is None:
-            misses.append((bdir, key))
-        else:
-            found += hit
-    fresh = _check_all(ctx, [b for b, _ in misses], opts.jobs)
-    by_ref: dict[str, list[Finding]] = {b.ref: [] for b, _ in misses}
-    for f in fresh:
-        by_ref.setdefault(f.bundle, []).append(f)
-    for bdir, key in misses:
-        if key:
-            cache.put(bdir.ref, key, by_ref[bdir.ref])
-    cache.save()
-    return found + fresh
+        checked = cache.get("checks", bdir.ref, keys.checks(bdir))
+        clean = checked is None or not any(f.severity == ERROR for f in checked)
+        engines = None
+        if native and not bdir.is_stack and checked is not None and clean:
+            tool = cache.tool("checks", bdir.ref)
+            engines = cache.get("native", bdir.ref, keys.native(bdir, tool, require))
+        wants_native = native and not bdir.is_stack and clean and engines is None
+        if checked is not None:
+            found += checked
+        if engines is not None:
+            found += engines
+        if checked is None or wants_native:
+            todo.append(_Todo(bdir, checked is None, wants_native, clean))
+    return todo, found
 
 
-def _check_one(bdir: repo.BundleDir) -> list[Finding]:
-    assert _CTX is not None
-    # read afresh and let go afterwards: keeping 10,000 node trees costs memory
-    return run_all(_CTX, load_bundle(_CTX.root, bdir))
+def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
+    from . import engines
+
+    found: list[Finding] = []
+    notes: list[str] = []
+    absent: dict[str, list[str]] = {}
+    scratch = None
+    if any(t.native for t in todo):
+        absent = {tool: engines.missing(engines.ENGINES[tool]) for tool in engines.ENGINES}
+        scratch = Path(tempfile.mkdtemp(prefix="opsbundle-validate-"))
+    try:
+        done = _pipeline(_Pipeline(ctx, scratch, absent), todo, opts.jobs)
+        items = []
+        for t, d in zip(todo, done, strict=True):
+            bdir = t.bdir
+            if d.findings is not None:
+                found += d.findings
+                cache.put("checks", d.ref, keys.checks(bdir), d.findings, tool=d.tool)
+            if d.unrendered:
+                message = f"the engines cannot run, it does not render: {d.unrendered}"
+                found.append(Finding("NAT001", f"{d.ref}/manifest.yaml", message, bundle=d.ref))
+            elif d.files is not None:
+                items.append(engines.Rendered(d.ref, d.files, ctx=ctx, tool=d.tool))
+            elif t.native and absent.get(d.tool) and d.clean(t):  # for its NAT002 or note
+                items.append(engines.Rendered(d.ref, [], ctx=ctx, tool=d.tool))
+        outcome = engines.check_rendered(ctx, items, opts.require_native, cache)
+        found += outcome.findings
+        notes += outcome.notes
+        by_ref: dict[str, list[Finding]] = {}
+        for f in outcome.findings:
+            by_ref.setdefault(f.bundle, []).append(f)
+        unsure = set(outcome.failed)
+        for t, d in zip(todo, done, strict=True):
+            if not t.native or d.ref in unsure or absent.get(d.tool):
+                continue
+            if d.clean(t) and not d.unrendered:
+                key = keys.native(t.bdir, d.tool, opts.require_native)
+                cache.put("native", d.ref, key, by_ref.get(d.ref, []), tool=d.tool)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return found, notes
 
 
-def _check_all(ctx: Context, targets: list[repo.BundleDir], jobs: int) -> list[Finding]:
-    global _CTX
-    _CTX = ctx
+def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
+    global _RUN
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(targets) < PARALLEL_MIN:
-        return [f for bdir in targets for f in _check_one(bdir)]
+    if jobs == 1 or len(todo) < PARALLEL_MIN:
+        return [pipeline(t) for t in todo]
     import multiprocessing  # only large runs pay for it
 
     # fork shares the registry and parsed schemas with the workers for free
-    mp = multiprocessing.get_context("fork")
-    chunk = max(16, len(targets) // (jobs * 8))
-    with mp.Pool(jobs) as pool:
-        results = pool.map(_check_one, targets, chunksize=chunk)
-    return [f for found in results for f in found]
+    _RUN = pipeline
+    try:
+        mp = multiprocessing.get_context("fork")
+        chunk = max(16, len(todo) // (jobs * 8))
+        with mp.Pool(jobs) as pool:
+            return pool.map(_in_worker, todo, chunksize=chunk)
+    finally:
+        _RUN = None
+
+
+def _in_worker(todo: _Todo) -> _Done:
+    assert _RUN is not None
+    return _RUN(todo)

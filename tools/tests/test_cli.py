@@ -240,7 +240,7 @@ def test_show_never_prints_a_secret_default(tmp_path, capsys):
     root = build_repo(tmp_path, "bad_secret_default")
     rc, out, _ = run(capsys, "show", "--root", str(root), "secret-default")
     assert rc == 0
-    assert "api_token (str, required, secret)" in out
+    assert "api_token (str, format text, required, secret)" in out
     assert "hunter2" not in out
     rc, out, _ = run(capsys, "show", "--root", str(root), "secret-default", "--format", "json")
     assert rc == 0

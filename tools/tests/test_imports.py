@@ -6,17 +6,20 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1] / "opsbundle"
+import pytest
+
+TOOLS = Path(__file__).resolve().parents[1]
+PACKAGES = [TOOLS / "opsbundle", TOOLS / "testcloud"]
 
 
 def _module(path: Path) -> str:
-    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    parts = list(path.relative_to(TOOLS).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports() -> dict[str, list[tuple[str, str]]]:
+def _imports(root: Path) -> dict[str, list[tuple[str, str]]]:
     """module -> [(imported module, imported name)], lazy imports included."""
-    modules = {_module(p): p for p in ROOT.rglob("*.py")}
+    modules = {_module(p): p for p in root.rglob("*.py")}
     graph: dict[str, list[tuple[str, str]]] = {}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -33,8 +36,9 @@ def _imports() -> dict[str, list[tuple[str, str]]]:
     return graph
 
 
-def test_no_import_cycles():
-    graph = {m: {t for t, _ in edges if t != m} for m, edges in _imports().items()}
+@pytest.mark.parametrize("root", PACKAGES, ids=lambda p: p.name)
+def test_no_import_cycles(root):
+    graph = {m: {t for t, _ in edges if t != m} for m, edges in _imports(root).items()}
     cycles = set()
 
     def visit(node, path):
@@ -49,10 +53,11 @@ def test_no_import_cycles():
     assert not cycles, "\n".join(sorted(cycles))
 
 
-def test_no_private_names_across_modules():
+@pytest.mark.parametrize("root", PACKAGES, ids=lambda p: p.name)
+def test_no_private_names_across_modules(root):
     reaching = [
         f"{module} imports {name} from {target}"
-        for module, edges in _imports().items()
+        for module, edges in _imports(root).items()
         for target, name in edges
         if name.startswith("_") and not name.startswith("__") and target != module
     ]

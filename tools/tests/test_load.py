@@ -332,10 +332,24 @@ def test_complex_key_is_yml001():
     assert "plain scalars" in f.message
 
 
-def test_bad_scalar_value_is_yml001():
-    f = only(parse("when: !!timestamp 2026-13-45\n")[1])
-    assert f.code == "YML001"
-    assert f.line == 1
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when: !!timestamp 2026-13-45\n",
+        "when: !!timestamp 2024-99\n",
+        "flag: !!bool nope\n",
+        "flag: !!bool\n",
+        "port: !!int\n",
+        "port: !!int 12x\n",
+        "ratio: !!float nope\n",
+    ],
+)
+def test_explicit_tag_with_a_bad_or_empty_value_is_yml013(text):
+    """`!!bool nope` was a KeyError and `!!timestamp 2024-99` an AttributeError
+    inside PyYAML's constructor: both are now a finding at the value."""
+    f = only(parse(text)[1])
+    assert (f.code, f.line, f.col) == ("YML013", 1, text.index("!!") + 1)
+    assert "explicit tag" in f.message
 
 
 def test_multiple_documents_is_yml001():

@@ -114,7 +114,8 @@ def test_unknown_set_key_is_refused_with_a_suggestion(root, tmp_path, capsys):
     assert render_templated(root, out, "--set", "listen_prot=9000") == 1
     err = capsys.readouterr().err
     assert (
-        "no bundle being rendered has parameter 'listen_prot' (did you mean 'listen_port'?)" in err
+        "--set listen_prot: VAL003 no bundle being rendered has parameter 'listen_prot' "
+        "(hint: did you mean 'listen_port'?)" in err
     )
     assert not out.exists()
 
@@ -188,11 +189,23 @@ def test_template_error_names_file_and_line(root, tmp_path, capsys):
     ["../../../../../../escaped", "a/../../../../../../../escaped", "x/../../../../../../tmp/e"],
 )
 def test_destination_cannot_escape(root, tmp_path, capsys, instance):
+    """The identifier format refuses such a name first; with a looser format
+    (a pattern that admits '/' and '.') the destination check still holds."""
     out = tmp_path / "out"
     before = snapshot(tmp_path)
     assert render_templated(root, out, "--set", f"instance_name={instance}") == 1
+    assert "VAL001 logging/templated parameter 'instance_name'" in capsys.readouterr().err
+    manifest = root / "logging/templated/manifest.yaml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            "    format: identifier\n", "    format: pattern\n    pattern: '[a-z./]+'\n", 1
+        )
+    )
+    assert render_templated(root, out, "--set", f"instance_name={instance}") == 1
     assert "is not normalised" in capsys.readouterr().err
-    assert snapshot(tmp_path) == before
+    assert snapshot(tmp_path, skip=root) == {
+        k: v for k, v in before.items() if not k.startswith("repo")
+    }
     assert not list(tmp_path.rglob("escaped*"))
 
 

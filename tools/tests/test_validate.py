@@ -62,7 +62,7 @@ def test_all_findings_are_reported_at_once(tmp_path):
     by_code = {f.code: f for f in found}
     assert by_code["MAN001"].line == 3
     assert by_code["VOC001"].line == 15
-    assert by_code["PAR001"].line == 22
+    assert by_code["PAR001"].line == 23
     assert by_code["TPL002"].path == "logging/many-errors/files/app.conf.j2"
     assert by_code["CHG001"].path == "logging/many-errors/changelog.yaml"
 
@@ -134,12 +134,12 @@ def test_cache_replays_results_without_checking_again(tmp_path, monkeypatch, xdg
     root = build_repo(tmp_path, "bad_relative_dest", "good_minimal")
     first = validate(root, cache=True)
     assert [f.code for f in first.findings] == ["FIL004"]
-    assert list((Path(xdg_cache) / "opsbundle").glob("validate-*.pickle"))
+    assert list((Path(xdg_cache) / "opsbundle").glob("validate-*.json"))
 
     def boom(*args, **kwargs):
         raise AssertionError("a cached bundle was checked again")
 
-    monkeypatch.setattr(validate_mod, "_check_one", boom)
+    monkeypatch.setattr(validate_mod._Pipeline, "__call__", boom)
     second = validate(root, cache=True)
     assert [f.as_dict() for f in second.findings] == [f.as_dict() for f in first.findings]
 
@@ -163,7 +163,7 @@ def test_cache_sees_a_changed_interface(tmp_path):
 def test_corrupt_cache_is_a_cold_run(tmp_path, xdg_cache):
     root = build_repo(tmp_path, "bad_relative_dest")
     validate(root, cache=True)
-    (cached,) = (Path(xdg_cache) / "opsbundle").glob("validate-*.pickle")
+    (cached,) = (Path(xdg_cache) / "opsbundle").glob("validate-*.json")
     cached.write_bytes(b"not a pickle")
     assert [f.code for f in validate(root, cache=True).findings] == ["FIL004"]
 

@@ -10,7 +10,9 @@ from opsbundle.values import (
     ValuesError,
     parse_sets,
     read_values_file,
+    read_values_layer,
     resolve,
+    set_layer,
     unknown_globals,
 )
 
@@ -63,8 +65,8 @@ def test_parse_sets_reports_every_malformed_pair():
         parse_sets(["novalue", "ok=1", "=x"])
     lines = str(exc.value).splitlines()
     assert lines == [
-        "--set 'novalue': expected KEY=VALUE",
-        "--set '=x': expected KEY=VALUE",
+        "--set 'novalue': VAL005 expected KEY=VALUE",
+        "--set '=x': VAL005 expected KEY=VALUE",
     ]
 
 
@@ -99,16 +101,21 @@ def test_every_missing_required_parameter_is_named_at_once(templated):
         resolve(templated, [])
     lines = str(exc.value).splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("logging/templated: missing required parameter 'instance_name'")
-    assert lines[1].startswith("logging/templated: missing required parameter 'api_token' (secret)")
+    assert lines[0].startswith(
+        "logging/templated: VAL004 missing required parameter 'instance_name'"
+    )
+    assert lines[1].startswith(
+        "logging/templated: VAL004 missing required parameter 'api_token' (secret)"
+    )
+    assert "e.g. 'main'" in lines[0]
 
 
 def test_type_errors_and_missing_together(templated):
     with pytest.raises(ValuesError) as exc:
         resolve(templated, [("v.yaml", {"listen_port": "high", "upstreams": "one"})])
     text = str(exc.value)
-    assert "v.yaml: logging/templated parameter 'listen_port' wants int, got 'high'" in text
-    assert "v.yaml: logging/templated parameter 'upstreams' wants list, got 'one'" in text
+    assert "v.yaml: VAL002 logging/templated parameter 'listen_port' wants int, got 'high'" in text
+    assert "v.yaml: VAL002 logging/templated parameter 'upstreams' wants list, got 'one'" in text
     assert "missing required parameter 'instance_name'" in text
     assert "missing required parameter 'api_token'" in text
 
@@ -120,10 +127,31 @@ def test_secret_value_is_never_echoed(templated):
     assert "parameter 'api_token' wants str, got <secret>" in str(exc.value)
 
 
-def test_cli_numbers_become_strings_for_str_parameters(templated):
-    values = resolve(templated, [("--set", {"instance_name": 1.0, "api_token": 42})])
-    assert values["instance_name"] == "1.0"
-    assert values["api_token"] == "42"
+@pytest.mark.parametrize(
+    ("given", "exact"),
+    [("012345", "012345"), ("1:30", "1:30"), ("yes", "yes"), ("1.0", "1.0"), ("0x1F", "0x1F")],
+)
+def test_set_values_of_str_parameters_are_the_text_as_given(templated, given, exact):
+    """YAML 1.1 reads 012345 as 5349, 1:30 as 90 and yes as True; a str
+    parameter takes the characters typed, secrets included."""
+    layer = set_layer(["instance_name=012345", f"api_token={given}"])
+    values = resolve(templated, [layer])
+    assert values["instance_name"] == "012345"
+    assert values["api_token"] == exact
+
+
+def test_file_values_of_str_parameters_are_the_scalar_as_written(templated, tmp_path):
+    p = tmp_path / "site.yaml"
+    p.write_text("instance_name: 012345\napi_token: yes\nupstreams: [10.0.0.1, 0x1F]\n")
+    values = resolve(templated, [read_values_layer(p)])
+    assert values["instance_name"] == "012345"
+    assert values["api_token"] == "yes"
+    assert values["upstreams"] == ["10.0.0.1", "0x1F"]
+
+
+def test_quoted_set_values_lose_their_yaml_quotes(templated):
+    layer = set_layer(["instance_name='main'", 'api_token="a: b"'])
+    assert resolve(templated, [layer])["api_token"] == "a: b"
 
 
 def test_file_numbers_are_not_coerced_to_strings(templated):
@@ -139,9 +167,10 @@ def test_bool_is_not_an_int(templated):
 def test_scoped_unknown_parameter_suggests_the_close_one(templated):
     with pytest.raises(ValuesError) as exc:
         resolve(templated, [("--set", {**REQUIRED, "logging/templated": {"listen_prot": 1}})])
-    assert str(exc.value) == (
-        "--set: logging/templated has no parameter 'listen_prot' (did you mean 'listen_port'?)"
-    )
+    (f,) = exc.value.findings
+    assert (f.code, f.path, f.line) == ("VAL003", "--set logging/templated:listen_prot", 0)
+    assert f.message == "logging/templated has no parameter 'listen_prot'"
+    assert f.hint == "did you mean 'listen_port'?"
 
 
 def test_unknown_globals_suggest_and_check_refs(templated):
@@ -152,9 +181,10 @@ def test_unknown_globals_suggest_and_check_refs(templated):
             ("v.yaml", {"logging/nothing": {"a": 1}, "logging/templated": {}}),
         ],
     )
-    assert problems == [
-        "--set: no bundle being rendered has parameter 'listen_prot' (did you mean 'listen_port'?)",
-        "v.yaml: 'logging/nothing' is not a bundle being rendered",
+    assert [f.as_text() for f in problems] == [
+        "--set listen_prot: VAL003 no bundle being rendered has parameter 'listen_prot' "
+        "(hint: did you mean 'listen_port'?)",
+        "v.yaml: VAL003 'logging/nothing' is not a bundle being rendered",
     ]
 
 
@@ -178,3 +208,114 @@ def test_read_values_file_refuses_bad_files(tmp_path, content, code):
 def test_read_values_file_missing(tmp_path):
     with pytest.raises(ValuesError, match="YML012"):
         read_values_file(tmp_path / "nope.yaml")
+
+
+@pytest.fixture
+def collector(tmp_path):
+    root = build_repo(tmp_path, "good_collector")
+    (bdir,) = repo.select(root, repo.discover(root), ["logging/collector"])
+    return load_bundle(root, bdir)
+
+
+VOCAB = {"services": {"keystone": "", "nova": "", "glance": ""}, "roles": {"all": ""}}
+
+
+def test_every_bad_value_is_named_with_its_place_at_once(collector, tmp_path):
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "log_layout: kola\n"
+        "log_services: [nova, keystonee]\n"
+        'aggregator_host: \'logs.example.org") } module(load="omprog")\'\n'
+        "aggregator_port: 99999\n"
+        "logging/collector:\n"
+        "  tls_ca_file: relative/ca.pem\n"
+        "  tls_enabeld: true\n"
+    )
+    sets = set_layer(["tls_enabled=maybe"])
+    with pytest.raises(ValuesError) as exc:
+        resolve(collector, [read_values_layer(site), sets], VOCAB)
+    got = [(f.code, f.path.rsplit("/", 1)[-1], f.line, f.col) for f in exc.value.findings]
+    assert got == [
+        ("VAL001", "site.yaml", 1, 13),
+        ("VAL001", "site.yaml", 2, 22),
+        ("VAL001", "site.yaml", 3, 18),
+        ("VAL001", "site.yaml", 4, 18),
+        ("VAL001", "site.yaml", 6, 16),
+        ("VAL003", "site.yaml", 7, 16),
+        ("VAL002", "--set tls_enabled", 0, 0),
+    ]
+    text = str(exc.value)
+    assert "'kola' must be one of rdo, debian, kolla, tripleo (did you mean kolla?)" in text
+    assert "[1]: 'keystonee' is not a service of interfaces/vocabulary.yaml" in text
+    assert "(did you mean keystone?)" in text
+    assert "is neither a host name nor an IP address (hint: host" in text
+    assert "e.g. 'logs.example.org'" in text
+    assert "'99999' is not a port number (1-65535)" in text
+    assert "'relative/ca.pem' is not an absolute path" in text
+    assert "did you mean 'tls_enabled'?" in text
+    assert "parameter 'tls_enabled' wants bool, got 'maybe'" in text
+
+
+def test_a_missing_value_says_its_format_and_a_good_example(collector):
+    with pytest.raises(ValuesError) as exc:
+        resolve(collector, [], VOCAB)
+    codes = {f.code for f in exc.value.findings}
+    assert codes == {"VAL004"}
+    assert "parameter 'log_layout'" in str(exc.value)
+    assert "enum (one of the choices), e.g. 'debian'" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a\nb", "a\rb", "a\x00b", "a\x1b[31mb", "a\u2028b", "a\u2029b", "a\u202eb", "\ud800"],
+)
+def test_no_format_admits_a_control_character_not_even_text(templated, value):
+    with pytest.raises(ValuesError) as exc:
+        resolve(templated, [("v.yaml", {"instance_name": "main", "api_token": value})])
+    (f,) = exc.value.findings
+    assert f.code == "VAL001"
+    assert "control character" in f.message
+    assert "<secret>" in f.message and value not in f.message
+
+
+def test_a_secret_value_is_hidden_in_format_findings(templated):
+    with pytest.raises(ValuesError) as exc:
+        resolve(templated, [("v.yaml", {"instance_name": "main", "api_token": "x" * 5000})])
+    assert "xxxx" not in str(exc.value)
+    assert "5000 characters long" in str(exc.value)
+
+
+def test_strings_in_a_list_or_map_without_a_format_are_refused(collector):
+    spec = collector.parameters()
+    assert "format" not in spec["tls_enabled"]
+    with pytest.raises(ValuesError, match="VAL002"):
+        resolve(
+            collector,
+            [
+                (
+                    "v.yaml",
+                    {
+                        "log_layout": "kolla",
+                        "log_services": ["nova"],
+                        "aggregator_host": "x.org",
+                        "tls_enabled": "yes",
+                    },
+                )
+            ],
+            VOCAB,
+        )
+
+
+@pytest.mark.parametrize(
+    "raw", ["!!python/object/apply:os.system ['id']", "&a [*a]", "[" * 100 + "]" * 100]
+)
+def test_set_goes_through_the_bounded_reader(raw):
+    with pytest.raises(ValuesError) as exc:
+        set_layer([f"x={raw}"])
+    assert {f.code for f in exc.value.findings} <= {"YML006", "YML007", "YML008"}
+    assert exc.value.findings
+
+
+def test_set_with_a_bad_explicit_tag_is_a_finding():
+    with pytest.raises(ValuesError, match="YML013"):
+        set_layer(["x=!!bool nope"])

@@ -7,6 +7,7 @@ same values.
 
 from __future__ import annotations
 
+from .. import formats
 from ..interfaces import REF
 
 
@@ -83,6 +84,15 @@ def check(ctx, bundle):
                         f"{ref} marks parameter '{name}' secret; declare it `secret: true`",
                         at_key=True,
                     )
+                elif _format_of(mine) != _format_of(spec):
+                    yield doc.finding(
+                        "IFC008",
+                        ("parameters", name),
+                        f"parameter '{name}' has format {_shown(mine)}, {ref} says {_shown(spec)}",
+                        hint="a deployment passes one value to every implementation: "
+                        "declare the interface's format and arguments",
+                        at_key=True,
+                    )
     for i, ref in enumerate(bundle.requires()):
         for finding, _ in _reference(ctx, doc, ("requires", i), ref):
             if finding:
@@ -93,3 +103,15 @@ def check(ctx, bundle):
             for finding, _ in _reference(ctx, doc, ("provides", i), ref):
                 if finding:
                     yield finding
+
+
+def _format_of(spec: dict) -> dict:
+    return {k: spec[k] for k in formats.ARGUMENTS if k in spec}
+
+
+def _shown(spec: dict) -> str:
+    fmt = _format_of(spec)
+    if not fmt:
+        return "(none)"
+    args = ", ".join(f"{k}={v}" for k, v in fmt.items() if k != "format")
+    return f"{fmt.get('format')}" + (f" ({args})" if args else "")

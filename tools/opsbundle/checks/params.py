@@ -1,7 +1,9 @@
-"""Parameters say what a deployment must supply, and never carry a secret."""
+"""Parameters say what a deployment must supply, in what format, and never
+carry a secret."""
 
 from __future__ import annotations
 
+from .. import formats
 from ..bundle import type_matches
 
 
@@ -49,3 +51,39 @@ def check(ctx, bundle):
                     key + (field,),
                     f"{field} {shown} of '{name}' is not of type {kind}",
                 )
+        yield from _format(ctx, doc, name, spec)
+
+
+def _format(ctx, doc, name, spec):
+    """Every string a deployment passes is checked against a format, so each
+    parameter holding strings declares one, and its own default and example
+    keep it."""
+    key = ("parameters", name)
+    if "format" not in spec:
+        if formats.holds_strings(spec):
+            yield doc.finding(
+                "PAR007",
+                key,
+                f"parameter '{name}' takes strings but declares no format",
+                hint="add format: (see interfaces/manifest/v1/README.md); text only for free text",
+                at_key=True,
+            )
+        return
+    problems = formats.declaration_problems(spec, spec.get("type"))
+    for problem in problems:
+        yield doc.finding("PAR008", key + ("format",), f"parameter '{name}': {problem}")
+    if problems:
+        return
+    vocab = {"services": ctx.registry.services, "roles": ctx.registry.roles}
+    for field in ("default", "example"):
+        if field not in spec:
+            continue
+        for bad in formats.check_value(spec[field], spec, vocab):
+            where = key + (field, *bad.keypath)
+            shown = "<secret>" if spec.get("secret") else repr(bad.shown)
+            yield doc.finding(
+                "PAR009",
+                where,
+                f"{field} {shown} of '{name}' {bad.message}",
+                hint=f"a {formats.describe(spec)}, e.g. {formats.example(spec)!r}",
+            )

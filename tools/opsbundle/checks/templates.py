@@ -1,8 +1,10 @@
-"""Templates read only declared parameters and render in the sandbox with the
-bundle's own defaults and examples; destinations may use parameters too."""
+"""Templates read only declared parameters, render in the sandbox with the
+bundle's own defaults and examples, and write free text only through the
+escape filter of the file's language; destinations may use parameters too."""
 
 from __future__ import annotations
 
+from .. import escape, formats, freetext
 from ..findings import Finding
 from ..interfaces import interface_data
 from ..render_index import edit_templates
@@ -12,6 +14,7 @@ from ..templating import Compiled, TemplateProblem
 def check(ctx, bundle):
     doc = bundle.manifest
     params = bundle.parameters()
+    free = free_text(params)
     values = bundle.sample_values()
     values["interface"] = interface_data(ctx, bundle)
     used: set[str] = set()
@@ -30,6 +33,22 @@ def check(ctx, bundle):
                         ("files", i, "dest"),
                         f"destination uses '{var}', which is not a declared parameter",
                     )
+                for var in sorted(compiled.variables & free):
+                    yield doc.finding(
+                        "TPL006",
+                        ("files", i, "dest"),
+                        f"destination uses free-text parameter '{var}'",
+                        hint="a destination takes a path or identifier format, never text",
+                    )
+        language = entry.get("language")
+        if language is not None and language not in escape.known():
+            yield doc.finding(
+                "TPL007",
+                ("files", i, "language"),
+                f"unknown language {language!r}",
+                hint=f"one of {', '.join(escape.known())}",
+            )
+            language = None
         source = entry.get("source")
         if not entry.get("template") or not isinstance(source, str):
             continue
@@ -48,6 +67,7 @@ def check(ctx, bundle):
         used |= compiled.variables if compiled else set()
         if compiled:
             yield from _secret_exposure(doc, i, entry, compiled.variables, params)
+            yield from _escapes(shown, compiled, free, language)
         if not ok:
             continue
         try:
@@ -79,6 +99,34 @@ def check(ctx, bundle):
             ("parameters", name),
             f"parameter '{name}' is used by no template or destination",
             at_key=True,
+        )
+
+
+def free_text(params: dict) -> set[str]:
+    return {name for name, spec in params.items() if formats.is_free_text(spec)}
+
+
+def _escapes(shown: str, compiled, free: set[str], language: str | None):
+    """TPL006 for each place free text is written without the language's filter."""
+    if not free & compiled.variables:
+        return
+    allowed = escape.filters_of(language)
+    for leak in freetext.leaks(compiled.tree, free, allowed):
+        via = f" (through '{leak.name}')" if leak.name != leak.origin else ""
+        if language is None:
+            hint = "declare the file's `language` in manifest.yaml and use its filter"
+        elif allowed:
+            hint = f"write it as {{{{ {leak.name} | {sorted(allowed)[0]} }}}} (filters of "
+            hint += f"{language}: {', '.join(sorted(allowed))})"
+        else:
+            hint = f"{language} holds no free text: give the parameter a stricter format"
+        yield _at(
+            shown,
+            leak.line,
+            "TPL006",
+            f"free-text parameter '{leak.origin}'{via} is written without an escape "
+            f"filter of {language or 'the file (no language declared)'}",
+            hint=hint,
         )
 
 
@@ -152,6 +200,8 @@ def _build_templates(ctx, bundle, params):
         shown = f"{bundle.ref}/{rel}"
         compiled, ok = yield from _compile(shown, text, params.keys(), plan.BUILD_NAMES)
         used |= compiled.variables if compiled else set()
+        if compiled:
+            yield from _escapes(shown, compiled, free_text(params), plan.LANGUAGES.get(key))
         if not ok:
             continue
         for proj in projects:

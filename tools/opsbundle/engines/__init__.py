@@ -1,15 +1,34 @@
 """Real engines that check rendered configuration, one module per tool.
 
-An engine module has `TOOL` (the manifest's tool.name it checks), `BINARY`,
-`PACKAGE` (the Debian package that provides it), optionally `BINARIES` (every
-program it runs, when more than one) or `available()` (an engine that is a
-Python library rather than a program) and `check(batch, workdir)`,
-which gets every rendered bundle of its tool in one call, so an engine starts
-once per run where the tool allows it. To add one: write `engines/<tool>.py`
-and add it to `ENGINES` (by tool name).
+An engine module has
+    TOOL       the manifest's tool.name it checks
+    BINARY     what notes call it ("rsyslogd")
+    BINARIES   every program it runs (default: BINARY alone), found by `which`
+    PACKAGE    the Debian package(s) that provide them
+    check(batch, workdir) -> [Finding]
+               every bundle of its tool in one call (a list of `Rendered`), each
+               finding carrying its bundle's ref; the engine starts its programs
+               O(1) times per call, whatever the number of bundles, files, units
+               or projects (one process for all, with each bundle's names kept
+               apart) and falls back to one bundle at a time only to place an
+               error the joint run cannot attribute
+and optionally
+    available()  for an engine that is a library, or needs more than programs
+    IDENTITY     files besides the programs whose identity its verdicts depend on
+    USES         other modules whose code its verdicts depend on
+    prepare(rendered) -> [Finding]
+               the pure-Python part: read the rendered files into what the
+               programs get (`rendered.inputs`, which then keys the cache instead
+               of the files) and report what needs no program
+    EMULATED     True when the real tool cannot run here (a strict schema instead)
+To add one: write `engines/<tool>.py` and add it to `ENGINES` (by tool name).
 
-Each bundle is rendered with its own defaults and examples (the same values the
-template check uses) into a scratch directory that is removed afterwards.
+`check_rendered` is the entry point for anything that has rendered files
+(validate's sample renders, `render --check` on a site's output, the injection
+suite): it groups them by tool, answers from the cache what it can (key: the
+rendered files and their destinations, or the engine's inputs, plus the
+engine's code and its programs' identity), and runs each engine's batch, all
+engines at once (they are separate processes, so two cores are used).
 
 Binaries are looked up on PATH, then in `$OPSBUNDLE_NATIVE_PATH` and the
 repository's `.venv/opt/bin`, where tools/setup.sh unpacks engines that Debian
@@ -21,11 +40,19 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import subprocess
 import tempfile
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache import digest
 from ..findings import Finding
+
+
+class EngineFailed(Exception):
+    """The engine's program did not answer as it must (a crash, garbage): every
+    bundle of the batch fails with the reason, and nothing is cached."""
 
 
 class _Lazy(dict):
@@ -55,18 +82,48 @@ ENGINES = _Lazy(
     splunk="splunk",
 )
 NATIVE_PATH = "OPSBUNDLE_NATIVE_PATH"
-_REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[3]
+# Longest first: the JVM and icinga2 take the longest, so they start first.
+_ORDER = ("logstash", "icinga2", "dpkg", "rpm", "fluentd", "prometheus")
+
+
+class Rendered:
+    """One bundle rendered for an engine: its files, each as (the template it
+    came from, where findings point; the path it was written to; its
+    destination on a host). `values` are what it was rendered with (None: the
+    bundle's sample values), for engines that render build inputs themselves.
+    `bundle` is read from `ctx` when first needed, so that 10,000 rendered
+    bundles waiting for their engines do not hold 10,000 manifests."""
+
+    def __init__(self, ref, files, bundle=None, ctx=None, values=None, tool=None):
+        self.ref = ref
+        self.files: list[tuple[str, Path, str]] = files
+        self.ctx = ctx
+        self.values: dict | None = values
+        self.inputs: dict[str, str] = {}  # what prepare() read: name -> text
+        self._bundle = bundle
+        self.tool = tool if tool is not None else tool_of(bundle)
+
+    @property
+    def bundle(self):
+        if self._bundle is None and self.ctx is not None:
+            return self.ctx.bundle(self.ref)
+        return self._bundle
+
+    def sample_values(self) -> dict:
+        return self.values if self.values is not None else self.bundle.sample_values()
 
 
 @dataclass
-class Rendered:
-    """One bundle rendered for an engine: its files, each with the template
-    it came from (where findings point) and the path it was written to."""
+class Outcome:
+    """What `check_rendered` found: findings (each with its bundle), notes, and
+    how each engine did (for the bench and the notes)."""
 
-    ref: str
-    files: list[tuple[str, Path, str]]  # (source shown to the user, rendered path, dest)
-    bundle: object = None  # the Bundle, for engines that render build inputs themselves
-    ctx: object = None  # the checks Context (registry of interfaces)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)  # tool -> bundles run on the engine
+    cached: dict[str, int] = field(default_factory=dict)  # tool -> bundles answered by the cache
+    failed: set[str] = field(default_factory=set)  # refs whose engine could not run at all
 
 
 def placed(label: str, ref: str, by_path: dict, default, message: str, file=None, line=None):
@@ -85,7 +142,7 @@ def placed(label: str, ref: str, by_path: dict, default, message: str, file=None
 
 
 def search_path() -> str:
-    extra = [os.environ.get(NATIVE_PATH, ""), str(_REPO / ".venv" / "opt" / "bin")]
+    extra = [os.environ.get(NATIVE_PATH, ""), str(REPO / ".venv" / "opt" / "bin")]
     return os.pathsep.join(p for p in [os.environ.get("PATH", os.defpath), *extra] if p)
 
 
@@ -94,32 +151,130 @@ def which(binary: str) -> str | None:
     return shutil.which(binary, path=search_path())
 
 
+def binaries(engine) -> tuple[str, ...]:
+    return tuple(getattr(engine, "BINARIES", (engine.BINARY,)))
+
+
 def missing(engine) -> list[str]:
     """What an engine needs and this machine lacks: programs, or for an engine
     that is a library, the library (named by BINARY)."""
+    absent = [b for b in binaries(engine) if not which(b)]
     available = getattr(engine, "available", None)
-    if available is not None:
-        return [] if available() else [engine.BINARY]
-    return [b for b in getattr(engine, "BINARIES", (engine.BINARY,)) if not which(b)]
+    if available is not None and not available():
+        absent.insert(0, engine.BINARY)
+    return absent
 
 
 def installed(engine) -> bool:
     return not missing(engine)
 
 
-def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
-    """Findings from every engine over `bundles` (already free of errors), and
-    notes saying what was skipped and why."""
-    from ..render import render_files  # rendering pulls in Jinja2; only when needed
+def _stat(path: str | None) -> str:
+    if not path:
+        return "absent"
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError:
+        return "absent"
+    return f"{real}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
-    found: list[Finding] = []
-    notes: list[str] = []
-    by_engine: dict[str, list] = {}
-    for bundle in bundles:
-        tool = bundle.data.get("tool")
-        name = tool.get("name") if isinstance(tool, dict) else None
+
+def identity(engine) -> str:
+    """Which engine would answer: its code (the module, this package's shared
+    code, the files it USES) and each program and file it runs on, by path,
+    size, mtime and inode (an upgrade replaces the file). Nothing is executed,
+    so a warm run costs no process start."""
+    package = Path(__file__).resolve().parent.parent
+    sources = [getattr(engine, "__file__", None), __file__]
+    sources += [str(package / rel) for rel in getattr(engine, "USES", ())]
+    parts = [f"tool {engine.TOOL}", *(_code(s) for s in sources if s)]
+    parts += [f"{b}={_stat(which(b))}" for b in binaries(engine)]
+    extra = list(getattr(engine, "IDENTITY", ()))
+    if hasattr(engine, "identity_files"):
+        extra += engine.identity_files()
+    parts += [f"{p}={_stat(str(p))}" for p in extra]
+    return digest(*parts)
+
+
+def _code(path: str) -> str:
+    try:
+        return digest(Path(path).read_bytes())
+    except OSError:
+        return "unreadable"
+
+
+def _files_key(engine_id: str, rendered: Rendered) -> str:
+    parts = [engine_id]
+    if rendered.inputs:
+        for name in sorted(rendered.inputs):
+            parts += [name, rendered.inputs[name]]
+    else:
+        for shown, path, dest in sorted(rendered.files, key=lambda f: (f[2], f[0])):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b"\0unreadable\0"
+            parts += [shown, dest, data]
+    return digest(*parts)
+
+
+def json_lines(argv: list[str], paths: list[Path], timeout: int = 300) -> list[dict]:
+    """One helper process over `paths` (the last arguments), which must print one
+    JSON line per path, in order (engines' own scripts: rpmspec_check.py,
+    debian_check.pl)."""
+    import json
+
+    if not paths:
+        return []
+    done = subprocess.run([*argv, *map(str, paths)], capture_output=True, text=True,
+                          timeout=timeout, check=False)  # fmt: skip
+    answers = done.stdout.splitlines()
+    if done.returncode != 0 or len(answers) != len(paths):
+        name = Path(argv[-1]).name
+        raise EngineFailed(f"{name}: exit {done.returncode}: {done.stderr.strip()[-300:]}")
+    return [json.loads(a) for a in answers]
+
+
+def tool_of(bundle) -> str | None:
+    tool = bundle.data.get("tool") if bundle is not None else None
+    name = tool.get("name") if isinstance(tool, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _failed(engine, batch: list[Rendered], why: str) -> list[Finding]:
+    """An engine that could not run at all (a timeout, a missing shared
+    library): every bundle of the batch fails with the reason, uncached."""
+    return [
+        Finding("NAT001", f"{r.ref}/manifest.yaml", f"{engine.BINARY} failed: {why}", bundle=r.ref)
+        for r in batch
+    ]
+
+
+def _run_batch(name: str, engine, batch: list[Rendered]) -> list[Finding]:
+    with tempfile.TemporaryDirectory(prefix=f"opsbundle-{name}-") as tmp:
+        try:
+            return engine.check(batch, Path(tmp))
+        except subprocess.TimeoutExpired as exc:
+            return _failed(engine, batch, f"no answer within {exc.timeout} s")
+        except OSError as exc:
+            return _failed(engine, batch, exc.strerror or str(exc))
+        except EngineFailed as exc:
+            return _failed(engine, batch, str(exc))
+
+
+def check_rendered(ctx, items: list[Rendered], require: bool, cache=None) -> Outcome:
+    """Every engine over already rendered bundles: findings (NAT001/NAT003, or
+    NAT002 for a missing engine when `require`), notes saying what ran and what
+    was skipped. Bundles of a tool without an engine are ignored. `cache` (a
+    ResultCache) answers bundles whose engine inputs are unchanged."""
+    out = Outcome()
+    by_engine: dict[str, list[Rendered]] = {}
+    for item in items:
+        name = item.tool
         if name in ENGINES:
-            by_engine.setdefault(name, []).append(bundle)
+            by_engine.setdefault(name, []).append(item)
+    batches = []
     for name, group in sorted(by_engine.items()):
         engine = ENGINES[name]
         absent = missing(engine)
@@ -129,26 +284,90 @@ def run(ctx, bundles, require: bool) -> tuple[list[Finding], list[str]]:
                 f"native check skipped for {len(group)} bundle(s)"
             )
             if require:
-                found += [
-                    Finding("NAT002", f"{b.ref}/manifest.yaml", message, bundle=b.ref)
-                    for b in group
+                out.findings += [
+                    Finding("NAT002", f"{r.ref}/manifest.yaml", message, bundle=r.ref)
+                    for r in group
                 ]
             else:
-                notes.append(message)
+                out.notes.append(message)
             continue
-        with tempfile.TemporaryDirectory(prefix=f"opsbundle-{name}-") as tmp:
-            work = Path(tmp)
-            batch = []
-            for bundle in group:
-                out = work / "render"
-                entries = render_files(ctx, bundle, bundle.sample_values(), out)
-                files = [
-                    (f"{bundle.ref}/{src['source_file']}", out / src["source"], src["dest"])
-                    for src in entries
-                ]
-                batch.append(Rendered(bundle.ref, files, bundle, ctx))
-            found += engine.check(batch, work)
-        notes.append(f"{engine.BINARY} checked {len(group)} bundle(s)")
+        engine_id = identity(engine)
+        prepare = getattr(engine, "prepare", None)
+        todo = []
+        for item in group:
+            early = prepare(item) if prepare is not None else []
+            out.findings += early
+            if early and not item.inputs:
+                continue  # nothing left for the program to read
+            key = _files_key(engine_id, item)
+            hit = cache.get("engines", f"{name} {item.ref}", key) if cache else None
+            if hit is None:
+                todo.append((item, key))
+            else:
+                out.findings += hit
+                out.cached[name] = out.cached.get(name, 0) + 1
+        if todo:
+            batches.append((name, engine, todo))
+        out.checked[name] = len(todo)
+    batches.sort(key=lambda b: _ORDER.index(b[0]) if b[0] in _ORDER else len(_ORDER))
+    with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
+        futures = [
+            (name, engine, todo, pool.submit(_run_batch, name, engine, [i for i, _ in todo]))
+            for name, engine, todo in batches
+        ]
+        for name, engine, todo, future in futures:
+            found = future.result()
+            out.findings += found
+            by_ref: dict[str, list[Finding]] = {}
+            for f in found:
+                by_ref.setdefault(f.bundle, []).append(f)
+            if any(f.message.startswith(f"{engine.BINARY} failed: ") for f in found):
+                out.failed |= {item.ref for item, _ in todo}
+            elif cache is not None:
+                for item, key in todo:
+                    cache.put("engines", f"{name} {item.ref}", key, by_ref.get(item.ref, []))
+    for name in sorted(by_engine):
+        engine = ENGINES[name]
+        if name not in out.checked:
+            continue
+        ran, hits = out.checked[name], out.cached.get(name, 0)
+        note = f"{engine.BINARY} checked {ran + hits} bundle(s)"
+        if hits:
+            note += f" ({hits} unchanged: from the cache)"
+        out.notes.append(note)
         if getattr(engine, "EMULATED", False):
-            notes.append(f"{name}: emulated check only; the real tool cannot run here")
-    return found, notes
+            out.notes.append(f"{name}: emulated check only; the real tool cannot run here")
+    return out
+
+
+def render_samples(ctx, bundles, workdir: Path) -> tuple[list[Rendered], list[Finding]]:
+    """Each bundle whose tool has an engine, rendered with its own defaults and
+    examples (the values the template check proves) under `workdir/<ref>/`."""
+    from ..render import RenderError, render_files  # Jinja2: only when needed
+
+    items, problems = [], []
+    for bundle in bundles:
+        if tool_of(bundle) not in ENGINES:
+            continue
+        try:
+            entries = render_files(ctx, bundle, bundle.sample_values(), workdir)
+        except RenderError as exc:  # the template checks report it; say it once here
+            problems.append(
+                Finding("NAT001", f"{bundle.ref}/manifest.yaml", f"does not render: {exc}",
+                        bundle=bundle.ref)
+            )  # fmt: skip
+            continue
+        files = [
+            (f"{bundle.ref}/{e['source_file']}", workdir / e["source"], e["dest"]) for e in entries
+        ]
+        items.append(Rendered(bundle.ref, files, bundle, ctx))
+    return items, problems
+
+
+def run(ctx, bundles, require: bool, cache=None) -> tuple[list[Finding], list[str]]:
+    """Findings from every engine over `bundles` (already free of errors),
+    rendered with their sample values, and notes saying what was skipped and why."""
+    with tempfile.TemporaryDirectory(prefix="opsbundle-render-") as tmp:
+        items, problems = render_samples(ctx, bundles, Path(tmp))
+        outcome = check_rendered(ctx, items, require, cache)
+    return problems + outcome.findings, outcome.notes

@@ -8,74 +8,118 @@ tools without building:
     make -n -f debian/rules binary   the rules makefile parses
     sh -n                 the maintainer scripts parse
 plus the units and logrotate files the packages install (see hostfiles).
-Building and lintian run in the tests (a build takes seconds to minutes)."""
+
+The first two run as the library code of those programs in one perl for every
+folder of the run (debian_check.pl). make and sh read one program each per
+process and have no way to keep two programs' variables and rules apart, so
+they run once per distinct rules file and maintainer script (folders and
+scripts with the same bytes are read once). Building and lintian run in the
+tests (a build takes seconds to minutes)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+from pathlib import Path
 
 from ..findings import Finding
-from ..pkgbuild.deb import write_debian
-from ..pkgbuild.errors import BuildError
-from . import hostfiles
-from .hostfiles import host_files, jobs, template_shown
+from . import json_lines
 
 TOOL = "dpkg"
 BINARY = "dpkg-parsechangelog"
-BINARIES = ("dpkg-parsechangelog", "dh_listpackages", "make", "systemd-analyze", "logrotate")
+BINARIES = ("perl", "dpkg-parsechangelog", "dh_listpackages", "make", "sh", "systemd-analyze",
+            "logrotate")  # fmt: skip
 PACKAGE = "dpkg-dev, debhelper, make, systemd, logrotate"
+USES = ("engines/hostfiles.py", "engines/debian_check.pl")
+SCRIPT = Path(__file__).with_name("debian_check.pl")
+TIMEOUT = 300
 
 
 def _run(cmd: list[str], cwd) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
 
 
+def prepare(rendered) -> list[Finding]:
+    """Render every project's debian/ folder, units and logrotate files into
+    `rendered.inputs` (the cache keys on them)."""
+    from ..pkgbuild.deb import debian_files
+    from ..pkgbuild.errors import BuildError
+    from .hostfiles import host_files, jobs, project_inputs, template_shown
+
+    found, projects = [], []
+    for job in jobs([rendered]):
+        pkg = job.project["package"]
+        try:
+            files = debian_files(job)
+            units, rotates = host_files(job)
+        except BuildError as exc:
+            found.append(
+                Finding("NAT001", template_shown(job.bundle, "control"), f"{exc} ({pkg})",
+                        bundle=rendered.ref)
+            )  # fmt: skip
+            continue
+        shown = {
+            k: template_shown(job.bundle, k) for k in ("changelog", "control", "rules", "postinst")
+        }
+        version = f"{job.build['version']}-{job.build['release']}"
+        files = {name: [text, mode] for name, (text, mode) in files.items()}
+        projects.append(
+            project_inputs(job, units, rotates, version=version, files=files, shown=shown)
+        )
+    rendered.inputs["projects"] = json.dumps(projects, sort_keys=True)
+    return found
+
+
 def check(batch, workdir) -> list:
+    from .hostfiles import installed_files, prepared
+
     found: list[Finding] = []
-    units, rotates = [], []
-    for job in jobs(batch):
-        bundle, proj = job.bundle, job.project
+    projects = prepared(batch)
+    trees = []
+    for n, (_, proj) in enumerate(projects):
+        tree = workdir / f"{n}" / proj["package"]
+        for name, (text, mode) in proj["files"].items():
+            path = tree / "debian" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            path.chmod(mode)
+        trees.append(tree)
+    rules_runs: dict = {}
+    script_runs: dict = {}
+    for (ref, proj), tree, answer in zip(
+        projects, trees, json_lines(["perl", str(SCRIPT)], trees, TIMEOUT), strict=True
+    ):
         pkg = proj["package"]
 
-        def report(key: str, message: str, bundle=bundle, pkg=pkg) -> None:
+        def report(key: str, message: str, ref=ref, proj=proj) -> None:
             found.append(
-                Finding(
-                    "NAT001",
-                    template_shown(bundle, key),
-                    f"{message} ({pkg})",
-                    bundle=bundle.ref,
-                )
+                Finding("NAT001", proj["shown"][key], f"{message} ({proj['package']})", bundle=ref)
             )
 
-        tree = workdir / pkg
-        try:
-            write_debian(job, tree)
-            u, r = host_files(job)
-        except BuildError as exc:
-            report("control", str(exc))
-            continue
-        units += u
-        rotates += r
-        done = _run(["dpkg-parsechangelog", "-S", "Version"], tree)
-        wanted = f"{job.build['version']}-{job.build['release']}"
-        if done.returncode != 0 or done.stdout.strip() != wanted:
+        changelog, listed = answer["changelog"], answer["listpackages"]
+        if changelog["exit"] != 0 or changelog["out"].strip() != proj["version"]:
             report(
                 "changelog",
-                f"dpkg-parsechangelog: {done.stderr.strip() or done.stdout.strip()!r}, "
-                f"expected version {wanted}",
+                f"dpkg-parsechangelog: {changelog['err'].strip() or changelog['out'].strip()!r}, "
+                f"expected version {proj['version']}",
             )
-        done = _run(["dh_listpackages"], tree)
-        if done.returncode != 0 or done.stdout.split() != [pkg]:
-            report("control", f"dh_listpackages: {(done.stderr or done.stdout).strip()}")
-        done = _run(["make", "-n", "-f", "debian/rules", "binary"], tree)
+        if listed["exit"] != 0 or listed["out"].split() != [pkg]:
+            report("control", f"dh_listpackages: {(listed['err'] or listed['out']).strip()}")
+        # make reads debian/rules in its folder: the folder's bytes decide the answer
+        folder = json.dumps(proj["files"], sort_keys=True)
+        if folder not in rules_runs:
+            rules_runs[folder] = _run(["make", "-n", "-f", "debian/rules", "binary"], tree)
+        done = rules_runs[folder]
         if done.returncode != 0:
             report("rules", f"make -n -f debian/rules: {done.stderr.strip()}")
         script = tree / "debian" / f"{pkg}.postinst"
         if script.is_file():
-            done = _run(["sh", "-n", str(script)], tree)
+            text = script.read_text(encoding="utf-8")
+            if text not in script_runs:
+                script_runs[text] = _run(["sh", "-n", str(script)], tree)
+            done = script_runs[text]
             if done.returncode != 0:
-                message = done.stderr.strip().replace(str(script), "postinst")
+                message = done.stderr.strip().replace(done.args[2], "postinst")
                 report("postinst", f"sh -n: {message}")
-    found += hostfiles.verify_units(units, workdir)
-    found += hostfiles.check_logrotate(rotates, workdir)
+    found += installed_files(projects, workdir)
     return found

@@ -1,7 +1,8 @@
 """promtool and amtool: Prometheus's and Alertmanager's own config checkers.
 
-Every rendered rule file (`*.rules.yml`) goes to one `promtool check rules`
-call; every Alertmanager configuration to `amtool check-config`. promtool
+Every rendered rule file (`*.rules.yml`) of the run goes to one `promtool
+check rules` call; every Alertmanager configuration to one `amtool
+check-config` call. promtool
 names the file, line and rule of a bad expression; amtool gives no line for
 semantic errors, so its findings point at the template's first line.
 """
@@ -18,6 +19,7 @@ BINARY = "promtool"
 BINARIES = ("promtool", "amtool")
 PACKAGE = "prometheus, prometheus-alertmanager (see tools/setup.sh)"
 _AMTOOL = re.compile(r"FAILED: (.+)")
+_CHECKING = re.compile(r"^Checking '(?P<file>[^']+)'")
 _PROMTOOL = re.compile(r"^(?P<file>/\S+?): ?(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$")
 
 
@@ -42,23 +44,41 @@ def check(batch, workdir) -> list:
         done = _run([which("promtool"), "check", "rules", *rules])
         if done.returncode != 0:
             found += _promtool_findings(done.stdout + done.stderr, rules)
-    for rendered in batch:
-        for shown, path, dest in rendered.files:
-            if not dest.endswith("alertmanager.yml"):
-                continue
-            done = _run([which("amtool"), "check-config", str(path)])
-            if done.returncode != 0:
-                text = (done.stdout + done.stderr).replace(str(path), dest)
-                reasons = [m.strip() for m in _AMTOOL.findall(text)]
-                detail = "; ".join(reasons) or " ".join(text.split())[-300:]
-                found.append(
-                    Finding(
-                        "NAT001",
-                        shown,
-                        f"amtool check-config: rendered {dest}: {detail}",
-                        bundle=rendered.ref,
-                    )
-                )
+    configs = {
+        str(path): (rendered.ref, shown, dest)
+        for rendered in batch
+        for shown, path, dest in rendered.files
+        if dest.endswith("alertmanager.yml")
+    }
+    if configs:
+        done = _run([which("amtool"), "check-config", *configs])
+        if done.returncode != 0:
+            found += _amtool_findings(done.stdout + done.stderr, configs)
+    return found
+
+
+def _amtool_findings(output: str, configs: dict) -> list:
+    """amtool prints a "Checking '<file>'" section per file, with FAILED and the
+    reasons in it; a failure it does not tie to a file fails every file."""
+    sections: dict[str, str] = {}
+    current = None
+    for line in output.splitlines():
+        m = _CHECKING.match(line)
+        if m and m["file"] in configs:
+            current = m["file"]
+        if current is not None:
+            sections[current] = sections.get(current, "") + line + "\n"
+    found = []
+    for path, (ref, shown, dest) in configs.items():
+        text = sections.get(path, "") if sections else output
+        if sections and "FAILED" not in text:
+            continue
+        text = text.replace(path, dest)
+        reasons = [m.strip() for m in _AMTOOL.findall(text)]
+        detail = "; ".join(reasons) or " ".join(text.split())[-300:]
+        found.append(
+            Finding("NAT001", shown, f"amtool check-config: rendered {dest}: {detail}", bundle=ref)
+        )
     return found
 
 

@@ -1,67 +1,86 @@
-"""rpmspec -P on the spec of every project an rpm bundle packages, rendered
-with the bundle's defaults and the sample build values validation uses, plus
-the units and logrotate files those packages install (see hostfiles).
+"""rpm's own spec parser on the spec of every project an rpm bundle packages,
+rendered with the bundle's defaults and the sample build values validation
+uses, plus the units and logrotate files those packages install (see hostfiles).
 
-`rpmspec -P` is rpm's own spec parser: it expands every macro and fails on
-unknown tags, bad conditionals and broken sections, printing `line N`, which
-is reported with that line of the rendered spec."""
+The parser is the library behind `rpmspec -P`, run through python3-rpm in one
+process for every spec of the run (rpmspec_check.py): it expands every macro
+and fails on unknown tags, bad conditionals and broken sections, printing
+`line N`, which is reported with that line of the rendered spec."""
 
 from __future__ import annotations
 
+import json
 import re
-import subprocess
+from pathlib import Path
 
 from ..findings import Finding
-from ..pkgbuild.errors import BuildError
-from . import hostfiles
-from .hostfiles import host_files, jobs, template_shown
+from . import json_lines
 
 TOOL = "rpm"
-BINARY = "rpmspec"
-BINARIES = ("rpmspec", "systemd-analyze", "logrotate")
-PACKAGE = "rpm, systemd, logrotate"
+BINARY = "python3-rpm"
+BINARIES = ("systemd-analyze", "logrotate")
+PACKAGE = "python3-rpm, systemd, logrotate"
+PYTHON = Path("/usr/bin/python3")  # Debian's, where python3-rpm is installed
+RPM_MODULE = Path("/usr/lib/python3/dist-packages/rpm")
+IDENTITY = (PYTHON,)
+USES = ("engines/hostfiles.py", "engines/rpmspec_check.py")
+SCRIPT = Path(__file__).with_name("rpmspec_check.py")
 _LINE = re.compile(r"^error: line (\d+): (.*)$")
 
 
-def check(batch, workdir) -> list:
-    found: list[Finding] = []
-    units, rotates = [], []
-    for job in jobs(batch):
-        bundle, proj = job.bundle, job.project
-        spec_shown = template_shown(bundle, "spec")
+def available() -> bool:
+    return PYTHON.is_file() and (RPM_MODULE / "__init__.py").is_file()
+
+
+def identity_files() -> list[str]:
+    return sorted(str(p) for p in RPM_MODULE.glob("_rpm*.so"))
+
+
+def prepare(rendered) -> list[Finding]:
+    """Render every project's spec, units and logrotate files into
+    `rendered.inputs` (the cache keys on them)."""
+    from ..pkgbuild.errors import BuildError
+    from .hostfiles import host_files, jobs, project_inputs, template_shown
+
+    found, projects = [], []
+    for job in jobs([rendered]):
+        shown = template_shown(job.bundle, "spec")
         try:
-            text = job.render("spec")
-            u, r = host_files(job)
+            spec = job.render("spec")
+            units, rotates = host_files(job)
         except BuildError as exc:
-            found.append(Finding("NAT001", spec_shown, str(exc), bundle=bundle.ref))
+            found.append(Finding("NAT001", shown, str(exc), bundle=rendered.ref))
             continue
-        units += u
-        rotates += r
-        spec = workdir / f"{proj['package']}.spec"
-        spec.write_text(text, encoding="utf-8")
-        done = subprocess.run(
-            ["rpmspec", "-P", str(spec)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if done.returncode == 0:
+        projects.append(project_inputs(job, units, rotates, spec=spec, shown=shown))
+    rendered.inputs["projects"] = json.dumps(projects, sort_keys=True)
+    return found
+
+
+def check(batch, workdir) -> list:
+    from .hostfiles import installed_files, prepared
+
+    found: list[Finding] = []
+    projects = prepared(batch)
+    specs = []
+    for n, (_, proj) in enumerate(projects):
+        spec = workdir / f"{n}" / f"{proj['package']}.spec"
+        spec.parent.mkdir()
+        spec.write_text(proj["spec"], encoding="utf-8")
+        specs.append(spec)
+    for (ref, proj), answer in zip(
+        projects, json_lines([str(PYTHON), "-I", str(SCRIPT)], specs), strict=True
+    ):
+        if answer["ok"]:
             continue
-        lines = text.splitlines()
-        for line in done.stderr.strip().splitlines() or [f"exit {done.returncode}"]:
+        lines = proj["spec"].splitlines()
+        for line in answer["log"].strip().splitlines() or ["the spec does not parse"]:
             m = _LINE.match(line)
             if m and 0 < int(m[1]) <= len(lines):
                 n = int(m[1])
                 line = f"line {n} of the rendered spec ({lines[n - 1].strip()!r}): {m[2]}"
             found.append(
-                Finding(
-                    "NAT001",
-                    spec_shown,
-                    f"rpmspec -P ({proj['package']}): {line}",
-                    bundle=bundle.ref,
-                )
-            )
-    found += hostfiles.verify_units(units, workdir)
-    found += hostfiles.check_logrotate(rotates, workdir)
+                Finding("NAT001", proj["shown"], f"rpmspec -P ({proj['package']}): {line}",
+                        bundle=ref)
+            )  # fmt: skip
+    found += installed_files(projects, workdir)
     return found

@@ -15,9 +15,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yamale
-import yaml
-
 from ..findings import Finding
 
 TOOL = "sensu"
@@ -30,12 +27,18 @@ _SCHEMAS = Path(__file__).with_name("sensu_go.yaml")
 
 @cache
 def schemas() -> dict:
+    import yamale
+    import yaml
+
     texts = yaml.safe_load(_SCHEMAS.read_text(encoding="utf-8"))
     return {kind: yamale.make_schema(content=text) for kind, text in texts.items()}
 
 
 def problems(text: str) -> list[str]:
     """Every problem of one rendered multi-document YAML file."""
+    import yamale
+    import yaml
+
     try:
         docs = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:

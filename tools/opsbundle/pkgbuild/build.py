@@ -19,7 +19,7 @@ from pathlib import Path
 from ..bundle import Bundle
 from ..checks import Context, run_all
 from ..findings import ERROR
-from ..render import RenderError, check_target, swap_in
+from ..render import RenderError, check_target, swap_in, vocabulary
 from ..templating import Compiled, TemplateProblem
 from ..values import ValuesError, resolve
 from . import plan
@@ -69,7 +69,7 @@ def build(
     project_name: str,
     source: Path,
     out: Path,
-    layers: list[tuple[str, dict]],
+    layers: list,
     version_override: str | None = None,
     force: bool = False,
 ) -> dict:
@@ -88,7 +88,7 @@ def build(
     if not (source / "setup.py").is_file() and not (source / "setup.cfg").is_file():
         raise BuildError(f"{source}: no setup.py or setup.cfg; point --source at the project")
     try:
-        params = resolve(bundle, layers)
+        params = resolve(bundle, layers, vocabulary(ctx))
         project = plan.project(ctx, bundle, project_name)
         version = compute(source, project.get("dist"), version_override)
         build_vals = plan.build_values(

@@ -43,6 +43,17 @@ REQUIRED = {
         "config",
     ),
 }
+# The config language of each template (escape/): free text reaches it only
+# through that language's filter. The rest hold no free text.
+LANGUAGES = {
+    "spec": "rpm-spec",
+    "control": "debian-control",
+    "rules": "make",
+    "changelog": "debian-changelog",
+    "unit": "systemd",
+    "config": "ini",
+    "postinst": "shell",
+}
 # Keys the interface guarantees; a bundle's per-project data may not change them.
 DERIVED = ("name", "package", "log_dir", "state_dir", "run_dir", "config_dir")
 

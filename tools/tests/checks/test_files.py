@@ -161,8 +161,8 @@ def test_destination_parameter_that_is_declared_is_fine(tmp_path):
     manifest.write_text(
         manifest.read_text().replace(
             "services:",
-            "parameters:\n  instance:\n    type: str\n    description: Instance.\n"
-            "    default: main\nservices:",
+            "parameters:\n  instance:\n    type: str\n    format: identifier\n"
+            "    description: Instance.\n    default: main\nservices:",
         )
     )
     assert validate(root).findings == []

@@ -41,7 +41,7 @@ def test_a_secret_without_required_and_with_a_default_reports_both(tmp_path):
     manifest = root / "logging/secret-default/manifest.yaml"
     manifest.write_text(manifest.read_text().replace("    required: true\n", ""))
     found = of_bundle(validate(root), "logging/secret-default")
-    assert sorted((f.code, f.line) for f in found) == [("PAR001", 21), ("PAR006", 17)]
+    assert sorted((f.code, f.line) for f in found) == [("PAR001", 22), ("PAR006", 17)]
 
 
 def test_stack_setting_a_secret_is_par001(tmp_path):

@@ -89,7 +89,7 @@ def test_parameter_used_only_in_a_destination_is_used(tmp_path):
     _template(
         root,
         "logging/templated",
-        "{{ listen_port }}{{ upstreams }}{{ api_token }}\n",
+        "{{ listen_port }}{{ upstreams }}{{ api_token | ini_value }}\n",
         source="files/instance.conf.j2",
     )
     assert validate(root).findings == []
@@ -103,7 +103,7 @@ def test_syntax_error_in_a_destination_is_tpl001(tmp_path):
     )
     found = of_bundle(validate(root), "logging/templated")
     tpl001 = [f for f in found if f.code == "TPL001"]
-    assert [(f.path, f.line, f.col) for f in tpl001] == [("logging/templated/manifest.yaml", 44, 9)]
+    assert [(f.path, f.line, f.col) for f in tpl001] == [("logging/templated/manifest.yaml", 48, 9)]
     assert tpl001[0].message.startswith("destination: ")
 
 
@@ -186,7 +186,8 @@ def test_unused_interface_parameter_is_not_tpl005(tmp_path):
     manifest.write_text(
         manifest.read_text().replace(
             "parameters:\n",
-            "parameters:\n  spare:\n    type: str\n    description: Not used.\n    default: x\n",
+            "parameters:\n  spare:\n    type: str\n    format: identifier\n"
+            "    description: Not used.\n    default: x\n",
         )
     )
     report = validate(root)

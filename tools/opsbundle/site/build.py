@@ -1,0 +1,85 @@
+"""`opsbundle site -o DIR`: the whole catalog as static pages.
+
+All or nothing, like `opsbundle render`: the pages are written into a fresh
+folder beside DIR and swapped in with rename(2) once every page is written,
+so a failure leaves DIR as it was; a non-empty DIR is replaced only with
+force. The output is a pure function of the repository (and the results
+file): no dates, no absolute paths, so two builds of one commit are equal
+byte for byte and a published site changes only when the catalog does.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..checks import Context
+from ..render import RenderError, check_target, swap_in
+from . import content, urls
+from .pages import Writer
+from .results import ResultsError, read
+
+
+class SiteError(Exception):
+    """Nothing was written; the message says why."""
+
+
+@dataclass
+class Summary:
+    out: Path
+    pages: list[str]
+    bundles: int
+    checks: int
+    problems: list[str]
+
+
+def _write(writer: Writer, cat: content.Catalog) -> None:
+    writer.page(urls.INDEX, "index.html", "Bundles")
+    for b in cat.bundles:
+        writer.page(urls.bundle(b.ref), "bundle.html", b.ref, b=b)
+    for c in cat.contracts:
+        writer.page(urls.interface(c.ref), "interface.html", c.ref, c=c)
+    writer.page(urls.COVERAGE, "coverage.html", "Service checks coverage")
+    for cid in cat.matrix.rows():
+        writer.page(urls.check(cid), "check.html", cid, cid=cid)
+    if cat.logfields is not None:
+        writer.page(urls.LOG_FIELDS, "log-fields.html", "Log fields")
+    writer.page(urls.VOCABULARY, "vocabulary.html", "Vocabulary")
+    for name in cat.services:
+        writer.page(urls.service(name), "service.html", name, service=name)
+    if cat.results is not None:
+        writer.page(urls.RESULTS, "results.html", "Conformance results")
+    writer.static()
+
+
+def build(root: Path, out: Path, results: Path | None = None, force: bool = False) -> Summary:
+    ctx = Context.for_repo(root)
+    try:
+        found = read(ctx, results) if results is not None else None
+    except ResultsError as exc:
+        raise SiteError(str(exc)) from None
+    cat = content.gather(root, found, ctx)
+    out = out.absolute()
+    try:
+        check_target(out, force)
+    except RenderError as exc:
+        raise SiteError(str(exc)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        staging.chmod(0o755)
+        writer = Writer(staging, cat)
+        _write(writer, cat)
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Summary(
+        out=out,
+        pages=writer.pages,
+        bundles=len(cat.bundles),
+        checks=len(cat.matrix.checks),
+        problems=cat.problems + cat.matrix.problems,
+    )

@@ -1,0 +1,187 @@
+"""A cloud: the daemons composed, started on demand, recorded in a state file.
+
+`Cloud(state_dir)` reads the state file (if any) and attaches to the daemons
+it lists; `cloud.get("haproxy")` returns a running daemon, starting it (and
+what it needs: haproxy needs the WSGI servers it balances) when it is not
+running yet. Daemons that do not need each other start in parallel. Every
+start is written to the state file at once, so another process (`python -m
+testcloud status`, a later test session with OPSBUNDLES_TESTCLOUD=<dir>) sees
+and reuses it; `down()` stops them by PID, last dependency last.
+
+To add a daemon: write its module (a `daemon.Daemon` subclass) and one entry
+in SERVICES: what it needs and a function that builds it from the cloud.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import state
+from .apache import Apache
+from .daemon import HOST, Daemon, DaemonError
+from .haproxy import HAProxy
+from .mariadb import MariaDB
+from .memcached import Memcached
+from .rabbitmq import RabbitMQ
+from .uwsgi import Uwsgi
+
+APPS = Path(__file__).resolve().parent / "apps"
+
+
+@dataclass(frozen=True)
+class Service:
+    """`make(cloud, workdir)` builds the daemon (not started); the daemons it
+    `needs` are running by then, in `cloud.daemons`."""
+
+    needs: tuple[str, ...]
+    make: Callable[[Cloud, Path], Daemon]
+
+
+def _echo_app(cloud: Cloud) -> str:
+    """The demo WSGI app, copied where Apache's www-data workers can read it."""
+    target = cloud.state_dir / "apps" / "echo.wsgi"
+    if not target.exists():
+        target.parent.mkdir(mode=0o755, exist_ok=True)
+        shutil.copyfile(APPS / "echo.wsgi", target)
+        target.chmod(0o644)
+    return str(target)
+
+
+def _haproxy(cloud: Cloud, workdir: Path) -> HAProxy:
+    routes = {
+        "uwsgi_api": [["uwsgi", HOST, cloud.daemons["uwsgi"].ports["http"]]],
+        "apache_api": [["apache", HOST, cloud.daemons["apache"].ports["http"]]],
+    }
+    return HAProxy(workdir, routes=routes, json_log=True)
+
+
+SERVICES: dict[str, Service] = {
+    "mariadb": Service((), lambda cloud, wd: MariaDB(wd, slow_log=True)),
+    "rabbitmq": Service((), lambda cloud, wd: RabbitMQ(wd, json_log=True)),
+    "memcached": Service((), lambda cloud, wd: Memcached(wd)),
+    "uwsgi": Service((), lambda cloud, wd: Uwsgi(wd, wsgi_file=_echo_app(cloud))),
+    "apache": Service(
+        (), lambda cloud, wd: Apache(wd, apps={"/": _echo_app(cloud)}, json_log=True)
+    ),
+    "haproxy": Service(("uwsgi", "apache"), _haproxy),
+}
+
+
+def order(names) -> list[list[str]]:
+    """`names` and everything they need, in waves: each wave needs only
+    earlier ones."""
+    wanted: set[str] = set()
+
+    def add(name: str) -> None:
+        if name not in SERVICES:
+            raise DaemonError(f"no daemon {name!r} (known: {', '.join(sorted(SERVICES))})")
+        if name not in wanted:
+            wanted.add(name)
+            for need in SERVICES[name].needs:
+                add(need)
+
+    for name in names:
+        add(name)
+    waves, done = [], set()
+    while wanted - done:
+        wave = sorted(n for n in wanted - done if set(SERVICES[n].needs) <= done)
+        waves.append(wave)
+        done.update(wave)
+    return waves
+
+
+class Cloud:
+    def __init__(self, state_dir: Path):
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir.chmod(0o755)  # Apache's and the services' users read below it
+        self.daemons: dict[str, Daemon] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        data = state.read(self.state_dir)
+        self.services = data.get("services", {})
+        self.daemons = {name: state.revive(r) for name, r in data.get("daemons", {}).items()}
+
+    def save(self) -> None:
+        data = state.read(self.state_dir)
+        data["daemons"] = {name: d.record() for name, d in sorted(self.daemons.items())}
+        data["services"] = self.services
+        state.write(self.state_dir, data)
+
+    # ----- daemons
+
+    def running(self, name: str) -> bool:
+        daemon = self.daemons.get(name)
+        return daemon is not None and daemon.alive()
+
+    def get(self, name: str) -> Daemon:
+        """The running daemon `name`, started (with what it needs) if it is not."""
+        if not self.running(name):
+            self.up([name])
+        return self.daemons[name]
+
+    __getitem__ = get
+
+    def up(self, names=None) -> None:
+        """Start what is not running among `names` (default: every daemon)."""
+        with state.locked(self.state_dir):
+            self.reload()  # another process may have started some meanwhile
+            for wave in order(names or SERVICES):
+                todo = [n for n in wave if not self.running(n)]
+                with ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:
+                    futures = {n: pool.submit(self._start, n) for n in todo}
+                problems = []
+                for name, future in futures.items():
+                    try:
+                        self.daemons[name] = future.result()
+                    except DaemonError as err:
+                        problems.append(str(err))
+                self.save()
+                if problems:
+                    raise DaemonError("\n".join(problems))
+
+    def _start(self, name: str) -> Daemon:
+        workdir = self.state_dir / name
+        return SERVICES[name].make(self, workdir).start()
+
+    def status(self) -> dict[str, dict]:
+        """For each daemon in the state: alive (its PIDs are its own) and
+        ready (its real signal answers now)."""
+        out = {}
+        for name, daemon in sorted(self.daemons.items()):
+            alive = daemon.alive()
+            try:
+                ready = alive and bool(daemon.ready())
+            except (OSError, DaemonError):
+                ready = False
+            pids = [p.pid for p in daemon.procs]
+            out[name] = {"alive": alive, "ready": ready, "pids": pids, "logs": daemon.logs}
+        return out
+
+    def down(self, remove: bool = True) -> None:
+        """Stop every daemon by PID, dependents first; with `remove`, delete
+        their data (the state dir's logs go with it)."""
+        with state.locked(self.state_dir):
+            self.reload()
+            problems = []
+            for wave in reversed(order(n for n in self.daemons if n in SERVICES)):
+                for name in wave:
+                    try:
+                        self.daemons[name].stop()
+                    except DaemonError as err:
+                        problems.append(f"{name}: {err}")
+            for name in [n for n in self.daemons if n not in SERVICES]:
+                self.daemons[name].stop()
+            self.daemons = {}
+            self.save()
+            if remove:
+                for entry in self.state_dir.iterdir():
+                    if entry.name not in (state.FILE, "lock"):
+                        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            if problems:
+                raise DaemonError("\n".join(problems))

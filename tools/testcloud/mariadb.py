@@ -1,0 +1,96 @@
+"""MariaDB (Debian's mariadb-server) with its own data directory.
+
+Logs: `error` (the server's error log, what Kolla ships as mariadb.log) and,
+with slow_log=True, `slow` (every statement: long_query_time 0).
+Info: `socket`, `host`, `port`, `user`/`password` of an admin account that
+works over TCP (root works over the socket only).
+"""
+
+from __future__ import annotations
+
+from .daemon import HOST, Daemon, password, run
+
+
+def quote(value: str) -> str:
+    """A SQL string literal (for names and passwords we generated ourselves)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class MariaDB(Daemon):
+    kind = "mariadb"
+    start_timeout = 90.0
+
+    def prepare(self) -> None:
+        data = self.workdir / "data"
+        if not (data / "mysql").is_dir():
+            data.mkdir(parents=True, exist_ok=True)
+            run(
+                [
+                    "mariadb-install-db",
+                    "--no-defaults",
+                    f"--datadir={data}",
+                    "--user=root",
+                    "--auth-root-authentication-method=socket",
+                    "--skip-test-db",
+                ],
+                "mariadb-install-db",
+                timeout=180,
+            )
+        self.info.update(socket=str(self.path("run", "mysqld.sock")), host=HOST)
+        self.info["port"] = self.port("sql")
+        self.log("error", "error.log")
+        if self.options.get("slow_log"):
+            self.log("slow", "slow.log")
+
+    def launch(self) -> None:
+        argv = [
+            "mariadbd",
+            "--no-defaults",
+            f"--datadir={self.workdir / 'data'}",
+            f"--socket={self.info['socket']}",
+            f"--port={self.ports['sql']}",
+            f"--bind-address={HOST}",
+            "--user=root",
+            f"--pid-file={self.path('run', 'mysqld.pid')}",
+            f"--log-error={self.logs['error']}",
+            "--skip-name-resolve",
+        ]
+        if "slow" in self.logs:
+            argv += ["--slow-query-log", f"--slow-query-log-file={self.logs['slow']}"]
+            argv += ["--long-query-time=0"]
+        self.spawn(argv, "mariadbd")
+
+    def ready(self) -> bool:
+        return self.sql("SELECT 1", timeout=10).strip() == "1"
+
+    def setup(self) -> None:
+        if "user" not in self.info:
+            self.info.update(user="opsbundles", password=password())
+        self.grant(self.info["user"], self.info["password"], "*")
+
+    # ----- for users of the daemon
+
+    def sql(self, statement: str, database: str = "", timeout: float = 60) -> str:
+        """Run SQL as root over the socket; tab-separated rows, no header."""
+        argv = ["mariadb", "--no-defaults", f"--socket={self.info['socket']}", "-uroot"]
+        argv += ["-N", "-B", "-e", statement]
+        if database:
+            argv.append(database)
+        return run(argv, "mariadb", timeout=timeout)
+
+    def grant(self, user: str, secret: str, database: str) -> None:
+        """User `user`@127.0.0.1 with every privilege on `database` ('*' for all)."""
+        target = "*.*" if database == "*" else f"`{database}`.*"
+        account = f"{quote(user)}@'{HOST}'"
+        self.sql(
+            f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY {quote(secret)};"
+            f" ALTER USER {account} IDENTIFIED BY {quote(secret)};"
+            f" GRANT ALL PRIVILEGES ON {target} TO {account}"
+            + (" WITH GRANT OPTION;" if database == "*" else ";")
+        )
+
+    def database(self, name: str, user: str, secret: str) -> str:
+        """Create database `name` for `user`; its SQLAlchemy URL over TCP."""
+        self.sql(f"CREATE DATABASE IF NOT EXISTS `{name}`")
+        self.grant(user, secret, name)
+        return f"mysql+pymysql://{user}:{secret}@{HOST}:{self.ports['sql']}/{name}"

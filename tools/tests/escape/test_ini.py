@@ -1,0 +1,27 @@
+"""escape/ini.py: ini_value takes the hostile corpus to the engine and back."""
+
+from __future__ import annotations
+
+import pytest
+from opsbundle.escape import EscapeError
+from opsbundle.escape import ini as module
+
+from .roundtrip import check_roundtrip, check_unescaped_fails
+
+
+def test_writes_the_whole_token():
+    assert module.ini_value("a$b") == "a$$b"
+
+
+def test_every_value_comes_back_as_given(tmp_path):
+    assert sorted(check_roundtrip("ini_value", tmp_path)) == ["spaces"]
+
+
+def test_the_round_trip_notices_a_missing_escape(tmp_path):
+    check_unescaped_fails("ini_value", ["$x"], tmp_path)
+
+
+@pytest.mark.parametrize("value", ["a\nb", "a\x00b", "a\u2028b", None, True])
+def test_control_characters_and_non_text_are_refused(value):
+    with pytest.raises(EscapeError):
+        module.ini_value(value)
