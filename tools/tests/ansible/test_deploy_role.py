@@ -81,7 +81,7 @@ def first(site):
 
 
 def test_collection_builds_with_ansible_galaxy(site):
-    assert site.tarball.name == "opsbundles-deploy-0.1.0.tar.gz"
+    assert site.tarball.name == "opsbundles-deploy-0.2.0.tar.gz"
 
 
 def test_first_run_places_files_by_role(site, first):
@@ -174,35 +174,38 @@ def test_check_diff_shows_an_edit_and_changes_nothing(site, second):
     _no_secret(done.stdout)
 
 
-def test_failing_validate_keeps_the_old_file(site, second):
+@pytest.fixture(scope="module")
+def broken_and_pruned(site, second):
+    """One run over two changed renders: prometheus' rules file no longer
+    passes its validate, and nagios dropped the NRPE file."""
     rendered = site.renders["monitoring/prometheus"]
     index = json.loads((rendered / "index.json").read_text())
     entry = next(f for f in index["files"] if f["dest"] == RULES)
     path = rendered / entry["source"]
     path.write_text(path.read_text() + "\n  - this is: [not a rule\n")
-    before = site.path("mon1", RULES).read_bytes()
-    done, counts = _play(site, ["monitoring/prometheus"])
-    assert done.returncode != 0
-    assert counts["mon1"]["failed"] == 1
-    assert "promtool check rules" in done.stdout
-    assert site.path("mon1", RULES).read_bytes() == before
-    render("monitoring/prometheus", rendered)
-
-
-def test_pruning_removes_a_dropped_file(site, second):
-    rendered = site.renders["monitoring/nagios"]
-    render("monitoring/nagios", rendered)
-    index_path = rendered / "index.json"
+    nagios = site.renders["monitoring/nagios"]
+    render("monitoring/nagios", nagios)  # as deployed: the --check run wrote nothing
+    index_path = nagios / "index.json"
     index = json.loads(index_path.read_text())
     index["files"] = [f for f in index["files"] if f["dest"] != NRPE]
     index["managed"] = sorted(f["dest"] for f in index["files"])
     index_path.write_text(json.dumps(index))
+    rules_before = site.path("mon1", RULES).read_bytes()
     count = len(site.actions())
-    done, _ = _play(site, ["monitoring/nagios"])
-    assert done.returncode == 0, done.stdout[-3000:]
+    done, counts = _play(site, ["monitoring/nagios", "monitoring/prometheus"])
+    return done, counts, rules_before, site.actions()[count:]
+
+
+def test_failing_validate_keeps_the_old_file(site, broken_and_pruned):
+    done, counts, rules_before, _ = broken_and_pruned
+    assert done.returncode != 0
+    assert counts["mon1"]["failed"] == 1
+    assert "promtool check rules" in done.stdout
+    assert site.path("mon1", RULES).read_bytes() == rules_before
+
+
+def test_pruning_removes_a_dropped_file(site, broken_and_pruned):
+    _, counts, _, actions = broken_and_pruned
+    assert counts["ctl1"]["failed"] == counts["cmp1"]["failed"] == 0
     assert site.removed("ctl1", NRPE) and site.removed("cmp1", NRPE)
-    # the object file is as deployed again (the --check run wrote nothing)
-    assert sorted(site.actions()[count:]) == [
-        "cmp1 nagios-nrpe-server reload",
-        "ctl1 nagios-nrpe-server reload",
-    ]
+    assert sorted(actions) == ["cmp1 nagios-nrpe-server reload", "ctl1 nagios-nrpe-server reload"]

@@ -93,3 +93,15 @@ def test_a_service_whose_debian_package_has_no_such_unit_fails(tmp_path):
     results = _repo_with(tmp_path, "monitoring/nagios", edit_manifest=wrong_service)
     units = {r.case: r.ok for r in results if r.kind == "service unit"}
     assert units == {"nagios4": True, "monitoring-plugins": False}
+
+
+def test_zabbix_import_params_are_the_ones_the_zabbix_suite_proves():
+    """The index tells consumers to call configuration.import with these
+    params; the zabbix conformance suite imports with its RULES into a real
+    Zabbix 6.0. They must be the same."""
+    from opsbundle.conformance import zabbix_import
+    from opsbundle.render_index import vocabulary
+
+    api = vocabulary(Context.for_repo(REAL_ROOT).registry)["apply"]["zabbix-import"]["api"]
+    assert api["method"] == "configuration.import"
+    assert api["params"] == {"format": "yaml", "rules": zabbix_import.RULES}
