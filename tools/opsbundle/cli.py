@@ -155,15 +155,32 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
+def _layers(args) -> list:
+    """--values files, then --secrets-from files, then --set pairs (later wins)."""
+    from .secrets import read_secrets_layer
+    from .values import read_values_layer, set_layer
+
+    layers = [read_values_layer(Path(p)) for p in args.values]
+    layers += [read_secrets_layer(Path(p)) for p in args.secrets_from]
+    layers.append(set_layer(args.set))
+    return layers
+
+
 def cmd_render(args) -> int:
     from .render import RenderError, render
-    from .values import ValuesError, read_values_layer, set_layer
+    from .values import ValuesError
 
     root = _root(args)
     try:
-        layers = [read_values_layer(Path(p)) for p in args.values]
-        layers.append(set_layer(args.set))
-        doc = render(root, args.name, Path(args.output), layers, force=args.force)
+        doc = render(
+            root,
+            args.name,
+            Path(args.output),
+            _layers(args),
+            force=args.force,
+            strict=args.strict,
+            only=args.member or None,
+        )
     except (RenderError, ValuesError) as exc:
         print(f"opsbundle render: nothing written to {args.output}:", file=sys.stderr)
         print(str(exc), file=sys.stderr)
@@ -176,12 +193,11 @@ def cmd_render(args) -> int:
 
 def cmd_build(args) -> int:
     from .pkgbuild.build import BuildError, build
-    from .values import ValuesError, read_values_layer, set_layer
+    from .values import ValuesError
 
     root = _root(args)
     try:
-        layers = [read_values_layer(Path(p)) for p in args.values]
-        layers.append(set_layer(args.set))
+        layers = _layers(args)
         summary = build(
             root,
             args.name,
@@ -342,6 +358,14 @@ def parser() -> argparse.ArgumentParser:
         help=f"the opsbundles repository (default: ${ROOT_ENV}, else found above the current "
         "folder), e.g. --root vendor/opsbundles in a site repository",
     )
+    common.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help=f"a site's own bundles and stacks, laid out like the repository (repeatable; "
+        f"also ${repo.PATH_ENV}, {os.pathsep}-separated), e.g. --path site-bundles",
+    )
     p = argparse.ArgumentParser(
         prog="opsbundle", description="Validate, list, show, render and scaffold opsbundles."
     )
@@ -424,7 +448,27 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE",
         help="a YAML values file (repeatable, later files win); keys scoped by bundle as "
-        "'logging/rsyslog: {...}'",
+        "'logging/rsyslog: {...}'; keys and sections for bundles not being rendered are left "
+        "for their own render",
+    )
+    r.add_argument(
+        "--secrets-from",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a values file of secrets only, mode 0600 and yours; any values file may also "
+        "say 'password: {from_env: VAR}' or '{from_file: PATH}'",
+    )
+    r.add_argument(
+        "--strict",
+        action="store_true",
+        help="values for bundles or parameters this render does not cover are errors",
+    )
+    r.add_argument(
+        "--member",
+        action="append",
+        metavar="BUNDLE",
+        help="render only this member of the stack (repeatable), e.g. --member nagios",
     )
     r.add_argument("--force", action="store_true", help="replace a non-empty DIR")
     r.set_defaults(func=cmd_render)
@@ -437,8 +481,15 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--source", required=True, metavar="DIR", help="git checkout or unpacked sdist")
     b.add_argument("-o", "--output", required=True, metavar="OUT")
     b.add_argument("--version", help="use this version instead of pbr's (git tag, PKG-INFO)")
-    b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    b.add_argument("--values", action="append", default=[], metavar="FILE")
+    b.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="one value (repeatable)"
+    )
+    b.add_argument(
+        "--values", action="append", default=[], metavar="FILE", help="a YAML values file"
+    )
+    b.add_argument(
+        "--secrets-from", action="append", default=[], metavar="FILE", help="a secrets file (0600)"
+    )
     b.add_argument("--force", action="store_true", help="replace a non-empty OUT")
     b.add_argument("--format", choices=("text", "json"), default="text")
     b.set_defaults(func=cmd_build)
@@ -554,6 +605,9 @@ EXAMPLES = {
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "path", None):  # one source for discovery: the variable
+        given = [str(Path(p).absolute()) for p in args.path]
+        os.environ[repo.PATH_ENV] = os.pathsep.join([*given, *repo.site_paths_text()])
     try:
         return args.func(args)
     except repo.RepoError as exc:

@@ -116,6 +116,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VAL003": (ERROR, "value for a parameter no bundle declares"),
     "VAL004": (ERROR, "required parameter has no value"),
     "VAL005": (ERROR, "--set is not KEY=VALUE"),
+    "VAL006": (ERROR, "secret reference cannot be read, or is not for a secret"),
     # native engines (engines/)
     "NAT001": (ERROR, "native engine rejected the rendered configuration"),
     "NAT002": (ERROR, "native engine required (--require-native) but not installed"),

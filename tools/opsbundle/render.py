@@ -24,6 +24,7 @@ from .checks import Context, run_all
 from .findings import ERROR
 from .interfaces import interface_data
 from .paths import dest_problem, source_problem
+from .secrets import resolve_refs
 from .templating import Compiled, TemplateProblem, render_string
 from .values import Layer, ValuesError, resolve, unknown_globals
 
@@ -53,15 +54,43 @@ def _members(ctx: Context, target: Bundle) -> list[tuple[Bundle, Layer]]:
     return members
 
 
+def chosen(target: Bundle, members: list, only: list[str] | None) -> list:
+    """The members a site picked from a stack (all when `only` is None)."""
+    if only is None:
+        return members
+    if not target.is_stack:
+        raise RenderError(f"{target.ref} is not a stack: --member chooses a stack's members")
+    refs = {m.ref: (m, p) for m, p in members}
+    by_name = {ref.split("/", 1)[1]: ref for ref in refs}
+    picked, unknown = [], []
+    for name in only:
+        ref = name if name in refs else by_name.get(name)
+        if ref is None:
+            unknown.append(name)
+        elif refs[ref] not in picked:
+            picked.append(refs[ref])
+    if unknown:
+        raise RenderError(
+            f"{target.ref} has no member {', '.join(unknown)} (members: {', '.join(sorted(refs))})"
+        )
+    return [m for m in members if m in picked]
+
+
 def vocabulary(ctx: Context) -> dict:
     """What vocabulary formats check against."""
     return {"services": ctx.registry.services, "roles": ctx.registry.roles}
 
 
-def check_values(ctx: Context, members: list, layers: list) -> list[tuple[Bundle, dict]]:
+def check_values(
+    ctx: Context, members: list, layers: list, strict: bool = False
+) -> list[tuple[Bundle, dict]]:
     """(bundle, values) for each member; raises ValuesError with every bad
-    value of every member, each said once."""
-    problems = unknown_globals([m for m, _ in members], layers)
+    value of every member, each said once. Keys meant for bundles of the
+    repository that this render does not cover are left alone unless
+    `strict` (one site values file serves every render)."""
+    everywhere = [b for b in map(ctx.bundle, sorted(ctx.bundle_dirs)) if b and b.manifest]
+    layers = resolve_refs([m for m, _ in members], layers)
+    problems = unknown_globals([m for m, _ in members], layers, everywhere, strict)
     planned = []
     for member, preset in members:
         try:
@@ -78,13 +107,20 @@ def check_values(ctx: Context, members: list, layers: list) -> list[tuple[Bundle
 
 
 def render(
-    root: Path, name: str, out: Path, layers: list[tuple[str, dict]], force: bool = False
+    root: Path,
+    name: str,
+    out: Path,
+    layers: list[tuple[str, dict]],
+    force: bool = False,
+    strict: bool = False,
+    only: list[str] | None = None,
 ) -> dict:
+    """`only`: the stack members to render (refs or names), all when None."""
     ctx = Context.for_repo(root)
     target = ctx.named(name)
     if target.manifest is None:
         raise RenderError("\n".join(f.as_text() for f in target.load_findings))
-    members = _members(ctx, target)
+    members = chosen(target, _members(ctx, target), only)
     invalid = [
         f.as_text()
         for bundle in {target.ref: target, **{m.ref: m for m, _ in members}}.values()
@@ -94,7 +130,7 @@ def render(
     if invalid:
         raise RenderError("the bundle does not validate:\n" + "\n".join(invalid))
     try:
-        planned = check_values(ctx, members, layers)
+        planned = check_values(ctx, members, layers, strict)
     except ValuesError as exc:
         raise RenderError(str(exc)) from None
     out = out.absolute()

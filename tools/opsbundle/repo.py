@@ -89,20 +89,44 @@ def check_root(root: Path) -> Path:
     return root
 
 
+PATH_ENV = "OPSBUNDLES_PATH"
+
+
+def site_paths() -> list[Path]:
+    """A site's own bundle folders ($OPSBUNDLES_PATH, `--path DIR`), each laid
+    out like the repository: <DIR>/<domain>/<name>/, <DIR>/bundles/<name>/."""
+    return [Path(p) for p in site_paths_text()]
+
+
+def site_paths_text() -> list[str]:
+    return [p for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+
+
 def discover(root: Path) -> list[BundleDir]:
-    """Every bundle directory, sorted; a directory without a manifest is still
-    listed so that validation can say the manifest is missing."""
-    found = []
-    for top in (*DOMAINS, STACKS):
-        try:
-            entries = os.scandir(root / top)
-        except FileNotFoundError:
-            continue
-        with entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                    found.append(BundleDir(f"{top}/{entry.name}", Path(entry.path)))
-    return sorted(found, key=lambda b: b.ref)
+    """Every bundle directory of the repository and of the site's folders,
+    sorted; a directory without a manifest is still listed so that validation
+    can say the manifest is missing. A site bundle may not take the name of
+    one of ours (or of another site folder's): that is an error, not an override."""
+    found: dict[str, BundleDir] = {}
+    for tree in (root, *site_paths()):
+        if tree != root and not tree.is_dir():
+            raise RepoError(f"{PATH_ENV} / --path: {tree} is not a folder")
+        for top in (*DOMAINS, STACKS):
+            try:
+                entries = os.scandir(tree / top)
+            except FileNotFoundError:
+                continue
+            with entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                        ref = f"{top}/{entry.name}"
+                        if ref in found and found[ref].path.resolve() != Path(entry.path).resolve():
+                            raise RepoError(
+                                f"{ref} is in both {found[ref].path} and {entry.path}; "
+                                "rename the site's bundle"
+                            )
+                        found[ref] = BundleDir(ref, Path(entry.path))
+    return sorted(found.values(), key=lambda b: b.ref)
 
 
 def select(root: Path, all_bundles: list[BundleDir], names: list[str]) -> list[BundleDir]:
@@ -143,12 +167,15 @@ def _by_folder(root: Path, all_bundles: list[BundleDir], name: str) -> list[Bund
 
 
 def _by_path(root: Path, by_ref: dict[str, BundleDir], name: str) -> BundleDir | None:
-    try:
-        rel = Path(name).resolve().relative_to(root)
-    except ValueError:
-        return None
-    parts = rel.parts
-    return by_ref.get("/".join(parts[:2])) if len(parts) >= 2 else None
+    for tree in (root, *site_paths()):
+        try:
+            parts = Path(name).resolve().relative_to(tree.resolve()).parts
+        except ValueError:
+            continue
+        hit = by_ref.get("/".join(parts[:2])) if len(parts) >= 2 else None
+        if hit is not None:
+            return hit
+    return None
 
 
 def git(root: Path, *args: str, inherit: bool = False) -> str:

@@ -359,6 +359,7 @@ GENERATED_CODES = {
     "VAL003": "test_values.py::test_every_bad_value_is_named_with_its_place_at_once",
     "VAL004": "test_values.py::test_every_bad_value_is_named_with_its_place_at_once",
     "VAL005": "test_values.py::test_parse_sets_reports_every_malformed_pair",
+    "VAL006": "test_site_overlays.py::test_secrets_that_others_can_read_are_refused",
 }
 
 

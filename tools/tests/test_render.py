@@ -114,7 +114,8 @@ def test_unknown_set_key_is_refused_with_a_suggestion(root, tmp_path, capsys):
     assert render_templated(root, out, "--set", "listen_prot=9000") == 1
     err = capsys.readouterr().err
     assert (
-        "--set listen_prot: VAL003 no bundle being rendered has parameter 'listen_prot' "
+        "--set listen_prot: VAL003 no bundle of the repository or --path has parameter "
+        "'listen_prot' "
         "(hint: did you mean 'listen_port'?)" in err
     )
     assert not out.exists()
