@@ -38,44 +38,21 @@ logging/templated:
 """
 
 
-def test_one_values_file_serves_several_renders(root, tmp_path, monkeypatch):
+def _render(root, tmp_path, ref, values, *extra, **env):
+    out = tmp_path / ref.replace("/", "-")
+    argv = ["render", ref, "-o", str(out), "--values", str(values), *extra]
+    return run_module(*argv, cwd=root, **env)
+
+
+def test_one_values_file_serves_several_renders(root, tmp_path):
     values = _site_values(tmp_path, SITE + "api_token: {from_env: TEMPLATED_TOKEN}\n")
-    done = run_module(
-        "render",
-        "logging/templated",
-        "-o",
-        str(tmp_path / "a"),
-        "--values",
-        str(values),
-        cwd=root,
-        TEMPLATED_TOKEN=SECRET,
-    )
-    assert done.returncode == 0, done.stderr
-    done = run_module(
-        "render",
-        "logging/collector",
-        "-o",
-        str(tmp_path / "b"),
-        "--values",
-        str(values),
-        cwd=root,
-        TEMPLATED_TOKEN=SECRET,
-    )
-    assert done.returncode == 0, done.stderr
+    for ref in ("logging/templated", "logging/collector"):
+        done = _render(root, tmp_path, ref, values, TEMPLATED_TOKEN=SECRET)
+        assert done.returncode == 0, done.stderr
 
 
 def test_strict_makes_other_bundles_values_errors(root, tmp_path):
-    values = _site_values(tmp_path, SITE)
-    done = run_module(
-        "render",
-        "logging/collector",
-        "-o",
-        str(tmp_path / "b"),
-        "--values",
-        str(values),
-        "--strict",
-        cwd=root,
-    )
+    done = _render(root, tmp_path, "logging/collector", _site_values(tmp_path, SITE), "--strict")
     assert done.returncode == 1
     assert "'logging/templated' is not a bundle being rendered" in done.stderr
     assert "no bundle being rendered has parameter 'instance_name'" in done.stderr
@@ -83,15 +60,7 @@ def test_strict_makes_other_bundles_values_errors(root, tmp_path):
 
 def test_a_key_no_bundle_knows_is_still_an_error(root, tmp_path):
     values = _site_values(tmp_path, SITE + "agregator_host: typo.example.org\nlogging/nope: {}\n")
-    done = run_module(
-        "render",
-        "logging/collector",
-        "-o",
-        str(tmp_path / "b"),
-        "--values",
-        str(values),
-        cwd=root,
-    )
+    done = _render(root, tmp_path, "logging/collector", values)
     assert done.returncode == 1
     assert "no bundle of the repository or --path has parameter 'agregator_host'" in done.stderr
     assert "did you mean 'aggregator_host'" in done.stderr
@@ -100,24 +69,11 @@ def test_a_key_no_bundle_knows_is_still_an_error(root, tmp_path):
 
 def test_stack_members_can_be_chosen(root, tmp_path):
     values = _site_values(tmp_path, SITE)
-    out = tmp_path / "stack"
-    done = run_module(
-        "render",
-        "bundles/stack-demo",
-        "-o",
-        str(out),
-        "--values",
-        str(values),
-        "--member",
-        "minimal",
-        cwd=root,
-    )
+    done = _render(root, tmp_path, "bundles/stack-demo", values, "--member", "minimal")
     assert done.returncode == 0, done.stderr
-    index = json.loads((out / "index.json").read_text())
+    index = json.loads((tmp_path / "bundles-stack-demo/index.json").read_text())
     assert [b["ref"] for b in index["bundles"]] == ["logging/minimal"]
-    done = run_module(
-        "render", "bundles/stack-demo", "-o", str(tmp_path / "x"), "--member", "nagios", cwd=root
-    )
+    done = _render(root, tmp_path, "bundles/stack-demo", values, "--member", "nagios", "--force")
     assert done.returncode == 1 and "has no member nagios" in done.stderr
 
 
@@ -144,19 +100,8 @@ def test_site_bundles_from_path_and_environment(root, tmp_path):
 
 def _render_templated(root, tmp_path, *extra, **env):
     values = _site_values(tmp_path, "instance_name: main\nupstreams: [b1.example.org]\n")
-    out = tmp_path / "out"
-    done = run_module(
-        "render",
-        "logging/templated",
-        "-o",
-        str(out),
-        "--values",
-        str(values),
-        *extra,
-        cwd=root,
-        **env,
-    )
-    return done, out
+    done = _render(root, tmp_path, "logging/templated", values, *extra, **env)
+    return done, tmp_path / "logging-templated"
 
 
 def test_secret_from_a_private_file_lands_in_a_private_file(root, tmp_path):
