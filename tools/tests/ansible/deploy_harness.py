@@ -49,6 +49,7 @@ def stock_etc() -> list[str]:
 class Site:
     def __init__(self, work: Path, hosts: dict[str, list[str]], groups: dict[str, list[str]]):
         self.work = work
+        work.mkdir(parents=True, exist_ok=True)
         self.hosts = hosts
         self.log = work / "actions.log"
         self.log.touch()

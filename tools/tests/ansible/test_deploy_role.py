@@ -1,8 +1,8 @@
 """The opsbundles.deploy collection, built with ansible-galaxy and run by real
 ansible-core on three inventory hosts (deploy_harness.py: each a private root
-at the real paths), over real renders of shipped bundles: the real nagios4,
-icinga2 and promtool check what lands (rsyslogd's check is proven by the
-render-index/v1 conformance suite, which runs it the same way).
+at the real paths), over real renders of shipped bundles: the real nagios4 and
+promtool check what lands (icinga2's check runs in test_site_flow.py, rsyslogd's
+in the render-index/v1 conformance suite, the same way).
 
 One site, deployed in order: first run (changes, checks pass, each action
 once, per role), second run (changed=0), --check --diff of an edit (shown,
@@ -32,7 +32,6 @@ INVENTORY = REAL_ROOT / "monitoring/inventory.example.yaml"
 RENDERS = {
     "monitoring/nagios": [INVENTORY, REAL_ROOT / "monitoring/nagios/tests/values.yaml"],
     "monitoring/prometheus": [INVENTORY, REAL_ROOT / "monitoring/prometheus/tests/values.yaml"],
-    "monitoring/icinga2": [INVENTORY],
     "monitoring/zabbix": [INVENTORY],
 }
 SECRETS = ("placeholder-openstack-password", "placeholder-rabbitmq-password")
@@ -110,8 +109,6 @@ def test_first_run_edits_main_configs(site, first):
     nagios_cfg = site.path("mon1", "/etc/nagios4/nagios.cfg").read_text()
     assert "resource_file=/etc/nagios4/opsbundles-resource.cfg" in nagios_cfg.splitlines()
     assert nagios_cfg.count("cfg_dir=/etc/nagios4/conf.d\n") == 1
-    zones = site.path("mon1", "/etc/icinga2/zones.conf").read_text()
-    assert 'object Zone "cmp1.example.org"' in zones and "# BEGIN opsbundles" in zones
     prometheus = site.path("mon1", "/etc/prometheus/prometheus.yml").read_text()
     assert RULES in prometheus and "opsbundles-node" in prometheus
 
@@ -121,7 +118,6 @@ def test_first_run_runs_each_action_once_on_the_right_hosts(site, first):
     assert actions == sorted(
         [
             "mon1 nagios4 reload",
-            "mon1 icinga2 reload",
             "mon1 prometheus reload",
             "mon1 prometheus-alertmanager reload",
             "mon1 openstack-exporter restart",

@@ -220,8 +220,9 @@ def flow(tmp_path_factory):
 
 
 def test_commit_runs_the_hooks_and_passes(flow):
-    assert flow["commit"].returncode == 0, flow["commit"].stdout + flow["commit"].stderr
-    assert "== vendor/opsbundles: new" in flow["commit"].stdout
+    out = flow["commit"].stdout + flow["commit"].stderr  # git gives hooks' output to stderr
+    assert flow["commit"].returncode == 0, out
+    assert "== vendor/opsbundles: new" in out
     log = git(flow["top"], "log", "--format=%s")
     assert log.strip() == "site: opsbundles and our monitoring stack"
 
@@ -257,6 +258,9 @@ def test_deploy_places_by_role_and_then_changes_nothing(flow):
     assert counts["mon1"]["changed"] > 0 and counts["ctl1"]["changed"] > 0
     assert site.path("mon1", "/etc/nagios4/conf.d/opsbundles-openstack.cfg").is_file()
     assert site.path("ctl1", "/etc/nagios/nrpe.d/opsbundles-openstack.cfg").is_file()
+    # icinga2 daemon -C passed over Debian's /etc/icinga2 because zones.conf got the agents
+    zones = site.path("mon1", "/etc/icinga2/zones.conf").read_text()
+    assert 'object Zone "cmp1.example.org"' in zones and "# BEGIN opsbundles" in zones
     assert sorted(site.actions()) == [
         "ctl1 nagios-nrpe-server reload",
         "mon1 icinga2 reload",
