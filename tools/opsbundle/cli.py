@@ -572,11 +572,33 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("codes", help="list every finding code")
     c.set_defaults(func=cmd_codes)
-    for name, text in EXAMPLES.items():
-        if name in sub.choices:
-            sub.choices[name].epilog = "examples:\n" + text
-            sub.choices[name].formatter_class = argparse.RawDescriptionHelpFormatter
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if not action.help and (name, action.dest) in HELP:
+                action.help = HELP[(name, action.dest)]
+        if name in EXAMPLES:
+            command.epilog = "examples:\n" + EXAMPLES[name]
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
+
+
+# what an option does, for the options declared without a help above
+HELP = {
+    ("build", "output"): "folder for the packages and build.json (written atomically)",
+    ("build", "format"): "text, or json (the build.json summary)",
+    ("new", "ref"): "the new bundle's <domain>/<name>, e.g. logging/fluent-bit",
+    ("new", "tool"): "the tool the bundle configures (manifest tool.name)",
+    (
+        "new",
+        "implements",
+    ): "an interface the bundle implements (repeatable), e.g. log-collection/v1",
+    ("new", "maintainer"): "who reviews it (default: OpenStack operators)",
+    ("test", "names"): "only these bundles (refs or names); default: every implementation",
+    ("test", "interface"): "only this interface's suite (repeatable), e.g. render-index/v1",
+    ("coverage", "format"): "text (a matrix) or json",
+    ("parse", "bundle"): "the bundle whose rendered rules parse the log, e.g. logging/fluentd",
+    ("site", "output"): "folder for the static catalog (replaced only with --force)",
+}
 
 
 EXAMPLES = {
@@ -600,6 +622,9 @@ EXAMPLES = {
     "review": """  opsbundle review                       in a site repo, before a commit (the hook)
   opsbundle review --since origin/main   in a site repo's CI job""",
     "doctor": "  opsbundle doctor\n  OPSBUNDLE_NATIVE_PATH=/opt/prometheus/bin opsbundle doctor",
+    "coverage": "  opsbundle coverage\n  opsbundle coverage --format json",
+    "site": "  opsbundle site -o build/site --force",
+    "codes": "  opsbundle codes | grep ^DEP",
 }
 
 
