@@ -171,37 +171,62 @@ def test_check_diff_shows_an_edit_and_changes_nothing(site, second):
 
 
 @pytest.fixture(scope="module")
-def broken_and_pruned(site, second):
-    """One run over two changed renders: prometheus' rules file no longer
-    passes its validate, and nagios dropped the NRPE file."""
+def broken_validate(site, second):
+    """prometheus' rules file no longer passes its validate."""
     rendered = site.renders["monitoring/prometheus"]
     index = json.loads((rendered / "index.json").read_text())
     entry = next(f for f in index["files"] if f["dest"] == RULES)
     path = rendered / entry["source"]
     path.write_text(path.read_text() + "\n  - this is: [not a rule\n")
+    before = site.path("mon1", RULES).read_bytes()
+    done, counts = _play(site, ["monitoring/prometheus"])
+    render("monitoring/prometheus", rendered)
+    return done, counts, before
+
+
+def test_failing_validate_keeps_the_old_file(site, broken_validate):
+    done, counts, before = broken_validate
+    assert done.returncode != 0
+    assert counts["mon1"]["failed"] == 1
+    assert "promtool check rules" in done.stdout
+    assert site.path("mon1", RULES).read_bytes() == before
+
+
+@pytest.fixture(scope="module")
+def rolled_back_and_pruned(site, second):
+    """One nagios run: the object file now defines a host Debian's stock
+    objects define too (its own validate passes, the installed check does
+    not), and the NRPE file was dropped from the render."""
     nagios = site.renders["monitoring/nagios"]
     render("monitoring/nagios", nagios)  # as deployed: the --check run wrote nothing
     index_path = nagios / "index.json"
     index = json.loads(index_path.read_text())
     index["files"] = [f for f in index["files"] if f["dest"] != NRPE]
     index["managed"] = sorted(f["dest"] for f in index["files"])
+    objects = next(f for f in index["files"] if f["dest"] == NAGIOS_OBJECTS)
+    path = nagios / objects["source"]
+    path.write_text(
+        path.read_text() + "\ndefine host {\n    host_name localhost\n    address 127.0.0.1\n"
+        "    max_check_attempts 3\n    check_period opsbundles-24x7\n"
+        "    contact_groups opsbundles-operators\n    notification_period opsbundles-24x7\n}\n"
+    )
     index_path.write_text(json.dumps(index))
-    rules_before = site.path("mon1", RULES).read_bytes()
+    before = site.path("mon1", NAGIOS_OBJECTS).read_bytes()
     count = len(site.actions())
-    done, counts = _play(site, ["monitoring/nagios", "monitoring/prometheus"])
-    return done, counts, rules_before, site.actions()[count:]
+    done, counts = _play(site, ["monitoring/nagios"])
+    return done, counts, before, site.actions()[count:]
 
 
-def test_failing_validate_keeps_the_old_file(site, broken_and_pruned):
-    done, counts, rules_before, _ = broken_and_pruned
-    assert done.returncode != 0
-    assert counts["mon1"]["failed"] == 1
-    assert "promtool check rules" in done.stdout
-    assert site.path("mon1", RULES).read_bytes() == rules_before
+def test_a_failing_check_puts_the_old_files_back_and_reloads_nothing(site, rolled_back_and_pruned):
+    done, counts, before, actions = rolled_back_and_pruned
+    assert counts["mon1"]["failed"] == 1, done.stdout[-3000:]
+    assert "nagios4 -v /etc/nagios4/nagios.cfg failed" in done.stdout
+    assert site.path("mon1", NAGIOS_OBJECTS).read_bytes() == before
+    assert not [a for a in actions if a.startswith("mon1")]
 
 
-def test_pruning_removes_a_dropped_file(site, broken_and_pruned):
-    _, counts, _, actions = broken_and_pruned
+def test_pruning_removes_a_dropped_file(site, rolled_back_and_pruned):
+    _, counts, _, actions = rolled_back_and_pruned
     assert counts["ctl1"]["failed"] == counts["cmp1"]["failed"] == 0
     assert site.removed("ctl1", NRPE) and site.removed("cmp1", NRPE)
     assert sorted(actions) == ["cmp1 nagios-nrpe-server reload", "ctl1 nagios-nrpe-server reload"]
