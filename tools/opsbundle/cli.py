@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__, repo
+from .terminal import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -50,21 +53,21 @@ def _summaries(root: Path) -> list[dict]:
     rows = []
     for bdir in repo.discover(root):
         b = load_bundle(root, bdir)
-        d = b.data
+        domain = b.text("domain") if b.text("domain") in repo.DOMAINS else bdir.ref.split("/")[0]
         rows.append(
             {
                 "ref": b.ref,
                 "kind": "stack" if b.is_stack else "tool",
-                "domain": "stack" if b.is_stack else d.get("domain", bdir.ref.split("/")[0]),
-                "version": d.get("version"),
-                "summary": d.get("summary", "(manifest unreadable)" if not b.manifest else ""),
-                "tool": (d.get("tool") or {}).get("name")
-                if isinstance(d.get("tool"), dict)
-                else None,
-                "implements": sorted(b.implements()),
-                "services": [s for s in d.get("services") or [] if isinstance(s, str)],
-                "members": [m.get("bundle") for _, m in b.members()],
-                "deprecated": bool(d.get("deprecated")),
+                "domain": "stack" if b.is_stack else domain,
+                "version": b.text("version"),
+                "summary": b.text("summary") or ("(manifest unreadable)" if not b.manifest else ""),
+                "tool": b.tool().get("name") if isinstance(b.tool().get("name"), str) else None,
+                "implements": sorted(str(k) for k in b.implements()),
+                "services": b.words("services"),
+                "members": [
+                    m["bundle"] for _, m in b.members() if isinstance(m.get("bundle"), str)
+                ],
+                "deprecated": bool(b.data.get("deprecated")),
             }
         )
     return rows
@@ -93,8 +96,20 @@ def cmd_list(args) -> int:
     for r in rows:
         tag = " [deprecated]" if r["deprecated"] else ""
         impl = ",".join(r["implements"] or r["members"]) or "-"
-        print(f"{r['ref']:<{width}}  {r['version'] or '?':<9} {impl:<28} {r['summary']}{tag}")
+        line = f"{r['ref']:<{width}}  {r['version'] or '?':<9} {impl:<28} {r['summary']}{tag}"
+        print(printable(line))
     return EXIT_OK
+
+
+def _shown_parameters(b) -> dict:
+    params = {}
+    for name, spec in b.parameters().items():
+        shown = dict(spec)
+        if spec.get("secret"):
+            shown.pop("default", None)
+            shown.pop("example", None)
+        params[name] = shown
+    return params
 
 
 def cmd_show(args) -> int:
@@ -107,33 +122,25 @@ def cmd_show(args) -> int:
         for f in b.load_findings:
             print(f.as_text(), file=sys.stderr)
         return EXIT_FINDINGS
-    params = {}
-    for name, spec in b.parameters().items():
-        shown = dict(spec)
-        if spec.get("secret"):
-            shown.pop("default", None)
-            shown.pop("example", None)
-        params[name] = shown
-    info = {k: v for k, v in b.data.items() if k != "parameters"}
-    info["parameters"] = params
+    params = _shown_parameters(b)
     if args.format == "json":
-        print(json.dumps({"ref": b.ref, **info}, indent=2, default=str))
+        info = {k: v for k, v in b.data.items() if k != "parameters"}
+        print(json.dumps({"ref": b.ref, **info, "parameters": params}, indent=2, default=str))
         return EXIT_OK
-    d = b.data
-    print(f"{b.ref} {d.get('version')} - {d.get('summary')}")
-    dep = d.get("deprecated")
+    out = [f"{b.ref} {b.text('version')} - {b.text('summary')}"]
+    dep = b.data.get("deprecated")
     if isinstance(dep, dict):
-        print(f"  DEPRECATED since {dep.get('since')}: {dep.get('reason')}")
+        out.append(f"  DEPRECATED since {dep.get('since')}: {dep.get('reason')}")
     if not b.is_stack:
-        tool = d.get("tool") if isinstance(d.get("tool"), dict) else {}
-        print(f"  tool: {tool.get('name')} {', '.join(tool.get('versions') or [])}")
+        tool = b.tool()
+        versions = tool.get("versions") if isinstance(tool.get("versions"), list) else []
+        out.append(f"  tool: {tool.get('name')} {', '.join(str(v) for v in versions)}")
         reload = b.reload()
         if reload:
-            print(f"  after changes: {reload.get('action')} {reload.get('service')}")
-        print(f"  implements: {', '.join(b.implements()) or '-'}")
-        services = d.get("services") if isinstance(d.get("services"), list) else []
-        print(f"  services: {', '.join(str(x) for x in services)}")
-        print("  parameters:")
+            out.append(f"  after changes: {reload.get('action')} {reload.get('service')}")
+        out.append(f"  implements: {', '.join(str(i) for i in b.implements()) or '-'}")
+        out.append(f"  services: {', '.join(b.words('services'))}")
+        out.append("  parameters:")
         for name, spec in params.items():
             flags = [f"format {spec['format']}"] if isinstance(spec.get("format"), str) else []
             if spec.get("required"):
@@ -142,16 +149,17 @@ def cmd_show(args) -> int:
                 flags.append("secret")
             if "default" in spec:
                 flags.append(f"default {spec['default']!r}")
-            print(f"    {name} ({spec.get('type')}{', ' + ', '.join(flags) if flags else ''})")
-            print(f"        {spec.get('description', '')}")
-        print("  files:")
+            out.append(f"    {name} ({spec.get('type')}{', ' + ', '.join(flags) if flags else ''})")
+            out.append(f"        {spec.get('description', '')}")
+        out.append("  files:")
         for _, f in b.files():
             roles = f.get("roles") if isinstance(f.get("roles"), list) else []
-            print(f"    {f.get('dest')}  <- {f.get('source')}  [{','.join(map(str, roles))}]")
+            out.append(f"    {f.get('dest')}  <- {f.get('source')}  [{','.join(map(str, roles))}]")
     else:
-        print("  members:")
+        out.append("  members:")
         for _, m in b.members():
-            print(f"    {m.get('bundle')} {m.get('version', '')}")
+            out.append(f"    {m.get('bundle')} {m.get('version', '')}")
+    print(printable("\n".join(out)))
     return EXIT_OK
 
 
@@ -172,12 +180,16 @@ def cmd_render(args) -> int:
 
     root = _root(args)
     try:
+        check = None
+        if args.check:
+            from .render_check import native as check
         doc = render(
             root,
             args.name,
             Path(args.output),
             _layers(args),
             force=args.force,
+            check=check,
             strict=args.strict,
             only=args.member or None,
         )
@@ -243,17 +255,35 @@ def cmd_new(args) -> int:
 
 
 def cmd_test(args) -> int:
+    import os
+    import time
+
     from . import conformance
     from .checks import Context
+    from .conformance import report
+    from .progress import Progress
 
     ctx = Context.for_repo(_root(args))
     names = {ctx.named(n).ref for n in args.names} if args.names else None
-    results = conformance.run(ctx, args.interface or None, names)
-    if not results:
+    jobs = conformance.jobs(ctx, args.interface or None, names)
+    if not jobs:
         print("no conformance results: no suite covers the selected bundles")
         return EXIT_OK
-    print(conformance.matrix(results))
-    return EXIT_FINDINGS if any(not r.ok for r in results) else EXIT_OK
+    start = time.monotonic()
+    with Progress(len(jobs), "opsbundle test") as progress:
+
+        def done(outcome) -> None:
+            progress.step(report.progress_line(outcome, progress.done + 1, len(jobs)))
+
+        workers = args.jobs or max(2, 2 * (os.cpu_count() or 1))
+        outcomes = conformance.run_parallel(ctx, jobs, workers, done)
+    seconds = time.monotonic() - start
+    out = {"text": report.as_text, "json": report.as_json, "junit": report.as_junit}
+    print(out[args.format](outcomes, seconds))
+    if args.format == "text":
+        for line in conformance.summaries([r for o in outcomes for r in o.results]):
+            print(line)
+    return EXIT_FINDINGS if any(o.failed for o in outcomes) else EXIT_OK
 
 
 def cmd_coverage(args) -> int:
@@ -277,11 +307,18 @@ def cmd_coverage(args) -> int:
 def cmd_parse(args) -> int:
     from . import logparse
     from .checks import Context
+    from .values import ValuesError, parse_sets, read_values_file
 
     ctx = Context.for_repo(_root(args))
     ref = ctx.named(args.bundle).ref
     try:
-        logparse.command(ctx, ref, Path(args.file) if args.file else None, args.as_path, sys.stdout)
+        layers = [(str(p), read_values_file(Path(p))) for p in args.values]
+        layers.append(("--set", parse_sets(args.set)))
+        file = Path(args.file) if args.file else None
+        logparse.command(ctx, ref, file, args.as_path, sys.stdout, layers)
+    except (logparse.UsageError, ValuesError) as exc:
+        print(f"opsbundle parse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except logparse.ParseError as exc:
         print(f"opsbundle parse: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
@@ -471,6 +508,12 @@ def parser() -> argparse.ArgumentParser:
         help="render only this member of the stack (repeatable), e.g. --member nagios",
     )
     r.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    r.add_argument(
+        "--check",
+        action="store_true",
+        help="run the tools' own checks (rsyslogd -N1, nagios4 -v, ...) on the rendered files "
+        "with these values before writing them; a missing tool fails",
+    )
     r.set_defaults(func=cmd_render)
 
     b = sub.add_parser(
@@ -511,6 +554,15 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("test", parents=[common], help="run the interfaces' conformance suites")
     t.add_argument("names", nargs="*", metavar="BUNDLE")
     t.add_argument("--interface", action="append", metavar="IFACE/vN")
+    t.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="json: the opsbundle-test/1 document (see conformance/report.py)",
+    )
+    t.add_argument(
+        "--jobs", type=int, default=0, help="suites at once (default: twice the cores; 1: serial)"
+    )
     t.set_defaults(func=cmd_test)
 
     cov = sub.add_parser(
@@ -532,6 +584,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="where the file lives on a host, which picks the bundle's input "
         "(default: <layout path of its folder>/<its name>; stdin: nova's nova-api.log)",
+    )
+    pa.add_argument(
+        "--values", action="append", default=[], metavar="FILE", help="the site's values"
+    )
+    pa.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="one value (repeatable)"
     )
     pa.set_defaults(func=cmd_parse)
 
@@ -628,11 +686,19 @@ EXAMPLES = {
 }
 
 
+def _terminated(signum, frame):
+    """SIGTERM as an exception, so a render or build cleans up its staging folder."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "path", None):  # one source for discovery: the variable
         given = [str(Path(p).absolute()) for p in args.path]
         os.environ[repo.PATH_ENV] = os.pathsep.join([*given, *repo.site_paths_text()])
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
     except repo.RepoError as exc:
@@ -642,6 +708,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from .terminal import printable, xml_safe
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -143,7 +145,7 @@ class Finding:
         text = f"{where}: {self.code} {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
-        return text
+        return printable(text)
 
     def as_dict(self) -> dict:
         return {
@@ -191,7 +193,7 @@ class Report:
 
     def as_text(self) -> str:
         lines = [f.as_text() for f in self.sorted_findings()]
-        lines += [f"note: {n}" for n in self.notes]
+        lines += [printable(f"note: {n}") for n in self.notes]
         lines.append(self.summary())
         return "\n".join(lines)
 
@@ -219,15 +221,15 @@ class Report:
         for bundle, found in by_bundle.items():
             errors = [f for f in found if f.severity == ERROR]
             body = "".join(
-                f"<failure type={quoteattr(f.code)} message={quoteattr(f.message)}>"
-                f"{escape(f.as_text())}</failure>"
+                f"<failure type={quoteattr(f.code)} message={quoteattr(xml_safe(f.message))}>"
+                f"{escape(xml_safe(f.as_text()))}</failure>"
                 for f in errors
             )
             out = "\n".join(f.as_text() for f in found if f.severity == WARNING)
             if out:
-                body += f"<system-out>{escape(out)}</system-out>"
+                body += f"<system-out>{escape(xml_safe(out))}</system-out>"
             cases.append(
-                f'  <testcase classname="opsbundle.validate" name={quoteattr(bundle)}>'
+                f'  <testcase classname="opsbundle.validate" name={quoteattr(xml_safe(bundle))}>'
                 f"{body}</testcase>"
             )
         failures = sum(1 for b in by_bundle.values() if any(f.severity == ERROR for f in b))

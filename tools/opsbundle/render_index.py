@@ -18,7 +18,7 @@ import posixpath
 
 import yaml
 
-from .templating import Compiled, TemplateProblem, render_string
+from .templating import TemplateProblem, compiled, render_string
 
 INTERFACE = "render-index/v1"
 FORMAT = 1
@@ -138,7 +138,7 @@ def edits(bundle, entry: dict, context: dict, words: dict) -> list[dict]:
             else:
                 text = (bundle.path / edit["source"]).read_text(encoding="utf-8")
                 if edit.get("template"):
-                    text = Compiled(text, f"{bundle.ref}/{edit['source']}").render(context)
+                    text = compiled(text, f"{bundle.ref}/{edit['source']}").render(context)
                 if edit["kind"] == "block":
                     item["marker"] = f"opsbundles {bundle.ref} {entry['dest']}"
                     item["content"] = text.rstrip("\n") + "\n"

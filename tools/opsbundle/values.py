@@ -137,7 +137,7 @@ def _layer(layer) -> Layer:
     return Layer(origin, data)
 
 
-def _as_given(layer: Layer, keypath: tuple, spec: dict, value):
+def as_given(layer: Layer, keypath: tuple, spec: dict, value):
     """The value with every string of a string-taking parameter as written."""
     kind = spec.get("type", "str")
     if kind == "str":
@@ -238,7 +238,7 @@ def resolve(bundle: Bundle, layers: list, vocab: dict | None = None) -> dict:
                     )
                 continue
             spec = params[key]
-            value = _as_given(layer, keypath, spec, value)
+            value = as_given(layer, keypath, spec, value)
             found, value = check_value(layer, keypath, bundle.ref, key, spec, value, vocab)
             problems += found
             values[key] = value

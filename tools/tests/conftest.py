@@ -300,6 +300,7 @@ BAD_FIXTURES: dict[str, Expect] = {
     "bad_stack_duplicate": Expect("STK007", "manifest.yaml", 12, 11),
     "bad_stack_deprecated_member": Expect("STK008", "manifest.yaml", 11, 11),
     "bad_stack_secret_value": Expect("PAR001", "manifest.yaml", 13, 5),
+    "bad_stack_preset_format": Expect("VAL001", "manifest.yaml", 18, 22),
 }
 
 GOOD_FIXTURES = ("good_minimal", "good_templated", "good_collector", "good_stack_demo")

@@ -10,7 +10,7 @@ import re
 from ..interfaces import interface_data
 from ..paths import dest_problem, source_problem
 from ..render_index import edit_templates, vocabulary
-from ..templating import Compiled, TemplateProblem
+from ..templating import TemplateProblem, compiled
 
 _MODE = re.compile(r"^0?[0-7]{3,4}$")
 
@@ -74,16 +74,16 @@ def _edit_templates(ctx, bundle, doc, params):
     values = {**bundle.sample_values(), "interface": interface_data(ctx, bundle)}
     for where, name, text in edit_templates(bundle):
         try:
-            compiled = Compiled(text, name)
+            template = compiled(text, name)
         except TemplateProblem as exc:
             yield doc.finding("TPL001", where, f"{name}:{exc.line}: {exc.message}")
             continue
-        undeclared = sorted(compiled.variables - params.keys())
+        undeclared = sorted(template.variables - params.keys())
         for var in undeclared:
             yield doc.finding(
                 "TPL002", where, f"edit uses '{var}', which is not a declared parameter"
             )
-        secret = sorted(v for v in compiled.variables if params.get(v, {}).get("secret"))
+        secret = sorted(v for v in template.variables if params.get(v, {}).get("secret"))
         if secret:
             yield doc.finding(
                 "DEP005",
@@ -93,7 +93,7 @@ def _edit_templates(ctx, bundle, doc, params):
             )
         if not undeclared:
             try:
-                compiled.render(values)
+                template.render(values)
             except TemplateProblem as exc:
                 yield doc.finding("TPL003", where, f"{name}:{exc.line}: {exc.message}")
 

@@ -1,7 +1,7 @@
 """Conformance of render-index/v1: every shipped bundle's index, proven.
 
-render-index/v1 is implemented by the renderer for every tool bundle with
-files, so this suite chooses its own bundles (`bundles()`). Each is rendered
+render-index/v1 is implemented by the renderer for every tool bundle, so this
+suite runs on every tool bundle (EVERY_TOOL_BUNDLE) that has files. Each is rendered
 through `render.render` with its samples (defaults, examples) and a marker
 value per secret, then (interfaces/render-index/v1/README.md, "What is
 checked"):
@@ -42,6 +42,7 @@ from .. import engines
 from ..render import RenderError, render
 from ..render_index import INTERFACE
 from ..values import ValuesError
+from . import tool_bundles
 from .result import Result
 
 BROKEN = "\nopsbundles-broken-line ]] {{ ;\n"
@@ -53,14 +54,12 @@ UNPACKED = ("promtool",)
 TIMEOUT = 120
 
 
+EVERY_TOOL_BUNDLE = True
+
+
 def bundles(ctx, names: set[str] | None = None):
-    for ref in sorted(ctx.bundle_dirs):
-        bundle = ctx.bundle(ref)
-        if bundle is None or bundle.manifest is None or bundle.is_stack or not bundle.files():
-            continue
-        if names and ref not in names:
-            continue
-        yield bundle
+    """The bundles this suite proves: every tool bundle with files."""
+    return [b for b in tool_bundles(ctx, names) if b.files()]
 
 
 def run(ctx, bundles_) -> list[Result]:
@@ -70,7 +69,7 @@ def run(ctx, bundles_) -> list[Result]:
     validator = jsonschema.Draft202012Validator(schema)
     edit_filter = _edit_filter(ctx.root)
     results: list[Result] = []
-    for bundle in bundles_:
+    for bundle in (b for b in bundles_ if b.files()):
         with tempfile.TemporaryDirectory(prefix="opsbundle-index-") as tmp:
             work = Path(tmp)
             out = work / "out"
