@@ -42,7 +42,6 @@ from .. import engines
 from ..render import RenderError, render
 from ..render_index import INTERFACE
 from ..values import ValuesError
-from . import tool_bundles
 from .result import Result
 
 BROKEN = "\nopsbundles-broken-line ]] {{ ;\n"
@@ -57,9 +56,16 @@ TIMEOUT = 120
 EVERY_TOOL_BUNDLE = True
 
 
-def bundles(ctx, names: set[str] | None = None):
+def bundles(ctx, names: set[str] | None = None) -> list:
     """The bundles this suite proves: every tool bundle with files."""
-    return [b for b in tool_bundles(ctx, names) if b.files()]
+    found = []
+    for ref in sorted(ctx.bundle_dirs):
+        bundle = ctx.bundle(ref)
+        if bundle is None or bundle.manifest is None or bundle.is_stack or not bundle.files():
+            continue
+        if not names or ref in names:
+            found.append(bundle)
+    return found
 
 
 def run(ctx, bundles_) -> list[Result]:
