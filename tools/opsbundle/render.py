@@ -6,7 +6,8 @@ failure leaves the target exactly as it was. No path is written outside it.
 
 Layout of the output:
     <DIR>/<domain>/<name>/<destination without its leading />
-    <DIR>/index.json   what goes where: destination, mode, roles, reload action
+    <DIR>/index.json   render-index/v1 (render_index.py): what goes where, how to
+                       check it and what to run when it changed
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import __version__, render_index
 from .bundle import Bundle
 from .checks import Context, run_all
 from .findings import ERROR
 from .interfaces import interface_data
 from .paths import dest_problem
+from .secrets import resolve_refs
 from .templating import TemplateProblem, compiled, render_string
 from .values import Layer, ValuesError, resolve, unknown_globals
 
 INDEX = "index.json"
-INDEX_FORMAT = 1
 
 
 class RenderError(Exception):
@@ -53,15 +55,43 @@ def _members(ctx: Context, target: Bundle) -> list[tuple[Bundle, Layer]]:
     return members
 
 
+def chosen(target: Bundle, members: list, only: list[str] | None) -> list:
+    """The members a site picked from a stack (all when `only` is None)."""
+    if only is None:
+        return members
+    if not target.is_stack:
+        raise RenderError(f"{target.ref} is not a stack: --member chooses a stack's members")
+    refs = {m.ref: (m, p) for m, p in members}
+    by_name = {ref.split("/", 1)[1]: ref for ref in refs}
+    picked, unknown = [], []
+    for name in only:
+        ref = name if name in refs else by_name.get(name)
+        if ref is None:
+            unknown.append(name)
+        elif refs[ref] not in picked:
+            picked.append(refs[ref])
+    if unknown:
+        raise RenderError(
+            f"{target.ref} has no member {', '.join(unknown)} (members: {', '.join(sorted(refs))})"
+        )
+    return [m for m in members if m in picked]
+
+
 def vocabulary(ctx: Context) -> dict:
     """What vocabulary formats check against."""
     return {"services": ctx.registry.services, "roles": ctx.registry.roles}
 
 
-def check_values(ctx: Context, members: list, layers: list) -> list[tuple[Bundle, dict]]:
+def check_values(
+    ctx: Context, members: list, layers: list, strict: bool = False
+) -> list[tuple[Bundle, dict]]:
     """(bundle, values) for each member; raises ValuesError with every bad
-    value of every member, each said once."""
-    problems = unknown_globals([m for m, _ in members], layers)
+    value of every member, each said once. Keys meant for bundles of the
+    repository that this render does not cover are left alone unless
+    `strict` (one site values file serves every render)."""
+    everywhere = [b for b in map(ctx.bundle, sorted(ctx.bundle_dirs)) if b and b.manifest]
+    layers = resolve_refs([m for m, _ in members], layers)
+    problems = unknown_globals([m for m, _ in members], layers, everywhere, strict)
     planned = []
     for member, preset in members:
         try:
@@ -77,16 +107,26 @@ def check_values(ctx: Context, members: list, layers: list) -> list[tuple[Bundle
     return planned
 
 
-def render(root: Path, name: str, out: Path, layers: list, force: bool = False, check=None) -> dict:
+def render(
+    root: Path,
+    name: str,
+    out: Path,
+    layers: list,
+    force: bool = False,
+    check=None,
+    strict: bool = False,
+    only: list[str] | None = None,
+) -> dict:
     """Render `name` into `out` with `layers` of values. `check(ctx, staging,
     document, planned)`, when given, runs on the staged files before they are
     swapped in and returns the text of its problems ("" when none): a failed
-    check writes nothing either."""
+    check writes nothing either. `strict`: values for bundles this render does
+    not cover are errors; `only`: the stack members to render (all when None)."""
     ctx = Context.for_repo(root)
     target = ctx.named(name)
     if target.manifest is None:
         raise RenderError("\n".join(f.as_text() for f in target.load_findings))
-    members = _members(ctx, target)
+    members = chosen(target, _members(ctx, target), only)
     invalid = [
         f.as_text()
         for bundle in {target.ref: target, **{m.ref: m for m, _ in members}}.values()
@@ -96,19 +136,16 @@ def render(root: Path, name: str, out: Path, layers: list, force: bool = False, 
     if invalid:
         raise RenderError("the bundle does not validate:\n" + "\n".join(invalid))
     try:
-        planned = check_values(ctx, members, layers)
+        planned = check_values(ctx, members, layers, strict)
     except ValuesError as exc:
         raise RenderError(str(exc)) from None
     with staged_output(out.absolute(), force) as staging:
         index = []
         for member, values in planned:
             index += render_files(ctx, member, values, staging)
-        document = {
-            "format": INDEX_FORMAT,
-            "rendered": target.ref,
-            "version": target.version,
-            "files": index,
-        }
+        document = render_index.document(
+            target, [m for m, _ in planned], index, f"opsbundle {__version__}"
+        )
         (staging / INDEX).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         if check is not None:
             problems = check(ctx, staging, document, planned)
@@ -139,7 +176,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
     Engines, inventories and log parsers render through here too, so every
     consumer sees exactly what `opsbundle render` would write."""
     context = {**values, "interface": interface_data(ctx, bundle)}
-    reload = bundle.reload()
+    words = render_index.vocabulary(ctx.registry)
     secrets = {k for k, v in bundle.parameters().items() if v.get("secret")}
     entries = []
     problems = []
@@ -184,24 +221,23 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
         except OSError as exc:  # e.g. one destination is the folder of another
             problems.append(f"{where}: cannot write {dest}: {exc.strerror}")
             continue
-        mode = entry.get("mode", "0644")
-        mode = mode if isinstance(mode, str) else f"0{mode:o}"
+        mode = render_index.mode_text(entry.get("mode", "0644"))
         os.chmod(target, int(mode, 8) & 0o777)
-        entries.append(
-            {
-                "bundle": bundle.ref,
-                "source": rel.as_posix(),
-                "source_file": source,
-                "dest": dest,
-                "mode": f"0{int(mode, 8):o}",
-                "owner": entry.get("owner", "root"),
-                "group": entry.get("group", "root"),
-                "roles": entry.get("roles", ["all"]),
-                "template": bool(entry.get("template")),
-                "uses_secrets": sorted(secrets & _used(entry, bundle)),
-                "reload": reload,
-            }
-        )
+        try:
+            entries.append(
+                render_index.file_entry(
+                    bundle,
+                    entry,
+                    dest,
+                    rel.as_posix(),
+                    raw,
+                    secrets=sorted(secrets & _used(entry, bundle)),
+                    context=context,
+                    words=words,
+                )
+            )
+        except render_index.IndexProblem as exc:
+            problems.append(f"{where}: {exc}")
     if problems:
         raise RenderError("\n".join(problems))
     return entries

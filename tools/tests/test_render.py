@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import signal
@@ -67,12 +68,18 @@ def test_index_says_what_goes_where(root, tmp_path):
     main_conf = by_dest["/etc/demo-tool/main.conf"]
     assert main_conf["mode"] == "0640"
     assert main_conf["roles"] == ["controller"]
-    assert main_conf["reload"] == {"service": "demo-tool", "action": "reload"}
-    assert main_conf["uses_secrets"] == ["api_token"]
+    assert main_conf["actions"] == [
+        {"id": "service:demo-tool", "service": "demo-tool", "action": "reload", "check": None}
+    ]
+    assert main_conf["secrets"] == ["api_token"]
+    rendered = (out / main_conf["source"]).read_bytes()
+    assert main_conf["sha256"] == hashlib.sha256(rendered).hexdigest()
+    assert [p["path"] for p in main_conf["parents"]] == ["/etc", "/etc/demo-tool"]
     assert (out / main_conf["source"]).is_file()
     static = by_dest["/etc/demo-tool/conf.d/static.conf"]
     assert (static["mode"], static["roles"], static["template"]) == ("0644", ["all"], False)
-    assert static["uses_secrets"] == []
+    assert static["secrets"] == []
+    assert index["managed"] == sorted(by_dest)
     assert SECRET not in (out / "index.json").read_text()
 
 
@@ -111,7 +118,8 @@ def test_unknown_set_key_is_refused_with_a_suggestion(root, tmp_path, capsys):
     assert render_templated(root, out, "--set", "listen_prot=9000") == 1
     err = capsys.readouterr().err
     assert (
-        "--set listen_prot: VAL003 no bundle being rendered has parameter 'listen_prot' "
+        "--set listen_prot: VAL003 no bundle of the repository or --path has parameter "
+        "'listen_prot' "
         "(hint: did you mean 'listen_port'?)" in err
     )
     assert not out.exists()

@@ -186,9 +186,9 @@ def matrix(results: list[Result]) -> str:
 
 
 def _register() -> None:
-    from . import injection, log_fields, package_build, service_checks
+    from . import injection, log_fields, package_build, render_index, service_checks
 
-    for suite in (log_fields, package_build, service_checks, injection):
+    for suite in (log_fields, package_build, service_checks, injection, render_index):
         SUITES[suite.INTERFACE] = suite
 
 
