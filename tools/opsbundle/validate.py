@@ -59,6 +59,7 @@ class _Done:
     tool: str
     files: list | None = None  # rendered (shown, path, dest) for the engines, or None
     unrendered: str = ""  # why a clean bundle did not render (the engines cannot run)
+    bundle: object = None  # kept for the engines when checked in this process
 
     def clean(self, todo: _Todo) -> bool:
         if self.findings is None:
@@ -71,6 +72,7 @@ class _Pipeline:
 
     def __init__(self, ctx, scratch: Path | None, absent: dict[str, list[str]]):
         self.ctx, self.scratch, self.absent = ctx, scratch, absent
+        self.in_worker = False
 
     def __call__(self, todo: _Todo) -> _Done:
         from .bundle import load_bundle
@@ -101,6 +103,9 @@ class _Pipeline:
                     (f"{bundle.ref}/{e['source_file']}", self.scratch / e["source"], e["dest"])
                     for e in entries
                 ]
+                # what the checks worked out (paths, project data) serves the engines too;
+                # from a worker the parent reads the bundle again instead
+                done.bundle = None if self.in_worker else bundle
         return done
 
 
@@ -152,7 +157,7 @@ def run(root: Path, opts: Options) -> Report:
             if bundle is not None and bundle.manifest is not None:
                 found = bump.check(root, base, bundle)
                 report.findings += [dataclasses.replace(f, bundle=bdir.ref) for f in found]
-    cache.save()
+    cache.save({b.ref for b in everything} | {INTERFACES})
     report.notes += cache.notes
     return report
 
@@ -163,6 +168,7 @@ class _Keys:
     def __init__(self, everything: list[repo.BundleDir]):
         self.everything = everything
         self.trees: dict[str, str] = {}
+        self.engines: dict[str, str] = {}  # tool -> the engine's identity, once per run
         self._tools_digest: str | None = None
 
     def tree(self, bdir: repo.BundleDir) -> str:
@@ -181,10 +187,11 @@ class _Keys:
         return digest(self.tree(bdir), self._tools_digest)
 
     def native(self, bdir: repo.BundleDir, tool: str, require: bool) -> str:
-        from .engines import ENGINES, identity
+        if tool not in self.engines:
+            from .engines import ENGINES, identity
 
-        engine = identity(ENGINES[tool]) if tool in ENGINES else "no engine"
-        return digest(self.tree(bdir), tool, engine, "required" if require else "optional")
+            self.engines[tool] = identity(ENGINES[tool]) if tool in ENGINES else "no engine"
+        return digest(self.tree(bdir), tool, self.engines[tool], "required" if require else "")
 
 
 def _from_cache(cache, keys: _Keys, targets, native: bool, require: bool):
@@ -230,7 +237,7 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
                 message = f"the engines cannot run, it does not render: {d.unrendered}"
                 found.append(Finding("NAT001", f"{d.ref}/manifest.yaml", message, bundle=d.ref))
             elif d.files is not None:
-                items.append(engines.Rendered(d.ref, d.files, ctx=ctx, tool=d.tool))
+                items.append(engines.Rendered(d.ref, d.files, d.bundle, ctx=ctx, tool=d.tool))
             elif t.native and absent.get(d.tool) and d.clean(t):  # for its NAT002 or note
                 items.append(engines.Rendered(d.ref, [], ctx=ctx, tool=d.tool))
         outcome = engines.check_rendered(ctx, items, opts.require_native, cache)
@@ -261,6 +268,7 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
 
     # fork shares the registry and parsed schemas with the workers for free
     _RUN = pipeline
+    pipeline.in_worker = True
     try:
         mp = multiprocessing.get_context("fork")
         chunk = max(16, len(todo) // (jobs * 8))
@@ -268,6 +276,7 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
             return pool.map(_in_worker, todo, chunksize=chunk)
     finally:
         _RUN = None
+        pipeline.in_worker = False
 
 
 def _in_worker(todo: _Todo) -> _Done:

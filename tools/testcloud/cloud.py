@@ -29,6 +29,7 @@ from .haproxy import HAProxy
 from .mariadb import MariaDB
 from .memcached import Memcached
 from .rabbitmq import RabbitMQ
+from .rsyslog import RsyslogReceiver
 from .uwsgi import Uwsgi
 from .webhook import Webhook
 
@@ -76,6 +77,8 @@ SERVICES: dict[str, Service] = {
     "galera": Service((), lambda cloud, wd: Galera(wd)),
     "node-exporter": Service((), lambda cloud, wd: NodeExporter(wd)),
     "webhook": Service((), lambda cloud, wd: Webhook(wd)),
+    # the aggregator a log shipper under test forwards to (plain TCP and TLS)
+    "rsyslog": Service((), lambda cloud, wd: RsyslogReceiver(wd)),
 }
 
 

@@ -9,8 +9,9 @@ named alike in both bundles (opsbundles-http, opsbundles-openstack-count,
                  daemons killed, bad CLI rows      -> WARNING/CRITICAL per check
                  (and the boundary cases just short of a threshold -> OK)
     unreachable  stand-ins stopped, CLI failing    -> CRITICAL (UNKNOWN for the CLI)
-The MySQL commands have no stand-in here (no MariaDB server): only the
-tools' own validation covers them, and the bundle READMEs say so.
+The MySQL commands have no stand-in: they run against a real Galera
+MariaDB in tools/tests/monitoring/test_commands_cloud.py (with every other
+command whose daemon the test cloud runs), as the bundle READMEs say.
 """
 
 from __future__ import annotations

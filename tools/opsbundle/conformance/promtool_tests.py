@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import yaml
 
@@ -117,18 +118,22 @@ def run(ctx, bundle, files, work) -> list[Result]:
         return [Result(bundle.ref, FIRES, "promtool", False, "promtool is not installed")]
     if not (bundle.path / TESTS).is_file():
         return [Result(bundle.ref, FIRES, TESTS, False, "the bundle has no promtool unit tests")]
-    results = []
-    for i, variant in enumerate(VARIANTS):
+
+    def one(i, variant) -> list[Result]:
         out = work / f"promtool-{i}"
         try:
             rendered = render(ctx, bundle, out / "render", variant)
         except InventoryError as exc:
-            results.append(Result(bundle.ref, FIRES, "render", False, str(exc)))
-            continue
+            return [Result(bundle.ref, FIRES, "render", False, str(exc))]
         out.mkdir(exist_ok=True)
         named = ", ".join(variant.values())
-        results += _run_variant(ctx, bundle, rendered, out, variant, named)
-    return results
+        return _run_variant(ctx, bundle, rendered, out, variant, named)
+
+    # one promtool per variant, side by side (each is one process that steps
+    # through every group of its file set)
+    with ThreadPoolExecutor(max_workers=len(VARIANTS)) as pool:
+        done = [pool.submit(one, i, v) for i, v in enumerate(VARIANTS)]
+    return [r for future in done for r in future.result()]
 
 
 def _run_variant(ctx, bundle, files, work, variant, named) -> list[Result]:

@@ -25,9 +25,22 @@ def tokens(command: str) -> str:
     return _TOKEN.sub(lambda m: m.group(1), command)
 
 
+_QUOTED = re.compile(r'^"((?:[^"\\]|\\.)*)"$')
+
+
+def _env_value(raw: str) -> str:
+    """A value as systemd's EnvironmentFile= reads it: "..." with the POSIX
+    double-quote rules (a backslash keeps the next `\\`, `"`, backtick or `$`),
+    else the text itself."""
+    m = _QUOTED.match(raw.strip())
+    if not m:
+        return raw.strip()
+    return re.sub(r'\\([\\"`$])', r"\1", m.group(1))
+
+
 def _env_file(text: str) -> dict[str, str]:
     pairs = (ln.split("=", 1) for ln in text.splitlines() if "=" in ln and not ln.startswith("#"))
-    return {k.strip(): v for k, v in pairs}
+    return {k.strip(): _env_value(v) for k, v in pairs}
 
 
 def services(files, work=None) -> list[Service]:

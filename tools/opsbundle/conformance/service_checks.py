@@ -32,6 +32,17 @@ RUNNERS = {
 }
 
 
+# Suites whose checks run against the stand-in daemons take a machine-wide lock
+# (process checks see every process): they run one after another.
+STANDIN_LANE = "stand-in daemons"
+
+
+def lane(bundle) -> str:
+    """Jobs of one lane run one after another (conformance.run_parallel)."""
+    tool = (bundle.data.get("tool") or {}).get("name")
+    return STANDIN_LANE if tool in ("nagios", "icinga2", "sensu") else ""
+
+
 def run(ctx, bundles) -> list[Result]:
     results: list[Result] = []
     for bundle in bundles:

@@ -40,9 +40,6 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import subprocess
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,6 +221,7 @@ def json_lines(argv: list[str], paths: list[Path], timeout: int = 300) -> list[d
     JSON line per path, in order (engines' own scripts: rpmspec_check.py,
     debian_check.pl)."""
     import json
+    import subprocess
 
     if not paths:
         return []
@@ -252,6 +250,9 @@ def _failed(engine, batch: list[Rendered], why: str) -> list[Finding]:
 
 
 def _run_batch(name: str, engine, batch: list[Rendered]) -> list[Finding]:
+    import subprocess
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix=f"opsbundle-{name}-") as tmp:
         try:
             return engine.check(batch, Path(tmp))
@@ -310,6 +311,8 @@ def check_rendered(ctx, items: list[Rendered], require: bool, cache=None) -> Out
             batches.append((name, engine, todo))
         out.checked[name] = len(todo)
     batches.sort(key=lambda b: _ORDER.index(b[0]) if b[0] in _ORDER else len(_ORDER))
+    from concurrent.futures import ThreadPoolExecutor  # only a run that starts engines pays
+
     with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
         futures = [
             (name, engine, todo, pool.submit(_run_batch, name, engine, [i for i, _ in todo]))
@@ -367,6 +370,8 @@ def render_samples(ctx, bundles, workdir: Path) -> tuple[list[Rendered], list[Fi
 def run(ctx, bundles, require: bool, cache=None) -> tuple[list[Finding], list[str]]:
     """Findings from every engine over `bundles` (already free of errors),
     rendered with their sample values, and notes saying what was skipped and why."""
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="opsbundle-render-") as tmp:
         items, problems = render_samples(ctx, bundles, Path(tmp))
         outcome = check_rendered(ctx, items, require, cache)

@@ -20,7 +20,7 @@ from ..bundle import Bundle
 from ..checks import Context, run_all
 from ..findings import ERROR
 from ..render import RenderError, check_target, swap_in, vocabulary
-from ..templating import Compiled, TemplateProblem
+from ..templating import TemplateProblem, compiled
 from ..values import ValuesError, resolve
 from . import plan
 from .errors import BuildError
@@ -45,8 +45,7 @@ class Job:
         path = plan.template_path(self.bundle, key)
         shown = f"{self.bundle.ref}/{path.relative_to(self.bundle.path).as_posix()}"
         try:
-            compiled = Compiled(path.read_text(encoding="utf-8"), shown)
-            return compiled.render(
+            return compiled(path.read_text(encoding="utf-8"), shown).render(
                 plan.values(self.ctx, self.bundle, self.params, self.project, self.build, unit)
             )
         except TemplateProblem as exc:
