@@ -177,7 +177,7 @@ def installed(module) -> bool:
     return shutil.which(module.BINARY) is not None
 
 
-def _batch(ctx, bundle, files, values):
+def batches(ctx, bundle, files, values=None):
     """(module, groups, batch) for the files: the inputs that read them."""
     module = parser_for(bundle)
     if not installed(module):
@@ -202,7 +202,7 @@ def _batch(ctx, bundle, files, values):
 def stream(ctx, bundle, files: list[tuple[str, Path]], values: dict | None = None):
     """(file index, event) for each (host path, local file), each file's events
     in order, as the tool emits them: nothing is converted after the tool."""
-    for module, groups, batch in _batch(ctx, bundle, files, values):
+    for module, groups, batch in batches(ctx, bundle, files, values):
         for g, f, event in module.stream(batch):
             yield groups[g][1][f], event
 
@@ -218,7 +218,7 @@ def write(ctx, bundle, files: list[tuple[str, Path]], out, values: dict | None =
         fd = out.fileno()
     except (AttributeError, OSError, ValueError):
         fd = None
-    for module, _, batch in _batch(ctx, bundle, files, values):
+    for module, _, batch in batches(ctx, bundle, files, values):
         if fd is not None and hasattr(module, "stream_to"):
             out.flush()
             module.stream_to(batch, fd)

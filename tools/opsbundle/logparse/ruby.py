@@ -17,7 +17,8 @@ from . import ParseError
 RUNNER = Path(__file__).with_name("regex_runner.rb")
 
 
-def _request(groups, events_fd: int | None) -> str:
+def request(groups, events_fd: int | None) -> str:
+    """The runner's JSON request for `groups` (events to `events_fd` when given)."""
     return json.dumps(
         {
             **({"events_fd": events_fd} if events_fd is not None else {}),
@@ -59,7 +60,7 @@ def stream(binary: str, groups, events_fd: int | None = None):
         encoding="utf-8",
     )
     try:
-        proc.stdin.write(_request(groups, events_fd))
+        proc.stdin.write(request(groups, events_fd))
         proc.stdin.close()
         done = False
         for line in proc.stdout:
