@@ -216,6 +216,23 @@ def _files_key(engine_id: str, rendered: Rendered) -> str:
     return digest(*parts)
 
 
+def jointly(members: list, passes, alone) -> list[Finding]:
+    """Findings for `members` of one batch from as few program runs as the
+    batch allows: `passes(members)` runs them all together (their names kept
+    apart) and says whether the program accepted everything; if not, each half
+    goes the same way, down to `alone(member)`, the one-bundle check, whose
+    findings are exactly those of the bundle by itself. A clean batch costs one
+    run; each broken bundle about log2(N) more."""
+    if not members:
+        return []
+    if len(members) == 1:
+        return alone(members[0])
+    if passes(members):
+        return []
+    half = len(members) // 2
+    return jointly(members[:half], passes, alone) + jointly(members[half:], passes, alone)
+
+
 def json_lines(argv: list[str], paths: list[Path], timeout: int = 300) -> list[dict]:
     """One helper process over `paths` (the last arguments), which must print one
     JSON line per path, in order (engines' own scripts: rpmspec_check.py,
