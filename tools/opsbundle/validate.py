@@ -18,6 +18,7 @@ import dataclasses
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from .findings import ERROR, Finding, Report
 
 # Below this many bundles a process pool costs more than it saves.
 PARALLEL_MIN = 200
+# From this many bundles to check, validate says how far it is (on stderr).
+PROGRESS_MIN = 100
 INTERFACES = "interfaces"  # the name registry problems are reported (and cached) under
 _RUN: _Pipeline | None = None  # the pipeline the forked workers share
 
@@ -225,8 +228,13 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
     if any(t.native for t in todo):
         absent = {tool: engines.missing(engines.ENGINES[tool]) for tool in engines.ENGINES}
         scratch = Path(tempfile.mkdtemp(prefix="opsbundle-validate-"))
+    progress = None
+    if len(todo) >= PROGRESS_MIN:
+        from .progress import Progress
+
+        progress = Progress(len(todo), "validate")
     try:
-        done = _pipeline(_Pipeline(ctx, scratch, absent), todo, opts.jobs)
+        done = _pipeline(_Pipeline(ctx, scratch, absent), todo, opts.jobs, progress)
         items = []
         for t, d in zip(todo, done, strict=True):
             bdir = t.bdir
@@ -240,7 +248,8 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
                 items.append(engines.Rendered(d.ref, d.files, d.bundle, ctx=ctx, tool=d.tool))
             elif t.native and absent.get(d.tool) and d.clean(t):  # for its NAT002 or note
                 items.append(engines.Rendered(d.ref, [], ctx=ctx, tool=d.tool))
-        outcome = engines.check_rendered(ctx, items, opts.require_native, cache)
+        on_done = (lambda line: progress.step(f"validate: {line}", 0)) if progress else None
+        outcome = engines.check_rendered(ctx, items, opts.require_native, cache, on_done)
         found += outcome.findings
         notes += outcome.notes
         by_ref: dict[str, list[Finding]] = {}
@@ -254,16 +263,33 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
                 key = keys.native(t.bdir, d.tool, opts.require_native)
                 cache.put("native", d.ref, key, by_ref.get(d.ref, []), tool=d.tool)
     finally:
+        if progress is not None:
+            progress.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     return found, notes
 
 
-def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
+def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int, progress=None) -> list[_Done]:
     global _RUN
     jobs = jobs or os.cpu_count() or 1
+    tenth = max(1, len(todo) // 10)
+    start = time.monotonic()
+
+    def tick(n: int) -> None:
+        if progress is not None:
+            line = None
+            if n % tenth == 0 or n == len(todo):
+                seconds = time.monotonic() - start
+                line = f"validate: {n}/{len(todo)} bundles checked ({seconds:.1f} s)"
+            progress.step(line)
+
     if jobs == 1 or len(todo) < PARALLEL_MIN:
-        return [pipeline(t) for t in todo]
+        out = []
+        for t in todo:
+            out.append(pipeline(t))
+            tick(len(out))
+        return out
     import multiprocessing  # only large runs pay for it
 
     # fork shares the registry and parsed schemas with the workers for free
@@ -272,8 +298,12 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
     try:
         mp = multiprocessing.get_context("fork")
         chunk = max(16, len(todo) // (jobs * 8))
+        out = []
         with mp.Pool(jobs) as pool:
-            return pool.map(_in_worker, todo, chunksize=chunk)
+            for done in pool.imap(_in_worker, todo, chunksize=chunk):
+                out.append(done)
+                tick(len(out))
+        return out
     finally:
         _RUN = None
         pipeline.in_worker = False

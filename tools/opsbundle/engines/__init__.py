@@ -40,6 +40,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,11 +282,12 @@ def _run_batch(name: str, engine, batch: list[Rendered]) -> list[Finding]:
             return _failed(engine, batch, str(exc))
 
 
-def check_rendered(ctx, items: list[Rendered], require: bool, cache=None) -> Outcome:
+def check_rendered(ctx, items: list[Rendered], require: bool, cache=None, on_done=None) -> Outcome:
     """Every engine over already rendered bundles: findings (NAT001/NAT003, or
     NAT002 for a missing engine when `require`), notes saying what ran and what
     was skipped. Bundles of a tool without an engine are ignored. `cache` (a
-    ResultCache) answers bundles whose engine inputs are unchanged."""
+    ResultCache) answers bundles whose engine inputs are unchanged.
+    `on_done(line)` hears of each engine as it finishes (progress)."""
     out = Outcome()
     by_engine: dict[str, list[Rendered]] = {}
     for item in items:
@@ -328,15 +330,23 @@ def check_rendered(ctx, items: list[Rendered], require: bool, cache=None) -> Out
             batches.append((name, engine, todo))
         out.checked[name] = len(todo)
     batches.sort(key=lambda b: _ORDER.index(b[0]) if b[0] in _ORDER else len(_ORDER))
-    from concurrent.futures import ThreadPoolExecutor  # only a run that starts engines pays
+    from concurrent.futures import (
+        ThreadPoolExecutor,  # only a run that starts engines pays
+        as_completed,
+    )
 
+    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
-        futures = [
-            (name, engine, todo, pool.submit(_run_batch, name, engine, [i for i, _ in todo]))
+        futures = {
+            pool.submit(_run_batch, name, engine, [i for i, _ in todo]): (name, engine, todo)
             for name, engine, todo in batches
-        ]
-        for name, engine, todo, future in futures:
+        }
+        for future in as_completed(futures):
+            name, engine, todo = futures[future]
             found = future.result()
+            if on_done is not None:
+                seconds = time.monotonic() - started
+                on_done(f"{engine.BINARY} checked {len(todo)} bundle(s) ({seconds:.1f} s)")
             out.findings += found
             by_ref: dict[str, list[Finding]] = {}
             for f in found:
