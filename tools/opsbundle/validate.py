@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,8 +132,12 @@ def run(root: Path, opts: Options) -> Report:
     native = opts.native or opts.require_native
     cache = ResultCache(root, enabled=opts.cache)
     keys = _Keys(everything)
-    todo, found = _from_cache(cache, keys, targets, native, opts.require_native)
+    todo, found, native_hits = _from_cache(cache, keys, targets, native, opts.require_native)
     report.findings += found
+    if native_hits:
+        report.notes.append(
+            f"engines: {native_hits} bundle(s) unchanged since they were checked (from the cache)"
+        )
     interfaces = cache.get("checks", INTERFACES, cache.base)
     ctx = None
     if todo or interfaces is None:
@@ -198,9 +200,13 @@ class _Keys:
 
 
 def _from_cache(cache, keys: _Keys, targets, native: bool, require: bool):
-    """Findings the cache holds for `targets`, and what is left to do."""
+    """Findings the cache holds for `targets`, what is left to do, and how
+    many bundles' engine results came from the cache."""
+    from .engines import ENGINES  # the table only: no engine module is imported
+
     todo: list[_Todo] = []
     found: list[Finding] = []
+    native_hits = 0
     for bdir in targets:
         checked = cache.get("checks", bdir.ref, keys.checks(bdir))
         clean = checked is None or not any(f.severity == ERROR for f in checked)
@@ -213,9 +219,10 @@ def _from_cache(cache, keys: _Keys, targets, native: bool, require: bool):
             found += checked
         if engines is not None:
             found += engines
+            native_hits += cache.tool("checks", bdir.ref) in ENGINES
         if checked is None or wants_native:
             todo.append(_Todo(bdir, checked is None, wants_native, clean))
-    return todo, found
+    return todo, found, native_hits
 
 
 def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
@@ -223,6 +230,9 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
 
     found: list[Finding] = []
     notes: list[str] = []
+    import shutil
+    import tempfile
+
     absent: dict[str, list[str]] = {}
     scratch = None
     if any(t.native for t in todo):

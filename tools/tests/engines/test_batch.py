@@ -123,3 +123,29 @@ def test_specs_debian_folders_and_patterns_in_one_process_each(tmp_path, started
     assert _nat(root, rpms) == [] and _nat(root2, debs) == []
     assert started["python3"] == 1 and started["perl"] == 1, started
     assert "rpmspec" not in started and "dpkg-parsechangelog" not in started
+
+
+def test_a_warm_run_starts_nothing_and_a_change_only_its_engine(tmp_path, started):
+    root = make_repo(tmp_path)
+    for ref in ("logging/rsyslog", "monitoring/nagios", "packaging/deb"):
+        shutil.copytree(REAL_ROOT / ref, root / ref)
+
+    def again() -> list:
+        report = run(root, Options(cache=True, require_native=True))
+        assert report.errors == [] and not [n for n in report.notes if "result cache" in n]
+        return report.notes
+
+    again()
+    assert started["rsyslogd"] == started["nagios4"] == started["perl"] == 1
+    started.clear()
+    notes = again()
+    assert not started, started  # warm: every answer from the cache
+    assert "engines: 3 bundle(s) unchanged since they were checked (from the cache)" in notes
+    (root / "packaging/deb/README.md").write_text("edited, renders the same files\n")
+    again()
+    assert not started, started  # the engine's inputs did not change
+    template = root / "logging/rsyslog/files/forward.conf.j2"
+    template.write_text(template.read_text() + "# a new comment\n")
+    notes = again()
+    assert set(started) == {"rsyslogd"} and started["rsyslogd"] == 1, started
+    assert "rsyslogd checked 1 bundle(s)" in notes
