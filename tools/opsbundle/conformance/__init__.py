@@ -11,8 +11,10 @@ implementation. A case has a kind (the row of the per-kind matrix: "oslo.log
 processes (forked once the registry is read, so they share it). Jobs that
 share a daemon or anything else machine-wide say so: a suite module may have
 `lane(bundle) -> str`, and jobs of one lane run one after another; every
-other job runs beside the rest. Each job's outcome is reported as it
-finishes (`on_done`), so a long run shows its progress.
+other job runs beside the rest. A job whose checks look at the process table
+runs in a process table of its own (`private_processes(bundle)`, see
+isolated.py), so it needs no lane for that. Each job's outcome is reported as
+it finishes (`on_done`), so a long run shows its progress.
 """
 
 from __future__ import annotations
@@ -73,8 +75,16 @@ def jobs(ctx, interfaces: list[str] | None = None, names: set[str] | None = None
 def run_job(ctx, job: Job) -> Outcome:
     """One job, in this process; a suite that breaks fails its job, with why."""
     start = time.monotonic()
+    suite = SUITES[job.interface]
+    private = getattr(suite, "private_processes", None)
     try:
-        results = SUITES[job.interface].run(ctx, [ctx.bundle(job.bundle)])
+        results = None
+        if private is not None and private(ctx.bundle(job.bundle)):
+            from . import isolated
+
+            results = isolated.run(ctx.root, job.interface, job.bundle)
+        if results is None:  # not asked for, or no namespaces here: machine-wide locks
+            results = suite.run(ctx, [ctx.bundle(job.bundle)])
     except Exception as exc:  # a bug in a suite must not hide every other suite's results
         where = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})"
