@@ -7,12 +7,14 @@
 """
 
 import contextlib
+import os
 import shutil
+import subprocess
 import tempfile
 
 import nox
 
-nox.options.sessions = ["lint", "tests", "validate", "site"]
+nox.options.sessions = ["lint", "tests", "validate", "changes", "injection", "site"]
 nox.options.reuse_existing_virtualenvs = True
 SITE = "build/site"  # the catalog `nox -s site` builds and tests (CI keeps it)
 
@@ -58,6 +60,54 @@ def validate(session):
     """Every bundle in the repository, with the real engines required."""
     session.install("-e", ".")
     session.run("opsbundle", "validate", "--require-native", "--no-cache", *session.posargs)
+
+
+def _git_ok(*args: str) -> bool:
+    return subprocess.run(["git", *args], capture_output=True, check=False).returncode == 0
+
+
+def _changes_base(session) -> str | None:
+    """What a branch is compared with. $OPSBUNDLES_BASE_REF when set (Zuul sets
+    the change's target branch); else origin/main (or a local main) when HEAD
+    is not already in it (a feature branch); else HEAD^, what the last commit changed (on a clean
+    clone of main that is the last merge, whose bundles owe their bumps). A
+    shallow clone lacks that history: the session fails and says so."""
+    if os.environ.get("OPSBUNDLES_BASE_REF"):
+        return os.environ["OPSBUNDLES_BASE_REF"]
+    for main in ("origin/main", "main"):
+        on_main = _git_ok("merge-base", "--is-ancestor", "HEAD", main)
+        if _git_ok("rev-parse", "--verify", "-q", main) and not on_main:
+            return main
+    if _git_ok("rev-parse", "--verify", "-q", "HEAD^"):
+        return "HEAD^"
+    shallow = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], capture_output=True, text=True
+    ).stdout.strip()
+    if shallow == "true":
+        session.error(
+            "shallow clone: no parent commit to compare with; run `git fetch --deepen=1` "
+            "(or set OPSBUNDLES_BASE_REF) and retry"
+        )
+    session.log("the first commit: no earlier version of any bundle, no bump owed")
+    return None
+
+
+@nox.session
+def changes(session):
+    """`opsbundle validate --changed-since BASE`: the bundles changed on this
+    branch (or by the last commit on main) and that each bumped its version."""
+    session.install("-e", ".")
+    base = _changes_base(session)
+    if base:
+        session.run("opsbundle", "validate", "--no-native", "--changed-since", base)
+
+
+@nox.session
+def injection(session):
+    """Every tool bundle x every string parameter x the hostile corpus, through
+    the real engines (issue 8); prints the figures: refused, escaped, executed."""
+    session.install("-e", ".")
+    session.run("opsbundle", "test", "--interface", "injection", *session.posargs)
 
 
 @nox.session

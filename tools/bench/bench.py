@@ -22,19 +22,16 @@ validate (validate_bench.py), each a ratio to a baseline of the same run:
     `--changed-since` with one bundle changed (an absolute target)
   - `opsbundle test`, the whole of it (an absolute target)
 
-Parsing: a mixed OpenStack log of --parse-lines lines, made by repeating every
-sample of the log-fields/v1 conformance suite (all record kinds: oslo.log with
-tracebacks, access logs, swift, HAProxy, RabbitMQ, MariaDB) in its own file, as
-they lie on a host. Baseline: a fresh Python process that reads the files and
-splits them into lines. Measured: a fresh process running each parser bundle's
-rules on its engine (`opsbundle parse` does the same per file), engine start
-included; lines per second = input lines / wall time.
+Parsing (parse_bench.py): every log of the log-fields/v1 corpus repeated to
+--parse-lines lines, each where a host keeps it; each tool's `opsbundle parse`
+runner against the same engine doing only the tool's parsing work on the same
+files, in the same run (target: at most 1.3x), and the runner's memory at 1x
+and 4x the lines (flat).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -45,71 +42,15 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 import validate_bench  # noqa: E402
-from measure import best  # noqa: E402
-
-SPLIT = """
-import json, sys
-from pathlib import Path
-n = 0
-for _, _, path in json.loads(Path(sys.argv[1]).read_text()):
-    n += len(Path(path).read_text(encoding="utf-8").splitlines())
-print(n)
-"""
-PARSE = """
-import json, sys
-from pathlib import Path
-from opsbundle import logparse, repo
-from opsbundle.checks import Context
-from opsbundle.interfaces import Registry
-root, ref = Path(sys.argv[1]), sys.argv[2]
-dirs = repo.discover(root)
-ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
-bundle = ctx.bundle(ref)
-files = [
-    (logparse.host_path(ctx, bundle, service, name), Path(p).read_text().splitlines())
-    for service, name, p in json.loads(Path(sys.argv[3]).read_text())
-]
-events = logparse.parse(ctx, bundle, files)
-if any(e.get("unparsed") for per_file in events for e in per_file):
-    sys.exit("unparsed records")
-"""
-
-
-def mixed_log(tmp: Path, lines: int) -> tuple[Path, int]:
-    """Files of repeated conformance samples, `lines` lines in all, and their list."""
-    sys.path.insert(0, str(REPO / "tools"))
-    from opsbundle.conformance.log_fields import samples
-
-    texts = [(p, p.read_text(encoding="utf-8").splitlines()) for _, p in samples(REPO)]
-    per_round = sum(len(t) for _, t in texts)
-    rounds = -(-lines // per_round)
-    listing, total = [], 0
-    for i, (path, text) in enumerate(texts):
-        out = tmp / f"{i:02d}" / path.parent.name / path.name
-        out.parent.mkdir(parents=True)
-        out.write_text("\n".join(text * rounds) + "\n", encoding="utf-8")
-        listing.append((path.parent.name, path.name, str(out)))
-        total += len(text) * rounds
-    index = tmp / "files.json"
-    index.write_text(json.dumps(listing))
-    return index, total
+from measure import best, run  # noqa: E402
 
 
 def bench_parse(lines: int, repeat: int, tmp: Path) -> None:
-    index, total = mixed_log(tmp, lines)
-    env = dict(os.environ)
-    base, _, code = best([sys.executable, "-c", SPLIT, str(index)], env, repeat)
-    if code:
-        raise SystemExit("baseline failed")
-    print(f"parse throughput, {total} lines of mixed OpenStack logs, best of {repeat}:")
-    print(f"  {'implementation':<18} {'wall s':>8} {'lines/s':>10} {'x baseline':>10} {'MiB':>7}")
-    print(f"  {'baseline (split)':<18} {base:>8.3f} {total / base:>10.0f} {1.0:>10.1f}")
-    for ref in ("logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"):
-        cmd = [sys.executable, "-c", PARSE, str(REPO), ref, str(index)]
-        wall, mib, code = best(cmd, env, repeat)
-        if code:
-            raise SystemExit(f"parse with {ref} failed")
-        print(f"  {ref:<18} {wall:>8.3f} {total / wall:>10.0f} {wall / base:>10.1f} {mib:>7.1f}")
+    """Each `opsbundle parse` runner against its engine alone (parse_bench.py)."""
+    import parse_bench
+
+    if not parse_bench.bench(run, best, lines, repeat, tmp):
+        print("  parse: a target was MISSED")
 
 
 def main() -> None:

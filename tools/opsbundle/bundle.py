@@ -80,6 +80,22 @@ class Bundle:
         v = self.data.get("version")
         return v if isinstance(v, str) else None
 
+    def text(self, key: str) -> str | None:
+        """A top-level scalar as text (None when missing or not a scalar), for
+        listings that must show a manifest `validate` reports, not crash on it."""
+        value = self.data.get(key)
+        if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+            return None
+        return str(value)
+
+    def words(self, key: str) -> list[str]:
+        value = self.data.get(key)
+        return [w for w in value if isinstance(w, str)] if isinstance(value, list) else []
+
+    def tool(self) -> dict:
+        tool = self.data.get("tool")
+        return tool if isinstance(tool, dict) else {}
+
     def parameters(self) -> dict[str, dict]:
         params = self.data.get("parameters")
         if not isinstance(params, dict):
@@ -107,8 +123,7 @@ class Bundle:
         return [(i, m) for i, m in enumerate(members) if isinstance(m, dict)]
 
     def reload(self) -> dict | None:
-        tool = self.data.get("tool")
-        reload = tool.get("reload") if isinstance(tool, dict) else None
+        reload = self.tool().get("reload")
         return reload if isinstance(reload, dict) else None
 
     def sample_values(self) -> dict:

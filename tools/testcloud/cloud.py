@@ -27,6 +27,7 @@ from .haproxy import HAProxy
 from .mariadb import MariaDB
 from .memcached import Memcached
 from .rabbitmq import RabbitMQ
+from .rsyslog import RsyslogReceiver
 from .uwsgi import Uwsgi
 
 APPS = Path(__file__).resolve().parent / "apps"
@@ -68,6 +69,8 @@ SERVICES: dict[str, Service] = {
         (), lambda cloud, wd: Apache(wd, apps={"/": _echo_app(cloud)}, json_log=True)
     ),
     "haproxy": Service(("uwsgi", "apache"), _haproxy),
+    # the aggregator a log shipper under test forwards to (plain TCP and TLS)
+    "rsyslog": Service((), lambda cloud, wd: RsyslogReceiver(wd)),
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from .. import escape, formats, freetext, templating
 from ..findings import Finding
 from ..interfaces import interface_data
+from ..render_index import edit_templates
 from ..templating import TemplateProblem
 
 
@@ -79,6 +80,11 @@ def check(ctx, bundle):
                 f"does not render with the defaults and examples: {exc.message}",
             )
     used |= yield from _build_templates(ctx, bundle, params)
+    for _, name, text in edit_templates(bundle):  # checks/deploy reports their problems
+        try:
+            used |= templating.compiled(text, name).variables
+        except TemplateProblem:
+            pass
     # an implementation declares every parameter its interfaces name, even one
     # it has no use for (a check it lists as not implemented, say)
     contract = {

@@ -60,13 +60,28 @@ def implementations(ctx, interface: str, names: set[str] | None = None):
         yield bundle
 
 
+def tool_bundles(ctx, names: set[str] | None = None):
+    """Every tool bundle, for suites that need no interface (EVERY_TOOL_BUNDLE)."""
+    for ref in sorted(ctx.bundle_dirs):
+        bundle = ctx.bundle(ref)
+        if bundle is None or bundle.manifest is None or bundle.is_stack:
+            continue
+        if names and ref not in names:
+            continue
+        yield bundle
+
+
 def jobs(ctx, interfaces: list[str] | None = None, names: set[str] | None = None) -> list[Job]:
     found = []
     for ref, suite in sorted(SUITES.items()):
         if interfaces and ref not in interfaces:
             continue
         lane = getattr(suite, "lane", None)
-        for bundle in implementations(ctx, ref, names):
+        if getattr(suite, "EVERY_TOOL_BUNDLE", False):
+            bundles = tool_bundles(ctx, names)
+        else:
+            bundles = implementations(ctx, ref, names)
+        for bundle in bundles:
             name = lane(bundle) if lane is not None else ""
             found.append(Job(ref, bundle.ref, name or f"{ref} {bundle.ref}"))
     return found
@@ -146,6 +161,17 @@ def run_parallel(ctx, todo: list[Job], workers: int, on_done=None) -> list[Outco
     return [outcomes[j] for j in todo]
 
 
+def summaries(results: list[Result]) -> list[str]:
+    """One line of figures for each suite that has them (the injection suite)."""
+    lines = []
+    for ref, suite in sorted(SUITES.items()):
+        figures = getattr(suite, "figures", None)
+        mine = [r for r in results if r.kind in getattr(suite, "KINDS", ())]
+        if figures and mine:
+            lines.append(f"{ref}: " + ", ".join(f"{k} {v}" for k, v in figures(mine).items()))
+    return lines
+
+
 def matrix(results: list[Result]) -> str:
     """Implementation by case kind, pass/total in each cell, failures below."""
     bundles = sorted({r.bundle for r in results})
@@ -170,9 +196,9 @@ def matrix(results: list[Result]) -> str:
 
 
 def _register() -> None:
-    from . import log_fields, package_build, service_checks
+    from . import injection, log_fields, package_build, render_index, service_checks
 
-    for suite in (log_fields, package_build, service_checks):
+    for suite in (log_fields, package_build, service_checks, injection, render_index):
         SUITES[suite.INTERFACE] = suite
 
 
