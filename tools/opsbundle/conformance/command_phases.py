@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import catalog, inventory
-from . import isolated
-from .locks import exclusive
+from .locks import PRIVATE_PROCESSES, exclusive
 from .result import Result
 from .standins import Daemon, HTTPStandIn, OpenStackCLI, TCPStandIn
 
@@ -163,7 +162,7 @@ def _machine_lock():
     """Process checks see every process of the machine: two runs at once (two
     checkouts, two helpers) would see each other's stand-in daemons, so runs
     take turns, unless this run has a process table of its own (isolated.py)."""
-    if os.environ.get(isolated.ENV):
+    if os.environ.get(PRIVATE_PROCESSES):
         return contextlib.nullcontext()
     return exclusive(LOCK)
 

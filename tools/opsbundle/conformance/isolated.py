@@ -8,7 +8,7 @@ process of a new PID namespace with its own /proc (`unshare`): its stand-in
 daemons and the checks it runs see only each other, and everything it
 started ends with it. Loopback, files and users are the machine's.
 
-    python -m opsbundle.conformance.isolated ROOT INTERFACE BUNDLE
+    python -m opsbundle.conformance ROOT INTERFACE BUNDLE    (__main__.py)
 prints the job's results as one JSON list.
 """
 
@@ -21,9 +21,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .locks import PRIVATE_PROCESSES
 from .result import Result
 
-ENV = "OPSBUNDLE_PRIVATE_PROCESSES"  # set inside: the machine-wide process lock is not needed
 TIMEOUT = 3600
 
 
@@ -36,7 +36,7 @@ def command(root: Path, interface: str, bundle: str) -> list[str] | None:
     isolate = ["--pid", "--fork", "--mount-proc", "--kill-child"]
     if os.geteuid() != 0:
         isolate = ["--user", "--map-root-user", *isolate]
-    me = [sys.executable, "-m", "opsbundle.conformance.isolated", str(root), interface, bundle]
+    me = [sys.executable, "-m", "opsbundle.conformance", str(root), interface, bundle]
     return [unshare, *isolate, *me]
 
 
@@ -46,7 +46,7 @@ def run(root: Path, interface: str, bundle: str) -> list[Result] | None:
     if argv is None:
         return None
     package = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, ENV: "1", "PYTHONPATH": os.pathsep.join(
+    env = {**os.environ, PRIVATE_PROCESSES: "1", "PYTHONPATH": os.pathsep.join(
         p for p in (package, os.environ.get("PYTHONPATH", "")) if p)}  # fmt: skip
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, env=env,
@@ -59,18 +59,3 @@ def run(root: Path, interface: str, bundle: str) -> list[Result] | None:
         detail = f"exit {done.returncode}: {done.stderr.strip()[-500:]}"
         return [Result(bundle, "suite", interface, False, detail)]
     return [Result(*row) for row in json.loads(done.stdout)]
-
-
-def main(argv: list[str]) -> int:
-    from ..checks import Context
-    from . import SUITES
-
-    root, interface, bundle = Path(argv[0]), argv[1], argv[2]
-    ctx = Context.for_repo(root)
-    results = SUITES[interface].run(ctx, [ctx.bundle(bundle)])
-    print(json.dumps([[r.bundle, r.kind, r.case, r.ok, r.detail] for r in results]))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
