@@ -87,6 +87,10 @@ def jobs(ctx, interfaces: list[str] | None = None, names: set[str] | None = None
     return found
 
 
+def job_key(job: Job) -> str:
+    return f"{job.interface} {job.bundle}"
+
+
 def run_job(ctx, job: Job) -> Outcome:
     """One job, in this process; a suite that breaks fails its job, with why."""
     start = time.monotonic()
@@ -117,16 +121,24 @@ def _in_worker(job: Job) -> Outcome:
     return run_job(_CTX, job)
 
 
-def run_parallel(ctx, todo: list[Job], workers: int, on_done=None) -> list[Outcome]:
+def run_parallel(
+    ctx, todo: list[Job], workers: int, on_done=None, seconds: dict | None = None
+) -> list[Outcome]:
     """Every job, each lane's one after another and the lanes side by side in
     up to `workers` processes; `on_done(outcome)` as each job finishes.
+    `seconds` (job -> how long it took last time) starts the longest lanes
+    first, so that none starts last; a job never timed counts as the longest.
     Outcomes come back in job order."""
     global _CTX
     lanes: dict[str, list[Job]] = {}
     for job in todo:
         lanes.setdefault(job.lane, []).append(job)
-    # the longest lanes first: they decide when the run ends
-    queues = sorted(lanes.values(), key=len, reverse=True)
+    took = seconds or {}
+    queues = sorted(
+        lanes.values(),
+        key=lambda q: sum(took.get(job_key(j), float("inf")) for j in q),
+        reverse=True,
+    )
     outcomes: dict[Job, Outcome] = {}
     if workers <= 1 or len(queues) <= 1:
         for queue in queues:
