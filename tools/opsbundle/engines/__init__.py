@@ -9,13 +9,15 @@ An engine module has
                every bundle of its tool in one call (a list of `Rendered`), each
                finding carrying its bundle's ref; the engine starts its programs
                O(1) times per call, whatever the number of bundles, files, units
-               or projects (one process for all, with each bundle's names kept
-               apart) and falls back to one bundle at a time only to place an
-               error the joint run cannot attribute
+               or projects: one process for all, each bundle's names kept apart;
+               a joint run that fails is halved down to the bundle at fault,
+               which then runs alone (`jointly`). Only make and sh, which read
+               one program per process, run once per distinct input (deb.py)
 and optionally
     available()  for an engine that is a library, or needs more than programs
     IDENTITY     files besides the programs whose identity its verdicts depend on
-    USES         other modules whose code its verdicts depend on
+    USES         files of this package (besides its own module) whose code its
+                 verdicts depend on: they go into its cache key
     prepare(rendered) -> [Finding]
                the pure-Python part: read the rendered files into what the
                programs get (`rendered.inputs`, which then keys the cache instead
