@@ -118,7 +118,7 @@ module LogstashFilters
       event['tags'] = ['_grokparsefailure']
     else
       captures.each do |k, v|
-        next if v.nil?
+        next if v.nil? || v.empty? # grok's keep_empty_captures is false by default
         event[k] = event.key?(k) && !settings['overwrite'].include?(k) ? [event[k], v].flatten : v
       end
     end
