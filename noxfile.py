@@ -4,11 +4,13 @@
 - `nox -s bench`: validate speed and memory, and every log parser's throughput,
   against baselines measured in the same run
 - `nox -s site`: the browsable catalog in build/site, checked in a real browser
-nox.options.sessions = ["lint", "tests", "validate", "changes", "injection", "site"]
 """
 
+import contextlib
 import os
+import shutil
 import subprocess
+import tempfile
 
 import nox
 
@@ -26,12 +28,31 @@ def lint(session):
     session.run("yamllint", "--strict", ".")
 
 
+@contextlib.contextmanager
+def one_test_cloud(session):
+    """One test cloud (tools/testcloud) for every pytest worker of the session:
+    each daemon starts once, when a test first needs it, into one state dir
+    (its lock serialises the starts), and all are stopped by PID at the end."""
+    state = tempfile.mkdtemp(prefix="testcloud-nox-")
+    try:
+        yield {"OPSBUNDLES_TESTCLOUD": state}
+    finally:
+        session.run("python", "-m", "testcloud", "down", "--state", state, silent=True)
+        shutil.rmtree(state, ignore_errors=True)
+
+
 @nox.session
 def tests(session):
-    """The test suite of the opsbundle command and its checks."""
+    """The test suite of the opsbundle command and its checks, in one process
+    per core (pytest-xdist; a test file stays on one worker, so its module
+    fixtures start once)."""
     session.install("-e", ".[test]")
-    # the site's tests run in `nox -s site`, with the site they build kept
-    session.run("pytest", "-q", "--ignore=tools/tests/static_site", *session.posargs)
+    with one_test_cloud(session) as env:
+        # the site's tests run in `nox -s site`, with the site they build kept
+        session.run(
+            "pytest", "-q", "-n", "auto", "--dist", "loadfile",
+            "--ignore=tools/tests/static_site", *session.posargs, env=env,
+        )  # fmt: skip
 
 
 @nox.session

@@ -276,7 +276,9 @@ def cmd_test(args) -> int:
             progress.step(report.progress_line(outcome, progress.done + 1, len(jobs)))
 
         workers = args.jobs or max(2, 2 * (os.cpu_count() or 1))
-        outcomes = conformance.run_parallel(ctx, jobs, workers, done)
+        took = report.durations()
+        outcomes = conformance.run_parallel(ctx, jobs, workers, done, took)
+    report.remember(outcomes, took)
     seconds = time.monotonic() - start
     out = {"text": report.as_text, "json": report.as_json, "junit": report.as_junit}
     print(out[args.format](outcomes, seconds))
