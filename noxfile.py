@@ -4,11 +4,15 @@
 - `nox -s bench`: validate speed and memory, and every log parser's throughput,
   against baselines measured in the same run
 - `nox -s site`: the browsable catalog in build/site, checked in a real browser
+- `nox -s cloud`: the mini cloud from our own debs (keystone, placement, glance),
+  and every suite's `openstack` tests against it
 """
+
+import tempfile
 
 import nox
 
-nox.options.sessions = ["lint", "tests", "validate", "site"]
+nox.options.sessions = ["lint", "tests", "validate", "site", "cloud"]
 nox.options.reuse_existing_virtualenvs = True
 SITE = "build/site"  # the catalog `nox -s site` builds and tests (CI keeps it)
 
@@ -26,8 +30,12 @@ def lint(session):
 def tests(session):
     """The test suite of the opsbundle command and its checks."""
     session.install("-e", ".[test]")
-    # the site's tests run in `nox -s site`, with the site they build kept
-    session.run("pytest", "-q", "--ignore=tools/tests/static_site", *session.posargs)
+    # the site's tests run in `nox -s site`, with the site they build kept; the
+    # tests of our packaged OpenStack services run in `nox -s cloud`
+    session.run(
+        "pytest", "-q", "--ignore=tools/tests/static_site", "-m", "not openstack",
+        *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session
@@ -56,3 +64,21 @@ def bench(session):
     """validate against a YAML-only baseline, parsers against a line split, same run."""
     session.install("-e", ".")
     session.run("python", "tools/bench/bench.py", *session.posargs)
+
+
+@nox.session
+def cloud(session):
+    """Build keystone, placement and glance debs from their PyPI sdists (cached by
+    content), install them in a Debian 12 chroot, start them as their units say
+    with real MariaDB, memcached and RabbitMQ, run every `openstack`-marked test
+    against that one cloud (openstackclient, logs, logrotate, purge), stop it."""
+    session.install("-e", ".[test]")
+    state = tempfile.mkdtemp(prefix="testcloud-")
+    try:
+        session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
+        session.run(
+            "pytest", "-q", "-m", "openstack", *session.posargs,
+            env={"OPSBUNDLES_TESTCLOUD": state},
+        )  # fmt: skip
+    finally:
+        session.run("python", "-m", "testcloud", "down", "--state", state)
