@@ -8,11 +8,15 @@
   and every suite's `openstack` tests against it
 """
 
+import contextlib
+import os
+import shutil
+import subprocess
 import tempfile
 
 import nox
 
-nox.options.sessions = ["lint", "tests", "validate", "site", "cloud"]
+nox.options.sessions = ["lint", "tests", "validate", "changes", "injection", "site", "cloud"]
 nox.options.reuse_existing_virtualenvs = True
 SITE = "build/site"  # the catalog `nox -s site` builds and tests (CI keeps it)
 
@@ -26,16 +30,32 @@ def lint(session):
     session.run("yamllint", "--strict", ".")
 
 
+@contextlib.contextmanager
+def one_test_cloud(session):
+    """One test cloud (tools/testcloud) for every pytest worker of the session:
+    each daemon starts once, when a test first needs it, into one state dir
+    (its lock serialises the starts), and all are stopped by PID at the end."""
+    state = tempfile.mkdtemp(prefix="testcloud-nox-")
+    try:
+        yield {"OPSBUNDLES_TESTCLOUD": state}
+    finally:
+        session.run("python", "-m", "testcloud", "down", "--state", state, silent=True)
+        shutil.rmtree(state, ignore_errors=True)
+
+
 @nox.session
 def tests(session):
-    """The test suite of the opsbundle command and its checks."""
+    """The test suite of the opsbundle command and its checks, in one process
+    per core (pytest-xdist; a test file stays on one worker, so its module
+    fixtures start once)."""
     session.install("-e", ".[test]")
-    # the site's tests run in `nox -s site`, with the site they build kept; the
-    # tests of our packaged OpenStack services run in `nox -s cloud`
-    session.run(
-        "pytest", "-q", "--ignore=tools/tests/static_site", "-m", "not openstack",
-        *session.posargs,
-    )  # fmt: skip
+    with one_test_cloud(session) as env:
+        # the site's tests run in `nox -s site`, with the site they build kept;
+        # those of our packaged OpenStack services in `nox -s cloud`
+        session.run(
+            "pytest", "-q", "-n", "auto", "--dist", "loadfile", "-m", "not openstack",
+            "--ignore=tools/tests/static_site", *session.posargs, env=env,
+        )  # fmt: skip
 
 
 @nox.session
@@ -43,6 +63,54 @@ def validate(session):
     """Every bundle in the repository, with the real engines required."""
     session.install("-e", ".")
     session.run("opsbundle", "validate", "--require-native", "--no-cache", *session.posargs)
+
+
+def _git_ok(*args: str) -> bool:
+    return subprocess.run(["git", *args], capture_output=True, check=False).returncode == 0
+
+
+def _changes_base(session) -> str | None:
+    """What a branch is compared with. $OPSBUNDLES_BASE_REF when set (Zuul sets
+    the change's target branch); else origin/main (or a local main) when HEAD
+    is not already in it (a feature branch); else HEAD^, what the last commit changed (on a clean
+    clone of main that is the last merge, whose bundles owe their bumps). A
+    shallow clone lacks that history: the session fails and says so."""
+    if os.environ.get("OPSBUNDLES_BASE_REF"):
+        return os.environ["OPSBUNDLES_BASE_REF"]
+    for main in ("origin/main", "main"):
+        on_main = _git_ok("merge-base", "--is-ancestor", "HEAD", main)
+        if _git_ok("rev-parse", "--verify", "-q", main) and not on_main:
+            return main
+    if _git_ok("rev-parse", "--verify", "-q", "HEAD^"):
+        return "HEAD^"
+    shallow = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], capture_output=True, text=True
+    ).stdout.strip()
+    if shallow == "true":
+        session.error(
+            "shallow clone: no parent commit to compare with; run `git fetch --deepen=1` "
+            "(or set OPSBUNDLES_BASE_REF) and retry"
+        )
+    session.log("the first commit: no earlier version of any bundle, no bump owed")
+    return None
+
+
+@nox.session
+def changes(session):
+    """`opsbundle validate --changed-since BASE`: the bundles changed on this
+    branch (or by the last commit on main) and that each bumped its version."""
+    session.install("-e", ".")
+    base = _changes_base(session)
+    if base:
+        session.run("opsbundle", "validate", "--no-native", "--changed-since", base)
+
+
+@nox.session
+def injection(session):
+    """Every tool bundle x every string parameter x the hostile corpus, through
+    the real engines (issue 8); prints the figures: refused, escaped, executed."""
+    session.install("-e", ".")
+    session.run("opsbundle", "test", "--interface", "injection", *session.posargs)
 
 
 @nox.session
@@ -73,12 +141,7 @@ def cloud(session):
     with real MariaDB, memcached and RabbitMQ, run every `openstack`-marked test
     against that one cloud (openstackclient, logs, logrotate, purge), stop it."""
     session.install("-e", ".[test]")
-    state = tempfile.mkdtemp(prefix="testcloud-")
-    try:
+    with one_test_cloud(session) as env:
+        state = env["OPSBUNDLES_TESTCLOUD"]
         session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
-        session.run(
-            "pytest", "-q", "-m", "openstack", *session.posargs,
-            env={"OPSBUNDLES_TESTCLOUD": state},
-        )  # fmt: skip
-    finally:
-        session.run("python", "-m", "testcloud", "down", "--state", state)
+        session.run("pytest", "-q", "-m", "openstack", *session.posargs, env=env)

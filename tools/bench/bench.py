@@ -1,269 +1,76 @@
-"""Speed and memory of `opsbundle validate`, and the parse throughput of every
-log-fields/v1 implementation, each against a baseline measured in the same run
-on the same files, so the figures mean the same on any machine.
+"""`nox -s bench`: every speed target of `opsbundle validate` and `opsbundle
+test`, and the parse throughput of every log-fields/v1 implementation, each
+against a baseline measured in the same run on the same files, so the figures
+mean the same on any machine. Never a timed unit test.
 
-    python tools/bench/bench.py [--sizes 1000,10000] [--repeat 3] [--parse-lines 100000]
+    python tools/bench/bench.py [--sizes 1000] [--exec-sizes 1,10,100] [--repeat 3]
+                                [--parse-lines 100000] [--no-test]
 
-Baseline: a fresh Python process that only reads every manifest.yaml and
-changelog.yaml with PyYAML's C loader. Measured: `opsbundle validate --no-native`
-as a fresh process, cold (no cache) and warm (the cache of the cold run), and
-`--changed-since` with one changed bundle. Wall time is the best of --repeat
-runs; memory is the peak of the summed proportional set size (PSS) of the
-process and its workers, sampled every 10 ms.
+Every command runs as a fresh process; wall time is the best of --repeat runs,
+measured and baseline taken in turns; memory is the peak of the summed
+proportional set size (PSS) of the process tree, sampled every 10 ms.
 
-Parsing: a mixed OpenStack log of --parse-lines lines, made by repeating every
-sample of the log-fields/v1 conformance suite (all record kinds: oslo.log with
-tracebacks, access logs, swift, HAProxy, RabbitMQ, MariaDB) in its own file, as
-they lie on a host. Baseline: a fresh Python process that reads the files and
-splits them into lines. Measured: a fresh process running each parser bundle's
-rules on its engine (`opsbundle parse` does the same per file), engine start
-included; lines per second = input lines / wall time.
+validate (validate_bench.py), each a ratio to a baseline of the same run:
+  - the repository, every engine on: a warm run against a bare C-loader parse
+    of the repository's YAML; a cold run against a cold `--no-native` run; and
+    which programs start after one bundle changes
+  - the processes each engine starts (strace) for 1, 10 and 100 copies of every
+    tool bundle: one engine start per run, whatever the number of bundles
+  - N distinct generated bundles: cold `--no-native` against a C-loader parse of
+    their manifests and changelogs; our overhead (`--jobs 1`) against the library
+    floor (floor.py: the same YAML, yamale and Jinja2 work done directly); warm;
+    `--changed-since` with one bundle changed (an absolute target)
+  - `opsbundle test`, the whole of it (an absolute target)
+
+Parsing (parse_bench.py): every log of the log-fields/v1 corpus repeated to
+--parse-lines lines, each where a host keeps it; each tool's `opsbundle parse`
+runner against the same engine doing only the tool's parsing work on the same
+files, in the same run (target: at most 1.3x), and the runner's memory at 1x
+and 4x the lines (flat).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-import yaml  # noqa: E402
-from generate import generate  # noqa: E402
-
-BASELINE = """
-import sys, yaml
-from pathlib import Path
-root = Path(sys.argv[1])
-for top in ("logging", "bundles"):
-    if not (root / top).is_dir():
-        continue
-    for d in sorted((root / top).iterdir()):
-        for name in ("manifest.yaml", "changelog.yaml"):
-            yaml.load((d / name).read_bytes(), Loader=yaml.CSafeLoader)
-"""
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        try:
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                todo += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    return pids
-
-
-def run(cmd: list[str], env: dict) -> tuple[float, float, int]:
-    """(wall seconds, peak MiB of the process tree, exit code)"""
-    peak = 0
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    done = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, sum(_pss_kib(p) for p in _tree(proc.pid)))
-            time.sleep(0.01)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if proc.returncode not in (0,):
-        sys.stderr.write(err.decode(errors="replace")[-2000:])
-    return wall, peak / 1024, proc.returncode
-
-
-def best(cmd, env, repeat):
-    runs = [run(cmd, env) for _ in range(repeat)]
-    wall = min(r[0] for r in runs)
-    return wall, max(r[1] for r in runs), max(r[2] for r in runs)
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
-
-
-def bench_size(n: int, repeat: int, tmp: Path) -> dict:
-    root = tmp / f"repo-{n}"
-    generate(REPO, root, n)
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / f"cache-{n}")}
-    validate = [sys.executable, "-m", "opsbundle", "validate", "--root", str(root), "--no-native"]
-    base = best([sys.executable, "-c", BASELINE, str(root)], env, repeat)
-    cold = best(validate + ["--no-cache"], env, repeat)
-    run(validate, env)  # fill the cache
-    warm = best(validate, env, repeat)
-    for name, r in (("cold", cold), ("warm", warm)):
-        if r[2] != 0:
-            raise SystemExit(f"validate ({name}) failed on {n} generated bundles")
-    return {"n": n, "root": root, "env": env, "base": base, "cold": cold, "warm": warm}
-
-
-def bench_changed(result: dict, repeat: int) -> float:
-    root, env = result["root"], result["env"]
-
-    def git(*args):
-        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
-
-    git("init", "-q", "-b", "main")
-    git("-c", "user.email=b@example.org", "-c", "user.name=bench", "add", "-A")
-    git("-c", "user.email=b@example.org", "-c", "user.name=bench", "commit", "-qm", "base")
-    target = root / "logging" / "gen-00007"
-    manifest = target / "manifest.yaml"
-    text = manifest.read_text()
-    old = yaml.safe_load(text)["version"]
-    major, minor, _ = (int(p) for p in old.split("."))
-    new = f"{major}.{minor + 1}.0"
-    manifest.write_text(text.replace(f"version: {old}", f"version: {new}", 1))
-    changelog = target / "changelog.yaml"
-    data = yaml.safe_load(changelog.read_text())
-    data["releases"].insert(
-        0, {"version": new, "changes": [{"description": "Bench.", "type": "bugfix"}]}
-    )
-    changelog.write_text(yaml.safe_dump(data, sort_keys=False))
-    cmd = [
-        sys.executable, "-m", "opsbundle", "validate", "--root", str(root),
-        "--no-native", "--no-cache", "--changed-since", "HEAD",
-    ]  # fmt: skip
-    wall, _, code = best(cmd, env, repeat)
-    if code != 0:
-        raise SystemExit("validate --changed-since failed")
-    return wall
-
-
-SPLIT = """
-import json, sys
-from pathlib import Path
-n = 0
-for _, _, path in json.loads(Path(sys.argv[1]).read_text()):
-    n += len(Path(path).read_text(encoding="utf-8").splitlines())
-print(n)
-"""
-PARSE = """
-import json, sys
-from pathlib import Path
-from opsbundle import logparse, repo
-from opsbundle.checks import Context
-from opsbundle.interfaces import Registry
-root, ref = Path(sys.argv[1]), sys.argv[2]
-dirs = repo.discover(root)
-ctx = Context(root, Registry(root), {b.ref: b for b in dirs})
-bundle = ctx.bundle(ref)
-files = [
-    (logparse.host_path(ctx, bundle, service, name), Path(p).read_text().splitlines())
-    for service, name, p in json.loads(Path(sys.argv[3]).read_text())
-]
-events = logparse.parse(ctx, bundle, files)
-if any(e.get("unparsed") for per_file in events for e in per_file):
-    sys.exit("unparsed records")
-"""
-
-
-def mixed_log(tmp: Path, lines: int) -> tuple[Path, int]:
-    """Files of repeated conformance samples, `lines` lines in all, and their list."""
-    sys.path.insert(0, str(REPO / "tools"))
-    from opsbundle.conformance.log_fields import samples
-
-    texts = [(p, p.read_text(encoding="utf-8").splitlines()) for _, p in samples(REPO)]
-    per_round = sum(len(t) for _, t in texts)
-    rounds = -(-lines // per_round)
-    listing, total = [], 0
-    for i, (path, text) in enumerate(texts):
-        out = tmp / f"{i:02d}" / path.parent.name / path.name
-        out.parent.mkdir(parents=True)
-        out.write_text("\n".join(text * rounds) + "\n", encoding="utf-8")
-        listing.append((path.parent.name, path.name, str(out)))
-        total += len(text) * rounds
-    index = tmp / "files.json"
-    index.write_text(json.dumps(listing))
-    return index, total
+import validate_bench  # noqa: E402
+from measure import best, run  # noqa: E402
 
 
 def bench_parse(lines: int, repeat: int, tmp: Path) -> None:
-    index, total = mixed_log(tmp, lines)
-    env = dict(os.environ)
-    base, _, code = best([sys.executable, "-c", SPLIT, str(index)], env, repeat)
-    if code:
-        raise SystemExit("baseline failed")
-    print(f"parse throughput, {total} lines of mixed OpenStack logs, best of {repeat}:")
-    print(f"  {'implementation':<18} {'wall s':>8} {'lines/s':>10} {'x baseline':>10} {'MiB':>7}")
-    print(f"  {'baseline (split)':<18} {base:>8.3f} {total / base:>10.0f} {1.0:>10.1f}")
-    for ref in ("logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"):
-        cmd = [sys.executable, "-c", PARSE, str(REPO), ref, str(index)]
-        wall, mib, code = best(cmd, env, repeat)
-        if code:
-            raise SystemExit(f"parse with {ref} failed")
-        print(f"  {ref:<18} {wall:>8.3f} {total / wall:>10.0f} {wall / base:>10.1f} {mib:>7.1f}")
+    """Each `opsbundle parse` runner against its engine alone (parse_bench.py)."""
+    import parse_bench
+
+    if not parse_bench.bench(run, best, lines, repeat, tmp):
+        print("  parse: a target was MISSED")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--sizes", default="1000", help="generated bundles for the cold path")
+    ap.add_argument("--exec-sizes", default="1,10,100", help="copies of every bundle, '': skip")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--parse-lines", type=int, default=100_000, help="0: skip the parse bench")
+    ap.add_argument("--no-test", action="store_true", help="skip timing `opsbundle test`")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    exec_sizes = [int(s) for s in args.exec_sizes.split(",") if s]
     print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; best of {args.repeat}")
+    ok = True
     with tempfile.TemporaryDirectory(prefix="opsbundle-bench-") as tmp:
-        if sizes:
-            validate_report(sizes, args.repeat, Path(tmp))
+        ok = validate_bench.report(Path(tmp), sizes, exec_sizes, args.repeat, not args.no_test)
         if args.parse_lines:
             bench_parse(args.parse_lines, args.repeat, Path(tmp) / "parse")
-
-
-def validate_report(sizes: list[int], repeat: int, tmp: Path) -> None:
-    results = [bench_size(n, repeat, tmp) for n in sizes]
-    print(f"{'N':>6} {'baseline s':>10} {'cold s':>8} {'ratio':>6} {'warm s':>8} "
-          f"{'ratio':>6} {'cold MiB':>9} {'warm MiB':>9}")  # fmt: skip
-    for r in results:
-        b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
-        print(
-            f"{r['n']:>6} {b:>10.3f} {c:>8.3f} {c / b:>6.2f} {w:>8.3f} {w / b:>6.2f} "
-            f"{r['cold'][1]:>9.1f} {r['warm'][1]:>9.1f}"
-        )
-    print("targets:")
-    for r in results:
-        b, c, w = r["base"][0], r["cold"][0], r["warm"][0]
-        if r["n"] == 1000:
-            print(f"  N=1000 ratio <= 1.5: cold {c / b:.2f} {verdict(c / b <= 1.5)}, "
-                  f"warm {w / b:.2f} {verdict(w / b <= 1.5)}")  # fmt: skip
-        if r["n"] == 10000:
-            print(f"  N=10000 under 5 s: cold {c:.2f} s {verdict(c < 5)}, "
-                  f"warm {w:.2f} s {verdict(w < 5)}")  # fmt: skip
-            print(f"  N=10000 under 150 MiB: cold {r['cold'][1]:.0f} MiB "
-                  f"{verdict(r['cold'][1] < 150)}, warm {r['warm'][1]:.0f} MiB "
-                  f"{verdict(r['warm'][1] < 150)}")  # fmt: skip
-    small = next((r for r in results if r["n"] == 1000), None)
-    if small:
-        wall = bench_changed(small, repeat)
-        print(f"  --changed-since, 1 of 1000 changed, under 0.3 s: {wall:.3f} s "
-              f"{verdict(wall < 0.3)}")  # fmt: skip
+    if not ok:
+        print("bench: a target was MISSED")
 
 
 if __name__ == "__main__":

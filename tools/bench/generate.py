@@ -1,17 +1,27 @@
-"""Generate a repository of N realistic, distinct bundles for the benchmarks.
+"""Generate repositories of many bundles for the benchmarks.
 
-Each bundle is a copy of logging/rsyslog with its own name, version, services
-and a template that differs by a comment and a parameter, so no cache keyed on
-content can pretend two bundles are one.
+`generate(src, dest, n)`: N realistic, distinct logging bundles, each a copy of
+logging/rsyslog with its own name, version, services and a template that
+differs by a comment and a parameter, so no cache keyed on content can pretend
+two bundles are one.
+
+`copies(src, dest, n)`: N copies of every tool bundle of the repository (every
+engine's), each with its own name and a comment at the end of each template,
+so that every copy renders files of its own (no engine may read one file for
+all copies).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
 
 SERVICES = ["keystone", "nova", "neutron", "glance", "cinder", "placement", "heat", "horizon"]
+DOMAINS = ("logging", "monitoring", "packaging")
+# templates whose format allows no comment line at the end
+NO_COMMENT = {"changelog.j2", "source-format.j2"}
 
 
 def generate(src_root: Path, dest: Path, n: int) -> list[Path]:
@@ -44,5 +54,32 @@ def generate(src_root: Path, dest: Path, n: int) -> list[Path]:
     return made
 
 
+def tool_bundles(src_root: Path) -> list[Path]:
+    return sorted(
+        d for top in DOMAINS for d in (src_root / top).iterdir() if (d / "manifest.yaml").is_file()
+    )
+
+
+def copies(src_root: Path, dest: Path, n: int) -> list[Path]:
+    shutil.copytree(src_root / "interfaces", dest / "interfaces")
+    for top in (*DOMAINS, "bundles"):
+        (dest / top).mkdir(parents=True, exist_ok=True)
+    made = []
+    for bundle in tool_bundles(src_root):
+        for i in range(n):
+            name = f"{bundle.name}-c{i:03d}"
+            target = dest / bundle.parent.name / name
+            shutil.copytree(bundle, target, ignore=shutil.ignore_patterns("tests"))
+            manifest = target / "manifest.yaml"
+            text = manifest.read_text()
+            manifest.write_text(re.sub(r"(?m)^name: .*$", f"name: {name}", text, count=1))
+            for path in target.rglob("*.j2"):
+                if path.name not in NO_COMMENT:
+                    path.write_text(path.read_text() + f"# copy {i} of {bundle.name}\n")
+            made.append(target)
+    return made
+
+
 if __name__ == "__main__":
-    generate(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))
+    how = {"rsyslog": generate, "copies": copies}[sys.argv[1]]
+    how(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))

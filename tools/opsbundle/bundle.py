@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .findings import Finding
 from .load import Document, read_yaml
+from .paths import source_problem
 from .repo import CHANGELOG, MANIFEST, BundleDir
 
 # Values a template sees for a parameter that has neither default nor example.
@@ -44,6 +45,19 @@ class Bundle:
     dir: BundleDir
     manifest: Document | None
     load_findings: list[Finding] = field(default_factory=list)
+    # what this run already worked out about the bundle (a Bundle lives for one run)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def once(self, key, make):
+        """`make()`, the first time `key` is asked for on this bundle: the
+        checks, the render and a build ask for the same paths and data."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def source_problem(self, source: str) -> tuple[str, str] | None:
+        """paths.source_problem for this bundle, resolved once."""
+        return self.once(("source", source), lambda: source_problem(self.path, source))
 
     @property
     def ref(self) -> str:
@@ -65,6 +79,22 @@ class Bundle:
     def version(self) -> str | None:
         v = self.data.get("version")
         return v if isinstance(v, str) else None
+
+    def text(self, key: str) -> str | None:
+        """A top-level scalar as text (None when missing or not a scalar), for
+        listings that must show a manifest `validate` reports, not crash on it."""
+        value = self.data.get(key)
+        if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+            return None
+        return str(value)
+
+    def words(self, key: str) -> list[str]:
+        value = self.data.get(key)
+        return [w for w in value if isinstance(w, str)] if isinstance(value, list) else []
+
+    def tool(self) -> dict:
+        tool = self.data.get("tool")
+        return tool if isinstance(tool, dict) else {}
 
     def parameters(self) -> dict[str, dict]:
         params = self.data.get("parameters")
@@ -93,8 +123,7 @@ class Bundle:
         return [(i, m) for i, m in enumerate(members) if isinstance(m, dict)]
 
     def reload(self) -> dict | None:
-        tool = self.data.get("tool")
-        reload = tool.get("reload") if isinstance(tool, dict) else None
+        reload = self.tool().get("reload")
         return reload if isinstance(reload, dict) else None
 
     def sample_values(self) -> dict:

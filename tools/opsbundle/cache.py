@@ -15,7 +15,7 @@ with `--no-cache` for that reason. Anything but exactly this format — a corrup
 or truncated file, another program's file, an older format, an unreadable file
 or an unwritable directory — means a cold run and one note, never a traceback.
 
-Tables (each maps a name to its key, its findings and the run that last used it):
+Tables (each maps a name to its key and its findings):
     checks   bundle ref -> the check families' findings (key: the bundle's files)
     native   bundle ref -> the engines' findings (key: the bundle's files and the
              engine binaries' identity), so a warm run renders nothing
@@ -30,14 +30,12 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from .findings import CODES, Finding
 
 FORMAT = "opsbundle-validate-cache/2"
 TABLES = ("checks", "native", "engines")
-KEEP_RUNS = 200  # an entry no run has used for this many runs is dropped (removed bundles)
 MAX_BYTES = 256 * 1024 * 1024  # far above 10,000 bundles' results; refuse anything larger
 _CODE_DIR = Path(__file__).parent
 _FIELDS = (str, str, str, int, int, str, str)  # Finding's fields, in order
@@ -125,17 +123,12 @@ def _entries(raw) -> dict[str, dict]:
         raise CacheFormatError("a table is not an object")
     out = {}
     for name, entry in raw.items():
-        if (
-            not isinstance(entry, dict)
-            or not isinstance(entry.get("key"), str)
-            or type(entry.get("run")) is not int
-        ):
-            raise CacheFormatError(f"entry {name[:60]!r} is not {{key, run, findings}}")
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            raise CacheFormatError(f"entry {name[:60]!r} is not {{key, findings}}")
         if not isinstance(entry.get("tool", ""), str):
             raise CacheFormatError(f"entry {name[:60]!r} has a tool that is not a string")
         out[name] = {
             "key": entry["key"],
-            "run": entry["run"],
             "findings": entry.get("findings"),
             "tool": entry.get("tool", ""),
         }
@@ -173,7 +166,6 @@ class ResultCache:
         )
         self.base = fingerprint(root) if enabled else ""
         self.tables: dict[str, dict[str, dict]] = {t: {} for t in TABLES}
-        self.run = 0
         self.dirty = False
         if enabled:
             self._load()
@@ -202,9 +194,8 @@ class ResultCache:
             if not isinstance(stored, dict) or stored.get("format") != FORMAT:
                 found = stored.get("format") if isinstance(stored, dict) else type(stored).__name__
                 raise CacheFormatError(f"format {str(found)[:40]!r}, expected {FORMAT!r}")
-            run = stored.get("run")
-            if type(run) is not int or not isinstance(stored.get("tables"), dict):
-                raise CacheFormatError("no run counter or tables")
+            if not isinstance(stored.get("tables"), dict):
+                raise CacheFormatError("no tables")
             tables = {t: _entries(stored["tables"].get(t, {})) for t in TABLES}
         except CacheFormatError as exc:
             self._note(f"not an opsbundle cache ({exc}); checking everything afresh")
@@ -213,7 +204,7 @@ class ResultCache:
             # the checker's code or the interfaces changed: the bundle tables are
             # stale, the engine table carries its own code in its keys
             tables["checks"], tables["native"] = {}, {}
-        self.tables, self.run = tables, run + 1
+        self.tables = tables
 
     def tool(self, table: str, name: str) -> str:
         """The tool recorded with an entry ("" when none), which tells a warm
@@ -232,10 +223,8 @@ class ResultCache:
         except CacheFormatError as exc:
             self._note(f"not an opsbundle cache ({exc}); checking afresh")
             del self.tables[table][name]
-            return None
-        if entry["run"] != self.run:
-            entry["run"] = self.run
             self.dirty = True
+            return None
         return found
 
     def put(self, table: str, name: str, key: str, found: list[Finding], tool: str = "") -> None:
@@ -243,7 +232,6 @@ class ResultCache:
             return
         self.tables[table][name] = {
             "key": key,
-            "run": self.run,
             "tool": tool,
             "findings": [
                 [f.code, f.path, f.message, f.line, f.col, f.hint, f.bundle] for f in found
@@ -251,15 +239,20 @@ class ResultCache:
         }
         self.dirty = True
 
-    def save(self) -> None:
+    def save(self, bundles: set[str] | None = None) -> None:
+        """Write the cache if anything changed, keeping only the entries of
+        `bundles` (the repository's refs; None: all), so removed bundles go."""
         if not (self.enabled and self.dirty):
             return
-        oldest = self.run - KEEP_RUNS
-        tables = {
-            t: {n: e for n, e in entries.items() if e["run"] >= oldest}
-            for t, entries in self.tables.items()
-        }
-        document = {"format": FORMAT, "base": self.base, "run": self.run, "tables": tables}
+        tables = self.tables
+        if bundles is not None:
+            tables = {
+                t: {n: e for n, e in entries.items() if n.rsplit(" ", 1)[-1] in bundles}
+                for t, entries in self.tables.items()
+            }
+        document = {"format": FORMAT, "base": self.base, "tables": tables}
+        import tempfile  # only a run that changed something pays
+
         tmp = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

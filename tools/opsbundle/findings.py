@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from .terminal import printable, xml_safe
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -53,6 +55,12 @@ CODES: dict[str, tuple[str, str]] = {
     "FIL008": (ERROR, "destination uses an undeclared parameter"),
     "FIL009": (ERROR, "file holding a secret is world-readable"),
     "FIL010": (ERROR, "destination lies inside another file's destination"),
+    # deployment data (checks/deploy.py): render-index/v1
+    "DEP001": (ERROR, "unknown command name (not in render-index/v1 commands.yaml)"),
+    "DEP002": (ERROR, "action is neither a service action nor an apply"),
+    "DEP003": (ERROR, "main-configuration edit is incomplete or points outside the bundle"),
+    "DEP004": (ERROR, "owned directory is not a parent of any file, or not a clean path"),
+    "DEP005": (ERROR, "main-configuration edit uses a secret (it would land in index.json)"),
     # parameters (checks/params.py)
     "PAR001": (ERROR, "secret parameter has a default"),
     "PAR002": (ERROR, "default does not match the parameter type"),
@@ -110,6 +118,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VAL003": (ERROR, "value for a parameter no bundle declares"),
     "VAL004": (ERROR, "required parameter has no value"),
     "VAL005": (ERROR, "--set is not KEY=VALUE"),
+    "VAL006": (ERROR, "secret reference cannot be read, or is not for a secret"),
     # native engines (engines/)
     "NAT001": (ERROR, "native engine rejected the rendered configuration"),
     "NAT002": (ERROR, "native engine required (--require-native) but not installed"),
@@ -136,7 +145,7 @@ class Finding:
         text = f"{where}: {self.code} {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
-        return text
+        return printable(text)
 
     def as_dict(self) -> dict:
         return {
@@ -184,7 +193,7 @@ class Report:
 
     def as_text(self) -> str:
         lines = [f.as_text() for f in self.sorted_findings()]
-        lines += [f"note: {n}" for n in self.notes]
+        lines += [printable(f"note: {n}") for n in self.notes]
         lines.append(self.summary())
         return "\n".join(lines)
 
@@ -212,15 +221,15 @@ class Report:
         for bundle, found in by_bundle.items():
             errors = [f for f in found if f.severity == ERROR]
             body = "".join(
-                f"<failure type={quoteattr(f.code)} message={quoteattr(f.message)}>"
-                f"{escape(f.as_text())}</failure>"
+                f"<failure type={quoteattr(f.code)} message={quoteattr(xml_safe(f.message))}>"
+                f"{escape(xml_safe(f.as_text()))}</failure>"
                 for f in errors
             )
             out = "\n".join(f.as_text() for f in found if f.severity == WARNING)
             if out:
-                body += f"<system-out>{escape(out)}</system-out>"
+                body += f"<system-out>{escape(xml_safe(out))}</system-out>"
             cases.append(
-                f'  <testcase classname="opsbundle.validate" name={quoteattr(bundle)}>'
+                f'  <testcase classname="opsbundle.validate" name={quoteattr(xml_safe(bundle))}>'
                 f"{body}</testcase>"
             )
         failures = sum(1 for b in by_bundle.values() if any(f.severity == ERROR for f in b))

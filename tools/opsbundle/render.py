@@ -6,27 +6,30 @@ failure leaves the target exactly as it was. No path is written outside it.
 
 Layout of the output:
     <DIR>/<domain>/<name>/<destination without its leading />
-    <DIR>/index.json   what goes where: destination, mode, roles, reload action
+    <DIR>/index.json   render-index/v1 (render_index.py): what goes where, how to
+                       check it and what to run when it changed
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from . import __version__, render_index, repo
 from .bundle import Bundle
 from .checks import Context, run_all
 from .findings import ERROR
 from .interfaces import interface_data
-from .paths import dest_problem, source_problem
-from .templating import Compiled, TemplateProblem, render_string
+from .paths import dest_problem
+from .secrets import resolve_refs
+from .templating import TemplateProblem, compiled, render_string
 from .values import Layer, ValuesError, resolve, unknown_globals
 
 INDEX = "index.json"
-INDEX_FORMAT = 1
 
 
 class RenderError(Exception):
@@ -52,15 +55,43 @@ def _members(ctx: Context, target: Bundle) -> list[tuple[Bundle, Layer]]:
     return members
 
 
+def chosen(target: Bundle, members: list, only: list[str] | None) -> list:
+    """The members a site picked from a stack (all when `only` is None)."""
+    if only is None:
+        return members
+    if not target.is_stack:
+        raise RenderError(f"{target.ref} is not a stack: --member chooses a stack's members")
+    refs = {m.ref: (m, p) for m, p in members}
+    by_name = {ref.split("/", 1)[1]: ref for ref in refs}
+    picked, unknown = [], []
+    for name in only:
+        ref = name if name in refs else by_name.get(name)
+        if ref is None:
+            unknown.append(name)
+        elif refs[ref] not in picked:
+            picked.append(refs[ref])
+    if unknown:
+        raise RenderError(
+            f"{target.ref} has no member {', '.join(unknown)} (members: {', '.join(sorted(refs))})"
+        )
+    return [m for m in members if m in picked]
+
+
 def vocabulary(ctx: Context) -> dict:
     """What vocabulary formats check against."""
     return {"services": ctx.registry.services, "roles": ctx.registry.roles}
 
 
-def check_values(ctx: Context, members: list, layers: list) -> list[tuple[Bundle, dict]]:
+def check_values(
+    ctx: Context, members: list, layers: list, strict: bool = False
+) -> list[tuple[Bundle, dict]]:
     """(bundle, values) for each member; raises ValuesError with every bad
-    value of every member, each said once."""
-    problems = unknown_globals([m for m, _ in members], layers)
+    value of every member, each said once. Keys meant for bundles of the
+    repository that this render does not cover are left alone unless
+    `strict` (one site values file serves every render)."""
+    everywhere = [b for b in map(ctx.bundle, sorted(ctx.bundle_dirs)) if b and b.manifest]
+    layers = resolve_refs([m for m, _ in members], layers)
+    problems = unknown_globals([m for m, _ in members], layers, everywhere, strict)
     planned = []
     for member, preset in members:
         try:
@@ -77,13 +108,25 @@ def check_values(ctx: Context, members: list, layers: list) -> list[tuple[Bundle
 
 
 def render(
-    root: Path, name: str, out: Path, layers: list[tuple[str, dict]], force: bool = False
+    root: Path,
+    name: str,
+    out: Path,
+    layers: list,
+    force: bool = False,
+    check=None,
+    strict: bool = False,
+    only: list[str] | None = None,
 ) -> dict:
+    """Render `name` into `out` with `layers` of values. `check(ctx, staging,
+    document, planned)`, when given, runs on the staged files before they are
+    swapped in and returns the text of its problems ("" when none): a failed
+    check writes nothing either. `strict`: values for bundles this render does
+    not cover are errors; `only`: the stack members to render (all when None)."""
     ctx = Context.for_repo(root)
     target = ctx.named(name)
     if target.manifest is None:
         raise RenderError("\n".join(f.as_text() for f in target.load_findings))
-    members = _members(ctx, target)
+    members = chosen(target, _members(ctx, target), only)
     invalid = [
         f.as_text()
         for bundle in {target.ref: target, **{m.ref: m for m, _ in members}}.values()
@@ -93,34 +136,42 @@ def render(
     if invalid:
         raise RenderError("the bundle does not validate:\n" + "\n".join(invalid))
     try:
-        planned = check_values(ctx, members, layers)
+        planned = check_values(ctx, members, layers, strict)
     except ValuesError as exc:
         raise RenderError(str(exc)) from None
-    out = out.absolute()
-    check_target(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_output(out.absolute(), force, root) as staging:
         index = []
         for member, values in planned:
             index += render_files(ctx, member, values, staging)
-        document = {
-            "format": INDEX_FORMAT,
-            "rendered": target.ref,
-            "version": target.version,
-            "files": index,
-        }
+        document = render_index.document(
+            target, [m for m, _ in planned], index, f"opsbundle {__version__}"
+        )
         (staging / INDEX).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        if check is not None:
+            problems = check(ctx, staging, document, planned)
+            if problems:
+                raise RenderError("the native engines refuse the rendered files:\n" + problems)
     return document
 
 
-def check_target(out: Path, force: bool) -> None:
+def check_target(out: Path, force: bool, root: Path | None = None) -> None:
+    """`out` may be written: not the repository (`root`) or a part of it that
+    holds bundles, not a file, and empty unless `force`."""
+    unsafe = repo.unsafe_output(root, out) if root is not None else None
+    if unsafe:
+        raise RenderError(unsafe)
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise RenderError(f"{out} exists and is not a directory")
+    claim = out / CLAIM
+    if claim.is_file():
+        try:
+            holder = int(claim.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            holder = 0
+        if holder and _alive(holder):
+            raise RenderError(f"{out}: another render is writing it (process {holder})")
+        with contextlib.suppress(OSError):
+            claim.unlink()  # its render was killed
     if out.is_dir() and any(out.iterdir()) and not force:
         raise RenderError(f"{out} is not empty; pass --force to replace its contents")
 
@@ -130,14 +181,14 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
     Engines, inventories and log parsers render through here too, so every
     consumer sees exactly what `opsbundle render` would write."""
     context = {**values, "interface": interface_data(ctx, bundle)}
-    reload = bundle.reload()
+    words = render_index.vocabulary(ctx.registry)
     secrets = {k for k, v in bundle.parameters().items() if v.get("secret")}
     entries = []
     problems = []
     for i, entry in bundle.files():
         where = f"{bundle.ref} files[{i}]"
         try:
-            dest = render_string(entry["dest"], context, f"{where}.dest").strip()
+            dest = render_string(entry["dest"], context, f"{bundle.ref} files[{i}].dest").strip()
         except TemplateProblem as exc:
             problems.append(f"{where}: destination: {exc.message}")
             continue
@@ -146,7 +197,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
             problems.append(f"{where}: {bad[1]}")
             continue
         source = entry["source"]
-        bad_source = source_problem(bundle.path, source)
+        bad_source = bundle.source_problem(source)
         if bad_source:
             problems.append(f"{where}: {bad_source[1]}")
             continue
@@ -154,7 +205,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
         if entry.get("template"):
             shown = f"{bundle.ref}/{source}"
             try:
-                raw = Compiled(raw.decode("utf-8"), shown).render(context).encode("utf-8")
+                raw = compiled(raw.decode("utf-8"), shown).render(context).encode("utf-8")
             except UnicodeDecodeError:
                 problems.append(f"{shown}: not valid UTF-8")
                 continue
@@ -175,24 +226,23 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
         except OSError as exc:  # e.g. one destination is the folder of another
             problems.append(f"{where}: cannot write {dest}: {exc.strerror}")
             continue
-        mode = entry.get("mode", "0644")
-        mode = mode if isinstance(mode, str) else f"0{mode:o}"
+        mode = render_index.mode_text(entry.get("mode", "0644"))
         os.chmod(target, int(mode, 8) & 0o777)
-        entries.append(
-            {
-                "bundle": bundle.ref,
-                "source": rel.as_posix(),
-                "source_file": source,
-                "dest": dest,
-                "mode": f"0{int(mode, 8):o}",
-                "owner": entry.get("owner", "root"),
-                "group": entry.get("group", "root"),
-                "roles": entry.get("roles", ["all"]),
-                "template": bool(entry.get("template")),
-                "uses_secrets": sorted(secrets & _used(entry, bundle)),
-                "reload": reload,
-            }
-        )
+        try:
+            entries.append(
+                render_index.file_entry(
+                    bundle,
+                    entry,
+                    dest,
+                    rel.as_posix(),
+                    raw,
+                    secrets=sorted(secrets & _used(entry, bundle)),
+                    context=context,
+                    words=words,
+                )
+            )
+        except render_index.IndexProblem as exc:
+            problems.append(f"{where}: {exc}")
     if problems:
         raise RenderError("\n".join(problems))
     return entries
@@ -202,7 +252,85 @@ def _used(entry: dict, bundle: Bundle) -> set[str]:
     if not entry.get("template"):
         return set()
     text = (bundle.path / entry["source"]).read_text(encoding="utf-8")
-    return Compiled(text, entry["source"]).variables
+    return compiled(text, f"{bundle.ref}/{entry['source']}").variables
+
+
+CLAIM = ".opsbundle-claim"
+OWNER = ".opsbundle-owner"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_stale(out: Path) -> None:
+    """Staging folders of renders into `out` that were killed (SIGKILL, power
+    loss) before they could clean up: their owner process is gone."""
+    for stale in out.parent.glob(f".{out.name}.*"):
+        owner = stale / OWNER
+        try:
+            pid = int(owner.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not _alive(pid):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _claim(out: Path, force: bool) -> str:
+    """Take a new or empty `out` for this render with an O_EXCL claim file:
+    "created" (the folder is ours), "claimed" (an empty folder we now hold),
+    "" when `--force` replaces a folder that already has content."""
+    created = "claimed"
+    try:
+        os.mkdir(out)
+        created = "created"
+    except FileExistsError:
+        pass
+    if force and any(p.name != CLAIM for p in out.iterdir()):
+        return ""
+    try:
+        fd = os.open(out / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        raise RenderError(f"{out}: another render is writing it") from None
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    if any(p.name != CLAIM for p in out.iterdir()) and not force:
+        (out / CLAIM).unlink()
+        raise RenderError(f"{out} is not empty; pass --force to replace its contents")
+    return created
+
+
+@contextlib.contextmanager
+def staged_output(out: Path, force: bool, root: Path | None = None):
+    """A staging folder beside `out`, swapped in when the block succeeds and
+    removed whatever else happens (an exception, Ctrl-C, SIGTERM: the command
+    turns SIGTERM into an exception). A new `out` is claimed first with
+    mkdir(2) and a claim file, so two renders into one new folder cannot both
+    succeed: the second finds it taken and not empty."""
+    check_target(out, force, root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale(out)
+    claimed = _claim(out, force)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        (staging / OWNER).write_text(str(os.getpid()), encoding="utf-8")
+        yield staging
+        (staging / OWNER).unlink()
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if claimed and (out / CLAIM).is_file():
+            (out / CLAIM).unlink()
+            if claimed == "created":
+                with contextlib.suppress(OSError):
+                    os.rmdir(out)
+        raise
 
 
 def swap_in(staging: Path, out: Path) -> None:

@@ -19,8 +19,46 @@ CHANGELOG = "changelog.yaml"
 _MARKER = Path("interfaces") / "vocabulary.yaml"
 
 
+# What `git rev-parse --local-env-vars` lists: variables that point git at
+# one repository. A hook runs inside the `git commit` of whatever repository
+# is being committed (a site's superproject, say) and inherits them; our own
+# git calls ask about the opsbundles checkout, so they must not see them.
+# The `-c` settings of the outer git (GIT_CONFIG_PARAMETERS/COUNT) are kept,
+# as git keeps them for submodules.
+LOCAL_GIT_ENV = (
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_CONFIG",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_GRAFT_FILE",
+    "GIT_INDEX_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_PREFIX",
+    "GIT_INTERNAL_SUPER_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_COMMON_DIR",
+)
+BASE_REF_ENV = "OPSBUNDLES_BASE_REF"
+DEFAULT_BASE_REF = "origin/main"
+
+
 class RepoError(Exception):
     """The repository, or git, cannot answer: exit code 2, not a finding."""
+
+
+def git_env() -> dict:
+    """This process's environment without the variables that tie git to the
+    repository an outer git command is working on."""
+    return {k: v for k, v in os.environ.items() if k not in LOCAL_GIT_ENV}
+
+
+def base_ref(given: str | None = None) -> str:
+    """The ref `--changed-since` compares with: given, else $OPSBUNDLES_BASE_REF,
+    else origin/main."""
+    return given or os.environ.get(BASE_REF_ENV) or DEFAULT_BASE_REF
 
 
 @dataclass(frozen=True)
@@ -51,28 +89,76 @@ def check_root(root: Path) -> Path:
     return root
 
 
+PATH_ENV = "OPSBUNDLES_PATH"
+
+
+def site_paths() -> list[Path]:
+    """A site's own bundle folders ($OPSBUNDLES_PATH, `--path DIR`), each laid
+    out like the repository: <DIR>/<domain>/<name>/, <DIR>/bundles/<name>/."""
+    return [Path(p) for p in site_paths_text()]
+
+
+def unsafe_output(root: Path, out: Path) -> str | None:
+    """Why `out` may not be replaced by a render, a build or the site (they
+    swap the whole folder in), or None: never the repository or a folder
+    holding it, nor a folder the next run would read as bundles or
+    interfaces, in the repository or in a site's --path folder."""
+    out = out.resolve()
+    for tree in (root, *site_paths()):
+        tree = tree.resolve()
+        if out == tree or out in tree.parents:
+            return f"{out} holds the repository {tree}; write to another folder"
+        for top in ("interfaces", *DOMAINS, STACKS):
+            if out.is_relative_to(tree / top):
+                return (
+                    f"{out} is inside the repository's {top}/ ({tree}); "
+                    "write to another folder (e.g. rendered/)"
+                )
+    return None
+
+
+def site_paths_text() -> list[str]:
+    return [p for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+
+
 def discover(root: Path) -> list[BundleDir]:
-    """Every bundle directory, sorted; a directory without a manifest is still
-    listed so that validation can say the manifest is missing."""
-    found = []
-    for top in (*DOMAINS, STACKS):
-        try:
-            entries = os.scandir(root / top)
-        except FileNotFoundError:
-            continue
-        with entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                    found.append(BundleDir(f"{top}/{entry.name}", Path(entry.path)))
-    return sorted(found, key=lambda b: b.ref)
+    """Every bundle directory of the repository and of the site's folders,
+    sorted; a directory without a manifest is still listed so that validation
+    can say the manifest is missing. A site bundle may not take the name of
+    one of ours (or of another site folder's): that is an error, not an override."""
+    found: dict[str, BundleDir] = {}
+    for tree in (root, *site_paths()):
+        if tree != root and not tree.is_dir():
+            raise RepoError(f"{PATH_ENV} / --path: {tree} is not a folder")
+        for top in (*DOMAINS, STACKS):
+            try:
+                entries = os.scandir(tree / top)
+            except FileNotFoundError:
+                continue
+            with entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                        ref = f"{top}/{entry.name}"
+                        if ref in found and found[ref].path.resolve() != Path(entry.path).resolve():
+                            raise RepoError(
+                                f"{ref} is in both {found[ref].path} and {entry.path}; "
+                                "rename the site's bundle"
+                            )
+                        found[ref] = BundleDir(ref, Path(entry.path))
+    return sorted(found.values(), key=lambda b: b.ref)
 
 
 def select(root: Path, all_bundles: list[BundleDir], names: list[str]) -> list[BundleDir]:
     """Bundles named on the command line, by ref ("logging/rsyslog"), by bare
-    name when unambiguous, or by a path to the bundle or to a file inside it."""
+    name when unambiguous, by a path to the bundle or to a file inside it, or
+    by a folder of bundles ("monitoring": every bundle in it)."""
     by_ref = {b.ref: b for b in all_bundles}
     chosen: dict[str, BundleDir] = {}
     for name in names:
+        inside = _by_folder(root, all_bundles, name)
+        if inside:
+            chosen.update((b.ref, b) for b in inside)
+            continue
         bundle = by_ref.get(name.strip("/")) or _by_path(root, by_ref, name)
         if bundle is None:
             matches = [b for b in all_bundles if b.ref.split("/", 1)[1] == name]
@@ -87,19 +173,42 @@ def select(root: Path, all_bundles: list[BundleDir], names: list[str]) -> list[B
     return sorted(chosen.values(), key=lambda b: b.ref)
 
 
+def _by_folder(root: Path, all_bundles: list[BundleDir], name: str) -> list[BundleDir]:
+    """Every bundle under a folder that holds bundles (`monitoring`, `.`,
+    `bundles/`), given relative to the current folder or to the root."""
+    for base in (Path.cwd(), root):
+        folder = (base / name).resolve()
+        if folder.is_dir() and not (folder / MANIFEST).is_file():
+            inside = [b for b in all_bundles if folder in b.path.resolve().parents]
+            if inside:
+                return inside
+    return []
+
+
 def _by_path(root: Path, by_ref: dict[str, BundleDir], name: str) -> BundleDir | None:
-    try:
-        rel = Path(name).resolve().relative_to(root)
-    except ValueError:
-        return None
-    parts = rel.parts
-    return by_ref.get("/".join(parts[:2])) if len(parts) >= 2 else None
+    for tree in (root, *site_paths()):
+        try:
+            parts = Path(name).resolve().relative_to(tree.resolve()).parts
+        except ValueError:
+            continue
+        hit = by_ref.get("/".join(parts[:2])) if len(parts) >= 2 else None
+        if hit is not None:
+            return hit
+    return None
 
 
-def _git(root: Path, *args: str) -> str:
+def git(root: Path, *args: str, inherit: bool = False) -> str:
+    """stdout of one git command in `root`, or RepoError with git's reason.
+    `inherit`: keep the outer git's variables, for a question about the very
+    repository being committed (`git commit -a` stages into a temporary index
+    that only GIT_INDEX_FILE names)."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=dict(os.environ) if inherit else git_env(),
         )
     except FileNotFoundError:
         raise RepoError("git is not installed; --changed-since needs it") from None
@@ -110,17 +219,17 @@ def _git(root: Path, *args: str) -> str:
 
 def merge_base(root: Path, ref: str) -> str:
     try:
-        return _git(root, "merge-base", ref, "HEAD").strip()
+        return git(root, "merge-base", ref, "HEAD").strip()
     except RepoError:
         pass
     # say why: an unknown ref, or history a shallow clone does not have
-    if _git(root, "rev-parse", "--is-shallow-repository").strip() == "true":
+    if git(root, "rev-parse", "--is-shallow-repository").strip() == "true":
         raise RepoError(
             f"this is a shallow clone, and the merge-base with {ref} is not in it; "
             "fetch more history (git fetch --unshallow) or validate everything"
         )
     try:
-        _git(root, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
+        git(root, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
     except RepoError:
         raise RepoError(f"unknown git ref '{ref}'") from None
     raise RepoError(f"{ref} and HEAD have no common history")
@@ -142,6 +251,7 @@ def changed_files(root: Path, base: str) -> list[str]:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                env=git_env(),
             )
             for q in queries
         ]
@@ -186,6 +296,7 @@ def file_at(root: Path, base: str, relpath: str) -> bytes | None:
             ["git", "-C", str(root), "show", f"{base}:./{relpath}"],
             capture_output=True,
             check=False,
+            env=git_env(),
         )
     except FileNotFoundError:
         return None

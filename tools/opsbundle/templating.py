@@ -3,34 +3,102 @@
 Bundles come through review, but a template is still code run on an operator's
 machine, so it runs in Jinja2's sandbox. StrictUndefined makes a misspelt
 parameter fail instead of rendering an empty string into a config file.
+
+A template is compiled once per run however often it is read (`compiled`):
+its checks, its render for the engines, a build's every project and unit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
+import threading
 import types
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # Names every template may use without declaring them as parameters.
 GLOBALS = frozenset({"interface"})
+# A config file is small: a template that writes more, or computes longer,
+# is broken or hostile (`{{ 'a' * 10**10 }}`), and fails instead of hanging.
+MAX_OUTPUT = 8 * 1024 * 1024
+MAX_SECONDS = 20
+_MAX_EXPONENT = 256
+_WIDTH_FILTERS = ("center", "indent", "wordwrap", "truncate")
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's sandbox, with `*` and `**` bounded: the product or power a
+    template asks for is refused before Python allocates it."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int):
+                    if len(seq) * n > MAX_OUTPUT:
+                        raise SecurityError(f"{len(seq)} x {n} items is over the output bound")
+        if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+            if isinstance(left, int) and abs(left) > 1:
+                raise SecurityError(f"exponent {right} is over {_MAX_EXPONENT}")
+        return super().call_binop(context, operator, left, right)
+
+
+def _bounded(fn):
+    @functools.wraps(fn)  # keeps Jinja2's pass_environment mark (wordwrap, truncate)
+    def wrapper(value, *args, **kwargs):
+        for n in [*args, *kwargs.values()]:
+            if isinstance(n, int) and not isinstance(n, bool) and n > MAX_OUTPUT:
+                raise SecurityError(f"width {n} is over the output bound")
+        return fn(value, *args, **kwargs)
+
+    return wrapper
 
 
 @functools.cache
-def environment() -> ImmutableSandboxedEnvironment:
+def environment() -> BoundedSandbox:
     from .escape import filters
 
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
     )
+    for name in _WIDTH_FILTERS:
+        env.filters[name] = _bounded(env.filters[name])
     env.filters.update(filters())
     return env
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float):
+    """SIGALRM after `seconds` in the main thread (elsewhere only the output
+    bound holds: a signal cannot interrupt another thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    remaining = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, remaining)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _RecordingCodeGenerator(CodeGenerator):
@@ -87,7 +155,18 @@ class Compiled:
 
     def render(self, values: dict) -> str:
         try:
-            return self.template.render(values)
+            with _deadline(MAX_SECONDS):
+                out, size = [], 0
+                for chunk in self.template.generate(values):
+                    size += len(chunk)
+                    if size > MAX_OUTPUT:
+                        raise TemplateProblem(f"output over {MAX_OUTPUT} characters", 1)
+                    out.append(chunk)
+                return "".join(out)
+        except _Timeout:
+            raise TemplateProblem(f"still rendering after {MAX_SECONDS} s", 1) from None
+        except TemplateProblem:
+            raise
         except TemplateError as exc:
             raise TemplateProblem(_message(exc), _line(exc, self.name)) from None
         except Exception as exc:  # a template may divide by zero or index past a list
@@ -111,5 +190,15 @@ def _line(exc: BaseException, name: str) -> int:
     return getattr(exc, "lineno", None) or line
 
 
+@functools.lru_cache(maxsize=256)
+def compiled(source: str, name: str) -> Compiled:
+    """The Compiled template of `source` (named `name` in its messages), made
+    once: a Compiled is never changed after it is made, so sharing it is safe.
+    Bounded, so that 10,000 bundles' templates are not all kept."""
+    return Compiled(source, name)
+
+
 def render_string(text: str, values: dict, name: str = "<string>") -> str:
-    return Compiled(text, name).render(values)
+    if "{" not in text:
+        return text  # nothing Jinja2 would read as markup (a plain destination)
+    return compiled(text, name).render(values)

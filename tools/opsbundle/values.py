@@ -137,7 +137,7 @@ def _layer(layer) -> Layer:
     return Layer(origin, data)
 
 
-def _as_given(layer: Layer, keypath: tuple, spec: dict, value):
+def as_given(layer: Layer, keypath: tuple, spec: dict, value):
     """The value with every string of a string-taking parameter as written."""
     kind = spec.get("type", "str")
     if kind == "str":
@@ -238,7 +238,7 @@ def resolve(bundle: Bundle, layers: list, vocab: dict | None = None) -> dict:
                     )
                 continue
             spec = params[key]
-            value = _as_given(layer, keypath, spec, value)
+            value = as_given(layer, keypath, spec, value)
             found, value = check_value(layer, keypath, bundle.ref, key, spec, value, vocab)
             problems += found
             values[key] = value
@@ -265,26 +265,44 @@ def _globals(layer: dict) -> dict:
     return {k: v for k, v in layer.items() if "/" not in str(k)}
 
 
-def unknown_globals(bundles: list[Bundle], layers: list) -> list[Finding]:
-    """Global keys that no bundle in the render declares: almost always a typo."""
-    declared = {k for b in bundles for k in b.parameters()}
-    refs = {b.ref for b in bundles}
+def unknown_globals(
+    bundles: list[Bundle], layers: list, everywhere: list[Bundle] | None = None, strict=False
+) -> list[Finding]:
+    """Keys no bundle of the render takes. With `everywhere` (every bundle the
+    repository and the site's --path folders hold) one site values file can
+    serve many renders: a section for another bundle, or a key only other
+    bundles declare, is left for their render; `strict` makes those errors
+    too. A key or section no bundle anywhere knows is always a typo."""
+    rendered_params = {k for b in bundles for k in b.parameters()}
+    rendered_refs = {b.ref for b in bundles}
+    pool = bundles if strict or everywhere is None else everywhere
+    declared = {k for b in pool for k in b.parameters()}
+    refs = {b.ref for b in pool}
     problems = []
     for layer in map(_layer, layers):
         for key in layer.data:
             if "/" in str(key):
-                if key not in refs:
-                    problems.append(
-                        _finding(layer, (key,), "VAL003", f"'{key}' is not a bundle being rendered")
-                    )
-            elif key not in declared:
-                close = difflib.get_close_matches(str(key), sorted(declared), n=1)
+                if key in rendered_refs or key in refs:
+                    continue
+                where = (
+                    "a bundle being rendered"
+                    if pool is bundles
+                    else "a bundle of the repository or --path"
+                )
+                problems.append(_finding(layer, (key,), "VAL003", f"'{key}' is not {where}"))
+            elif key not in rendered_params and key not in declared:
+                close = difflib.get_close_matches(str(key), sorted(declared | rendered_params), n=1)
+                who = (
+                    "no bundle being rendered"
+                    if pool is bundles
+                    else "no bundle of the repository or --path"
+                )
                 problems.append(
                     _finding(
                         layer,
                         (key,),
                         "VAL003",
-                        f"no bundle being rendered has parameter '{key}'",
+                        f"{who} has parameter '{key}'",
                         hint=f"did you mean '{close[0]}'?" if close else "",
                     )
                 )

@@ -51,6 +51,30 @@ REAL_INTERFACES = REAL_ROOT / "interfaces"
 DOMAIN_DIRS = ("logging", "monitoring", "packaging", "bundles")
 
 
+# --------------------------------------------------------------------------- order
+
+# Test files that build real packages or start real daemons, longest first:
+# pytest-xdist (`nox -s tests`) hands files out in collection order, so these
+# start first and no worker is left with one of them at the end.
+HEAVY_FIRST = (
+    "pkgbuild/test_build_",
+    "test_zabbix_import",
+    "logparse/test_conformance",
+    "test_conformance_service_checks",
+    "cloud/",
+    "conformance/",
+    "engines/",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def weight(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((i for i, p in enumerate(HEAVY_FIRST) if p in path), len(HEAVY_FIRST))
+
+    items.sort(key=weight)  # stable: a file's tests keep their order
+
+
 # --------------------------------------------------------------------------- environment
 
 
@@ -253,6 +277,12 @@ BAD_FIXTURES: dict[str, Expect] = {
     "bad_text_mode": Expect("FIL007", "manifest.yaml", 19, 9),
     "bad_dest_undeclared": Expect("FIL008", "manifest.yaml", 18, 9),
     "bad_secret_world_readable": Expect("FIL009", "manifest.yaml", 27, 9),
+    # deployment data (render-index/v1)
+    "bad_unknown_command": Expect("DEP001", "manifest.yaml", 22, 13),
+    "bad_action_both": Expect("DEP002", "manifest.yaml", 23, 5),
+    "bad_edit_incomplete": Expect("DEP003", "manifest.yaml", 23, 5),
+    "bad_orphan_directory": Expect("DEP004", "manifest.yaml", 17, 9),
+    "bad_edit_secret": Expect("DEP005", "manifest.yaml", 30, 5),
     # parameters
     "bad_secret_default": Expect("PAR001", "manifest.yaml", 23, 14),
     "bad_default_type": Expect("PAR002", "manifest.yaml", 20, 14),
@@ -294,6 +324,7 @@ BAD_FIXTURES: dict[str, Expect] = {
     "bad_stack_duplicate": Expect("STK007", "manifest.yaml", 12, 11),
     "bad_stack_deprecated_member": Expect("STK008", "manifest.yaml", 11, 11),
     "bad_stack_secret_value": Expect("PAR001", "manifest.yaml", 13, 5),
+    "bad_stack_preset_format": Expect("VAL001", "manifest.yaml", 18, 22),
 }
 
 GOOD_FIXTURES = ("good_minimal", "good_templated", "good_collector", "good_stack_demo")
@@ -353,6 +384,7 @@ GENERATED_CODES = {
     "VAL003": "test_values.py::test_every_bad_value_is_named_with_its_place_at_once",
     "VAL004": "test_values.py::test_every_bad_value_is_named_with_its_place_at_once",
     "VAL005": "test_values.py::test_parse_sets_reports_every_malformed_pair",
+    "VAL006": "test_site_overlays.py::test_secrets_that_others_can_read_are_refused",
 }
 
 

@@ -47,7 +47,7 @@ PAYLOADS = {
     "a finding of the wrong shape": lambda data: data.replace(b'"FIL004"', b"4", 1),
     "an unknown code": lambda data: data.replace(b'"FIL004"', b'"XXX999"', 1),
     "deep nesting": lambda data: b"[" * 100_000 + b"]" * 100_000,
-    "a string run counter": lambda data: data.replace(b'"run":0', b'"run":"0"', 1),
+    "a key that is no string": lambda data: data.replace(b'"key":"', b'"key":["', 1),
 }
 
 
@@ -130,16 +130,21 @@ def test_findings_round_trip(tmp_path, monkeypatch):
     assert two.notes == []
 
 
-def test_old_entries_are_dropped(tmp_path, monkeypatch):
+def test_entries_of_removed_bundles_are_dropped(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(cache_mod, "KEEP_RUNS", 2)
     first = cache_mod.ResultCache(tmp_path)
     first.put("checks", "logging/gone", "k", [])
-    first.save()
-    for _ in range(4):
-        later = cache_mod.ResultCache(tmp_path)
-        later.put("checks", "logging/here", "k", [])
-        later.save()
+    first.put("engines", "rsyslog logging/gone", "k", [])
+    first.put("checks", "logging/here", "k", [])
+    first.save({"logging/here"})
     last = cache_mod.ResultCache(tmp_path)
     assert last.get("checks", "logging/here", "k") == []
     assert last.get("checks", "logging/gone", "k") is None
+    assert last.get("engines", "rsyslog logging/gone", "k") is None
+
+
+def test_a_warm_run_writes_nothing(tmp_path, xdg_cache):
+    root, path = _warm(tmp_path, xdg_cache)
+    before = path.stat().st_mtime_ns, path.stat().st_ino
+    validate(root, cache=True)
+    assert (path.stat().st_mtime_ns, path.stat().st_ino) == before

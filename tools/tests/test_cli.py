@@ -540,3 +540,47 @@ def test_python_dash_m(tmp_path):
     done = run_module("validate", cwd=tmp_path)
     assert done.returncode == 2
     assert "no opsbundles repository" in done.stderr
+
+
+WRONG = [5, "x", [1, [2]], {"a": {"b": 1}}, None, True, 1.5]
+KEYS = (
+    "format_version name domain summary description license maintainers version tool "
+    "implements requires services parameters files deprecated kind bundles provides"
+).split()
+
+
+@pytest.mark.parametrize("wrong", WRONG, ids=[type(w).__name__ for w in WRONG])
+def test_list_and_show_never_crash_on_wrong_types(tmp_path, capsys, wrong):
+    """Every key of a tool manifest and a stack, and every parameter and file
+    entry, of the wrong type: listed and shown, never a traceback."""
+    import yaml
+
+    root = build_repo(tmp_path, "good_minimal", "good_stack_demo")
+    for path in (root / "logging/minimal/manifest.yaml", root / "bundles/stack-demo/manifest.yaml"):
+        data = {key: wrong for key in KEYS}
+        data["parameters"] = {"p": wrong, "q": {k: wrong for k in ("type", "format", "default")}}
+        data["files"] = [wrong, {k: wrong for k in ("source", "dest", "mode", "roles")}]
+        path.write_text(yaml.safe_dump(data))
+    for argv in (
+        ["list"],
+        ["list", "--format", "json"],
+        ["list", "--implements", "x", "--service", "nova", "--domain", "logging"],
+        ["show", "logging/minimal"],
+        ["show", "logging/minimal", "--format", "json"],
+        ["show", "bundles/stack-demo"],
+    ):
+        assert main([argv[0], "--root", str(root), *argv[1:]]) in (0, 1), argv
+    capsys.readouterr()
+
+
+def test_text_output_neutralises_terminal_escapes(tmp_path, capsys):
+    root = build_repo(tmp_path, "good_minimal")
+    manifest = root / "logging/minimal/manifest.yaml"
+    summary = 'summary: "A summary \\e]0;owned\\a\\e[2J here"'
+    manifest.write_text(re.sub(r"(?m)^summary: .*$", lambda m: summary, manifest.read_text()))
+    assert main(["list", "--root", str(root)]) == 0
+    assert main(["show", "logging/minimal", "--root", str(root)]) == 0
+    assert main(["validate", "--root", str(root), "--no-native", "--no-cache"]) in (0, 1)
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out + out.err and "\x07" not in out.out + out.err
+    assert "\\x1b]0;owned\\x07" in out.out

@@ -35,3 +35,15 @@ def test_a_broken_rulebase_is_nat001_on_the_rulebase(repo_copy):
     assert finding.path == "logging/rsyslog/files/openstack.rulebase"
     assert "invalid field type 'quoted-strng'" in finding.message
     assert "/etc/rsyslog.d/opsbundles-openstack.rulebase" in finding.message
+
+
+def test_a_regexp_of_the_conversions_the_engine_rejects_is_nat001(repo_copy):
+    """fluentd's record_transformer regexp and logstash's gsub are compiled too."""
+    fluentd = repo_copy / "logging/fluentd/files/fluent.conf.j2"
+    fluentd.write_text(fluentd.read_text().replace(".gsub(/\\n(?=\\n)/", ".gsub(/\\n(?=\\n/", 1))
+    logstash = repo_copy / "logging/logstash/files/openstack.conf.j2"
+    logstash.write_text(logstash.read_text().replace('"\\n(?=\\n)"', '"\\n(?=\\n"', 1))
+    names = ["logging/fluentd", "logging/logstash"]
+    report = run(repo_copy, Options(names=names, cache=False, require_native=True))
+    assert sorted(f.bundle for f in report.errors) == names
+    assert all(f.code == "NAT001" for f in report.errors)

@@ -177,3 +177,18 @@ def test_junit_lists_findings_outside_checked_bundles():
     names = [c.get("name") for c in tree.iter("testcase")]
     assert names == ["logging/a", "interfaces"]
     assert tree.get("failures") == "1"
+
+
+def test_junit_and_text_hold_no_control_characters():
+    """XML 1.0 cannot hold \\x01 even escaped; a terminal must not get ESC."""
+    f = Finding(
+        "PAR001", "logging/x\x1b[2J/manifest.yaml", "bad \x01 value \x1b]0;t\x07", bundle="b\x02"
+    )
+    report = Report(checked=["b\x02"], findings=[f])
+    root = ET.fromstring(report.as_junit())
+    failure = root.find("testcase/failure")
+    assert "\\x01" in failure.get("message") and "\\x01" in failure.text
+    assert root.find("testcase").get("name") == "b\\x02"
+    text = report.as_text()
+    assert not any(ch in text for ch in "\x01\x02\x07\x1b")
+    assert "\\x1b[2J" in text

@@ -30,3 +30,24 @@ def test_renders_with_only_the_interface_parameters(tmp_path, bundle, layout):
     assert "/etc/pki/site-ca.pem" in text
     base = {"rdo": "/var/log/", "debian": "/var/log/", "kolla": "/var/log/kolla/"}
     assert base.get(layout, "/var/log/containers/") + "nova" in text
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+@pytest.mark.parametrize("layout", ["rdo", "debian", "kolla", "tripleo"])
+def test_every_service_in_every_layout_is_read_once(bundle, layout):
+    """With every service the bundle covers on one host (OVN beside Open
+    vSwitch in Kolla, Apache in the services' folders), the tool's own config
+    reader accepts the result and no file glob is read by two inputs."""
+    from opsbundle import logparse
+    from opsbundle.checks import Context
+
+    ctx = Context.for_repo(REPO)
+    ref = ctx.bundle(bundle)
+    values = logparse.values_for(ref, [("site", {"log_layout": layout})])
+    with logparse.rendered(ctx, ref, values) as out:
+        inputs = logparse.parser_for(ref).read(out)
+    globs = [g for item in inputs for g in item.globs]
+    assert globs and len(globs) == len(set(globs)), sorted(globs)
+    for service, name in (("openvswitch", "ovs-vswitchd.log"), ("ovn", "ovn-controller.log")):
+        path = logparse.host_path(ctx, ref, service, name, values)
+        assert logparse.route(inputs, path, getattr(logparse.parser_for(ref), "accepts", None)) >= 0

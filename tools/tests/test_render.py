@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import signal
 import stat
+import subprocess
+import sys
+import time
 
 import pytest
-from conftest import REAL_ROOT, build_repo, fixture_ref, make_repo, snapshot
+from conftest import (
+    REAL_ROOT,
+    build_repo,
+    fixture_ref,
+    make_repo,
+    run_module,
+    snapshot,
+    subprocess_env,
+)
 from opsbundle.cli import main
 from opsbundle.render import RenderError, render
 
@@ -63,12 +76,18 @@ def test_index_says_what_goes_where(root, tmp_path):
     main_conf = by_dest["/etc/demo-tool/main.conf"]
     assert main_conf["mode"] == "0640"
     assert main_conf["roles"] == ["controller"]
-    assert main_conf["reload"] == {"service": "demo-tool", "action": "reload"}
-    assert main_conf["uses_secrets"] == ["api_token"]
+    assert main_conf["actions"] == [
+        {"id": "service:demo-tool", "service": "demo-tool", "action": "reload", "check": None}
+    ]
+    assert main_conf["secrets"] == ["api_token"]
+    rendered = (out / main_conf["source"]).read_bytes()
+    assert main_conf["sha256"] == hashlib.sha256(rendered).hexdigest()
+    assert [p["path"] for p in main_conf["parents"]] == ["/etc", "/etc/demo-tool"]
     assert (out / main_conf["source"]).is_file()
     static = by_dest["/etc/demo-tool/conf.d/static.conf"]
     assert (static["mode"], static["roles"], static["template"]) == ("0644", ["all"], False)
-    assert static["uses_secrets"] == []
+    assert static["secrets"] == []
+    assert index["managed"] == sorted(by_dest)
     assert SECRET not in (out / "index.json").read_text()
 
 
@@ -107,7 +126,8 @@ def test_unknown_set_key_is_refused_with_a_suggestion(root, tmp_path, capsys):
     assert render_templated(root, out, "--set", "listen_prot=9000") == 1
     err = capsys.readouterr().err
     assert (
-        "--set listen_prot: VAL003 no bundle being rendered has parameter 'listen_prot' "
+        "--set listen_prot: VAL003 no bundle of the repository or --path has parameter "
+        "'listen_prot' "
         "(hint: did you mean 'listen_port'?)" in err
     )
     assert not out.exists()
@@ -340,3 +360,111 @@ def _read(path):
     from opsbundle.values import read_values_file
 
     return read_values_file(path)
+
+
+def test_two_renders_into_one_new_directory_cannot_both_succeed(tmp_path):
+    """The first claims the folder (mkdir + an O_EXCL claim file) before it
+    renders; the second finds it taken, whichever checked first."""
+    from opsbundle.render import RenderError, staged_output
+
+    out = tmp_path / "out"
+    with staged_output(out, force=False) as first:
+        (first / "a").write_text("first")
+        with pytest.raises(RenderError, match="another render is writing it"):
+            with staged_output(out, force=False):
+                pass
+    assert (out / "a").read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    with pytest.raises(RenderError, match="not empty"):
+        with staged_output(out, force=False):
+            pass
+
+
+def test_an_interrupted_render_leaves_nothing(tmp_path):
+    from opsbundle.render import staged_output
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        with staged_output(out, force=False) as staging:
+            (staging / "half").write_text("x")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_staging_left_by_a_killed_render_is_removed_by_the_next(tmp_path):
+    from opsbundle.render import OWNER, staged_output
+
+    proc = subprocess.Popen(["true"])  # a pid that has exited
+    proc.wait()
+    stale = tmp_path / ".out.abc123"
+    stale.mkdir()
+    (stale / OWNER).write_text(str(proc.pid))
+    unrelated = tmp_path / ".out.keep"
+    unrelated.mkdir()
+    with staged_output(tmp_path / "out", force=False) as staging:
+        (staging / "f").write_text("x")
+    assert not stale.exists()
+    assert unrelated.exists()  # not a staging folder of ours (no owner file)
+
+
+def test_sigterm_during_a_render_cleans_up(tmp_path):
+    """A real `opsbundle render` process, killed with SIGTERM while it renders
+    a template that takes long with the site's values."""
+    root = build_repo(tmp_path, "good_minimal")
+    bundle = root / "logging/minimal"
+    manifest = bundle / "manifest.yaml"
+    manifest.write_text(
+        manifest.read_text()
+        + "parameters:\n  rounds:\n    type: int\n    description: Loop rounds.\n"
+        + "    default: 1\n"
+    )
+    text = manifest.read_text().replace(
+        "- source: files/minimal.conf\n", "- source: files/slow.conf.j2\n  template: true\n"
+    )
+    manifest.write_text(text)
+    (bundle / "files/slow.conf.j2").write_text(
+        "{% for i in range(rounds) %}{% for j in range(rounds) %}{% endfor %}{% endfor %}ok\n"
+    )
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opsbundle", "render", "logging/minimal", "--root", str(root),
+         "-o", str(out), "--set", "rounds=100000"],
+        env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.*")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".out.*")), "the render never staged"
+    proc.terminate()
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    assert not list(tmp_path.glob(".out*")) and not out.exists()
+
+
+@pytest.mark.parametrize("where", [".", "..", "logging", "logging/templated", "interfaces/x"])
+def test_never_replaces_the_repository_or_its_bundles(root, tmp_path, where):
+    """render swaps the whole output folder in: --force must never let it
+    replace the repository, a folder holding it, or a folder of bundles."""
+    before = snapshot(tmp_path)
+    done = run_module(
+        "render", "logging/minimal", "--root", str(root), "-o", where, "--force", cwd=root
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "holds the repository" in done.stderr or "inside the repository's" in done.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_site_path_folders_are_protected_too(root, tmp_path):
+    site = tmp_path / "site-bundles"
+    (site / "logging").mkdir(parents=True)
+    done = run_module(
+        "render",
+        "logging/minimal",
+        "--path",
+        str(site),
+        "-o",
+        str(site / "logging/x"),
+        "--force",
+        cwd=root,
+    )
+    assert done.returncode == 1 and "inside the repository's logging/" in done.stderr

@@ -198,3 +198,15 @@ def test_git_missing_is_a_repo_error(git_repo, monkeypatch):
     monkeypatch.setenv("PATH", os.fspath(git_repo / "no-bin-here"))
     with pytest.raises(RepoError, match="git is not installed"):
         repo.merge_base(git_repo, "HEAD")
+
+
+def test_select_takes_folders_of_bundles(tmp_path, monkeypatch):
+    root = build_repo(tmp_path, "good_minimal", "good_templated", "good_stack_demo")
+    everything = repo.discover(root)
+    logging = [b.ref for b in everything if b.ref.startswith("logging/")]
+    assert len(logging) >= 2
+    assert [b.ref for b in repo.select(root, everything, ["logging"])] == logging
+    assert [b.ref for b in repo.select(root, everything, ["bundles/"])] == ["bundles/stack-demo"]
+    monkeypatch.chdir(root / "logging")
+    assert [b.ref for b in repo.select(root, everything, ["."])] == logging
+    assert len(repo.select(root, everything, [str(root)])) == len(everything)

@@ -138,3 +138,14 @@ def test_creates_a_missing_domain_folder_and_leaves_no_staging(tmp_path):
     create(root, "packaging/debs", "debs", [], ["nova"], "Ops")
     assert [p.name for p in (root / "packaging").iterdir()] == ["debs"]
     assert not [p for p in root.rglob(".*") if p.is_dir()]
+
+
+@pytest.mark.parametrize("tool", ["../../etc", "a b", "Fluent", "x;id", "", "-rf", "t" * 70])
+def test_the_tool_name_is_validated(tmp_path, tool):
+    """It lands in paths (/etc/<tool>/...) and in the manifest: a package name."""
+    from opsbundle.scaffold import ScaffoldError, create
+
+    root = make_repo(tmp_path)
+    with pytest.raises(ScaffoldError, match="is not a tool name"):
+        create(root, "logging/x", tool, [], ["nova"], "Ops")
+    assert not (root / "logging/x").exists()

@@ -20,7 +20,7 @@ def test_all_five_render_from_one_inventory(tmp_path):
     assert bundles == {
         f"monitoring/{t}" for t in ("prometheus", "nagios", "icinga2", "sensu", "zabbix")
     }
-    secret_files = [f for f in index["files"] if f["uses_secrets"]]
+    secret_files = [f for f in index["files"] if f["secrets"]]
     assert secret_files and all(int(f["mode"], 8) & 0o007 == 0 for f in secret_files)
 
 

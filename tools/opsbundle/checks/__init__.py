@@ -21,6 +21,7 @@ from ..repo import BundleDir
 from . import (
     catalog,
     changelog,
+    deploy,
     files,
     identity,
     interfaces,
@@ -39,6 +40,7 @@ FAMILIES = (
     interfaces,
     catalog,
     files,
+    deploy,
     params,
     templates,
     pkgbuild,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..paths import dest_problem, nested, source_problem
+from ..paths import dest_problem, nested
 
 _MODE = re.compile(r"^0?[0-7]{3,4}$")
 
@@ -16,7 +16,7 @@ def check(ctx, bundle):
     for i, entry in bundle.files():
         source, dest, mode = entry.get("source"), entry.get("dest"), entry.get("mode")
         if isinstance(source, str):
-            problem = source_problem(bundle.path, source)
+            problem = bundle.source_problem(source)
             if problem:
                 yield doc.finding(problem[0], ("files", i, "source"), problem[1])
         if isinstance(dest, str):

@@ -5,7 +5,6 @@ the templates read and whether they render is the templates family's job.)"""
 
 from __future__ import annotations
 
-from ..paths import source_problem
 from ..pkgbuild import INTERFACE
 
 
@@ -33,7 +32,7 @@ def check(ctx, bundle):
         )
     for key, rel in templates.items():
         if isinstance(rel, str):
-            problem = source_problem(bundle.path, rel)
+            problem = bundle.source_problem(rel)
             if problem:
                 yield doc.finding("PKG002", (*base, "templates", key), problem[1])
     for name in projects:

@@ -39,7 +39,7 @@ def check(ctx, bundle):
             continue
         members.append((i, ref, member))
         yield from _version(doc, i, entry, member)
-        yield from _values(doc, i, entry, member)
+        yield from _values(ctx, doc, i, entry, member)
         if isinstance(member.data.get("deprecated"), dict):
             instead = member.data["deprecated"].get("replaced_by")
             yield doc.finding(
@@ -85,7 +85,7 @@ def _version(doc, i, entry, member):
         )
 
 
-def _values(doc, i, entry, member):
+def _values(ctx, doc, i, entry, member):
     values = entry.get("values")
     declared = member.parameters()
     for name in values if isinstance(values, dict) else {}:
@@ -106,6 +106,23 @@ def _values(doc, i, entry, member):
                 hint="secrets come from the deployment, never from a bundle",
                 at_key=True,
             )
+        else:
+            yield from _preset(ctx, doc, i, member, name, values[name])
+
+
+def _preset(ctx, doc, i, member, name, value):
+    """A preset is a value like any other: its type and format hold (VAL00x,
+    placed in the stack manifest), the string as written."""
+    from ..values import Layer, as_given, check_value
+
+    where = {(member.ref,): (doc, ("bundles", i, "values"))}
+    layer = Layer(doc.path, {member.ref: {name: value}}, where)
+    spec = member.parameters()[name]
+    vocab = {"services": ctx.registry.services, "roles": ctx.registry.roles}
+    keypath = (member.ref, name)
+    given = as_given(layer, keypath, spec, value)
+    found, _ = check_value(layer, keypath, member.ref, name, spec, given, vocab)
+    yield from found
 
 
 def _collisions(doc, members):

@@ -4,10 +4,11 @@ escape filter of the file's language; destinations may use parameters too."""
 
 from __future__ import annotations
 
-from .. import escape, formats, freetext
+from .. import escape, formats, freetext, templating
 from ..findings import Finding
 from ..interfaces import interface_data
-from ..templating import Compiled, TemplateProblem
+from ..render_index import edit_templates
+from ..templating import TemplateProblem
 
 
 def check(ctx, bundle):
@@ -21,18 +22,18 @@ def check(ctx, bundle):
         dest = entry.get("dest")
         if isinstance(dest, str) and "{" in dest:
             try:
-                compiled = Compiled(dest, f"files[{i}].dest")
+                dest_template = templating.compiled(dest, f"{bundle.ref} files[{i}].dest")
             except TemplateProblem as exc:
                 yield doc.finding("TPL001", ("files", i, "dest"), f"destination: {exc.message}")
             else:
-                used |= compiled.variables
-                for var in sorted(compiled.variables - params.keys()):
+                used |= dest_template.variables
+                for var in sorted(dest_template.variables - params.keys()):
                     yield doc.finding(
                         "FIL008",
                         ("files", i, "dest"),
                         f"destination uses '{var}', which is not a declared parameter",
                     )
-                for var in sorted(compiled.variables & free):
+                for var in sorted(dest_template.variables & free):
                     yield doc.finding(
                         "TPL006",
                         ("files", i, "dest"),
@@ -54,7 +55,7 @@ def check(ctx, bundle):
         path = bundle.path / source
         shown = f"{bundle.ref}/{source}"
         try:
-            if not path.is_file() or not path.resolve().is_relative_to(bundle.path.resolve()):
+            if bundle.source_problem(source):
                 continue  # the files family reports it
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -79,6 +80,11 @@ def check(ctx, bundle):
                 f"does not render with the defaults and examples: {exc.message}",
             )
     used |= yield from _build_templates(ctx, bundle, params)
+    for _, name, text in edit_templates(bundle):  # checks/deploy reports their problems
+        try:
+            used |= templating.compiled(text, name).variables
+        except TemplateProblem:
+            pass
     # an implementation declares every parameter its interfaces name, even one
     # it has no use for (a check it lists as not implemented, say)
     contract = {
@@ -146,21 +152,21 @@ def _compile(shown: str, text: str, params, extra=frozenset()):
     why not: a syntax error, or variables that are neither parameters nor
     `extra` (the names a build gives its templates)."""
     try:
-        compiled = Compiled(text, shown)
+        template = templating.compiled(text, shown)
     except TemplateProblem as exc:
         yield _at(shown, exc.line, "TPL001", exc.message)
         return None, False
-    missing = compiled.variables - params - extra
+    missing = template.variables - params - extra
     for var in sorted(missing):
         also = f" nor one of {', '.join(sorted(extra))}" if extra else ""
         yield _at(
             shown,
-            compiled.first_line(var),
+            template.first_line(var),
             "TPL002",
             f"'{var}' is not a declared parameter{also}",
             hint=f"declare parameters.{var} in manifest.yaml",
         )
-    return compiled, not missing
+    return template, not missing
 
 
 def _build_templates(ctx, bundle, params):

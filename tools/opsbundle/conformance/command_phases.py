@@ -16,7 +16,6 @@ tools' own validation covers them, and the bundle READMEs say so.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import subprocess
 import tempfile
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import catalog, inventory
+from .locks import PRIVATE_PROCESSES, exclusive
 from .result import Result
 from .standins import Daemon, HTTPStandIn, OpenStackCLI, TCPStandIn
 
@@ -158,17 +158,13 @@ def _failing_cases(service: Service) -> list[tuple[str, int]]:
     return []
 
 
-@contextlib.contextmanager
 def _machine_lock():
     """Process checks see every process of the machine: two runs at once (two
     checkouts, two helpers) would see each other's stand-in daemons, so runs
-    take turns."""
-    with open(LOCK, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    take turns, unless this run has a process table of its own (isolated.py)."""
+    if os.environ.get(PRIVATE_PROCESSES):
+        return contextlib.nullcontext()
+    return exclusive(LOCK)
 
 
 def run_phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Result]:

@@ -1,47 +1,64 @@
 """log-fields/v1: every parser bundle, run on its own rules, must turn each
-sample of interfaces/log-fields/v1/conformance/samples/<kind>/<service>/<program>.log
-into exactly the events of the .json beside it.
+log of the corpus,
+interfaces/log-fields/v1/conformance/corpus/<source>/<kind>/<service>/<program>.log,
+into exactly the events the oracle (`oracle.py`) derives from the JSON twin the
+same program wrote beside it.
 
-The oslo.log samples are written by the real oslo.log (generate_oslo.py); the
-others follow the formats their programs document. A case is one expected
-event; a bundle that cannot run (engine missing, broken pattern) fails every
-case with the reason.
+Sources: `oslo.log-<version>` (the real oslo.log at each release we claim,
+generate_oslo.py), and `documented` (formats their programs document, with
+their events beside them, until their daemons write the twin here). A case is
+one expected event; a bundle that cannot run (engine missing, broken pattern)
+fails every case with the reason.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .. import logparse
+from .oracle import expected
 from .result import Result
 
 INTERFACE = "log-fields/v1"
 
 
-def samples(root: Path) -> list[tuple[str, Path]]:
-    base = root / "interfaces" / "log-fields" / "v1" / "conformance" / "samples"
-    return [(p.relative_to(base).parts[0], p) for p in sorted(base.glob("*/*/*.log"))]
+def corpus(root: Path) -> Path:
+    return root / "interfaces" / "log-fields" / "v1" / "conformance" / "corpus"
+
+
+def samples(
+    root: Path, sources: set[str] | None = None, base: Path | None = None
+) -> list[tuple[str, Path]]:
+    """(kind, log) of every corpus log (of `sources` only, when given; of the
+    corpus at `base`, default the repository's); the kind is the matrix row."""
+    base = base or corpus(root)
+    found = sorted(base.glob("*/*/*/*.log"))
+    if sources is not None:
+        found = [p for p in found if p.relative_to(base).parts[0] in sources]
+    return [(p.relative_to(base).parts[1], p) for p in found]
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else f"{text[:100]}...({len(text)} chars)"
 
 
 def _diff(got: dict, want: dict) -> str:
     keys = sorted(set(got) | set(want))
     return "; ".join(
-        f"{k}: got {got.get(k, '(absent)')!r}, want {want.get(k, '(absent)')!r}"
+        f"{k}: got {_shown(got.get(k, '(absent)'))}, want {_shown(want.get(k, '(absent)'))}"
         for k in keys
         if got.get(k) != want.get(k)
     )
 
 
-def run(ctx, bundles) -> list[Result]:
-    cases = samples(ctx.root)
+def run(ctx, bundles, sources: set[str] | None = None, base: Path | None = None) -> list[Result]:
+    base = base or corpus(ctx.root)
+    cases = samples(ctx.root, sources, base)
     results: list[Result] = []
     for bundle in bundles:
         files = [
-            (
-                logparse.host_path(ctx, bundle, path.parent.name, path.name),
-                path.read_text(encoding="utf-8").splitlines(),
-            )
+            (logparse.host_path(ctx, bundle, path.parent.name, path.name), path)
             for _, path in cases
         ]
         try:
@@ -50,8 +67,8 @@ def run(ctx, bundles) -> list[Result]:
         except logparse.ParseError as exc:
             events, failure = [[] for _ in cases], str(exc)
         for (kind, path), got in zip(cases, events, strict=True):
-            want = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-            name = f"{path.parent.name}/{path.name}"
+            want = expected(path)
+            name = "/".join(path.relative_to(base).parts[::2])
             if failure:
                 results += [
                     Result(bundle.ref, kind, f"{name}#{i + 1}", False, failure)

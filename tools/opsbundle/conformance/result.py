@@ -12,3 +12,4 @@ class Result:
     case: str
     ok: bool
     detail: str = ""
+    interface: str = ""  # the suite's interface, set by the runner

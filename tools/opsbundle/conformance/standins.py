@@ -169,15 +169,28 @@ class OpenStackCLI:
 
 
 class Daemon:
-    """A sleeping process whose argv reads `/usr/bin/<name> 300`."""
+    """A sleeping process whose argv reads `/usr/bin/<name> 300`, returned once
+    the process table shows it so (a check run earlier would not see it)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, timeout: float = 30.0):
         self.proc = subprocess.Popen(
             ["/bin/bash", "-c", f'exec -a "/usr/bin/{name}" sleep 300'],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(0.05)
+        wanted = f"/usr/bin/{name}\x00300\x00".encode()
+        cmdline = Path(f"/proc/{self.proc.pid}/cmdline")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if cmdline.read_bytes() == wanted:
+                    return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise OSError(f"stand-in process {name} did not start")
+            time.sleep(0.002)
 
     def stop(self) -> None:
         self.proc.kill()

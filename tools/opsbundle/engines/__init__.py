@@ -9,13 +9,15 @@ An engine module has
                every bundle of its tool in one call (a list of `Rendered`), each
                finding carrying its bundle's ref; the engine starts its programs
                O(1) times per call, whatever the number of bundles, files, units
-               or projects (one process for all, with each bundle's names kept
-               apart) and falls back to one bundle at a time only to place an
-               error the joint run cannot attribute
+               or projects: one process for all, each bundle's names kept apart;
+               a joint run that fails is halved down to the bundle at fault,
+               which then runs alone (`jointly`). Only make and sh, which read
+               one program per process, run once per distinct input (deb.py)
 and optionally
     available()  for an engine that is a library, or needs more than programs
     IDENTITY     files besides the programs whose identity its verdicts depend on
-    USES         other modules whose code its verdicts depend on
+    USES         files of this package (besides its own module) whose code its
+                 verdicts depend on: they go into its cache key
     prepare(rendered) -> [Finding]
                the pure-Python part: read the rendered files into what the
                programs get (`rendered.inputs`, which then keys the cache instead
@@ -40,9 +42,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import subprocess
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,11 +219,29 @@ def _files_key(engine_id: str, rendered: Rendered) -> str:
     return digest(*parts)
 
 
+def jointly(members: list, passes, alone) -> list[Finding]:
+    """Findings for `members` of one batch from as few program runs as the
+    batch allows: `passes(members)` runs them all together (their names kept
+    apart) and says whether the program accepted everything; if not, each half
+    goes the same way, down to `alone(member)`, the one-bundle check, whose
+    findings are exactly those of the bundle by itself. A clean batch costs one
+    run; each broken bundle about log2(N) more."""
+    if not members:
+        return []
+    if len(members) == 1:
+        return alone(members[0])
+    if passes(members):
+        return []
+    half = len(members) // 2
+    return jointly(members[:half], passes, alone) + jointly(members[half:], passes, alone)
+
+
 def json_lines(argv: list[str], paths: list[Path], timeout: int = 300) -> list[dict]:
     """One helper process over `paths` (the last arguments), which must print one
     JSON line per path, in order (engines' own scripts: rpmspec_check.py,
     debian_check.pl)."""
     import json
+    import subprocess
 
     if not paths:
         return []
@@ -252,6 +270,9 @@ def _failed(engine, batch: list[Rendered], why: str) -> list[Finding]:
 
 
 def _run_batch(name: str, engine, batch: list[Rendered]) -> list[Finding]:
+    import subprocess
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix=f"opsbundle-{name}-") as tmp:
         try:
             return engine.check(batch, Path(tmp))
@@ -263,11 +284,12 @@ def _run_batch(name: str, engine, batch: list[Rendered]) -> list[Finding]:
             return _failed(engine, batch, str(exc))
 
 
-def check_rendered(ctx, items: list[Rendered], require: bool, cache=None) -> Outcome:
+def check_rendered(ctx, items: list[Rendered], require: bool, cache=None, on_done=None) -> Outcome:
     """Every engine over already rendered bundles: findings (NAT001/NAT003, or
     NAT002 for a missing engine when `require`), notes saying what ran and what
     was skipped. Bundles of a tool without an engine are ignored. `cache` (a
-    ResultCache) answers bundles whose engine inputs are unchanged."""
+    ResultCache) answers bundles whose engine inputs are unchanged.
+    `on_done(line)` hears of each engine as it finishes (progress)."""
     out = Outcome()
     by_engine: dict[str, list[Rendered]] = {}
     for item in items:
@@ -310,13 +332,23 @@ def check_rendered(ctx, items: list[Rendered], require: bool, cache=None) -> Out
             batches.append((name, engine, todo))
         out.checked[name] = len(todo)
     batches.sort(key=lambda b: _ORDER.index(b[0]) if b[0] in _ORDER else len(_ORDER))
+    from concurrent.futures import (
+        ThreadPoolExecutor,  # only a run that starts engines pays
+        as_completed,
+    )
+
+    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
-        futures = [
-            (name, engine, todo, pool.submit(_run_batch, name, engine, [i for i, _ in todo]))
+        futures = {
+            pool.submit(_run_batch, name, engine, [i for i, _ in todo]): (name, engine, todo)
             for name, engine, todo in batches
-        ]
-        for name, engine, todo, future in futures:
+        }
+        for future in as_completed(futures):
+            name, engine, todo = futures[future]
             found = future.result()
+            if on_done is not None:
+                seconds = time.monotonic() - started
+                on_done(f"{engine.BINARY} checked {len(todo)} bundle(s) ({seconds:.1f} s)")
             out.findings += found
             by_ref: dict[str, list[Finding]] = {}
             for f in found:
@@ -367,6 +399,8 @@ def render_samples(ctx, bundles, workdir: Path) -> tuple[list[Rendered], list[Fi
 def run(ctx, bundles, require: bool, cache=None) -> tuple[list[Finding], list[str]]:
     """Findings from every engine over `bundles` (already free of errors),
     rendered with their sample values, and notes saying what was skipped and why."""
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="opsbundle-render-") as tmp:
         items, problems = render_samples(ctx, bundles, Path(tmp))
         outcome = check_rendered(ctx, items, require, cache)

@@ -43,6 +43,8 @@ def prepare(runner, rendered) -> list[Finding]:
         rules += [(r.source, False, r.where) for r in item.starts]
         rules += [(r.source, bool(r.multiline), r.where) for r in item.patterns]
         rules += [(r.source, False, r.where) for r in item.path_patterns]
+        # the regexes of the conversions after matching (fluentd's filters, logstash's gsub)
+        rules += getattr(runner, "extra_patterns", lambda _: [])(item)
     rendered.inputs["patterns"] = json.dumps(rules)
     return []
 

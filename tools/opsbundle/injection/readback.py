@@ -93,7 +93,7 @@ def _rsyslog(escaped, work):
     conf = work / "rsyslog.conf"
     conf.write_text(
         f'global(workDirectory="{work}")\n'
-        'module(load="imfile" mode="polling" PollingInterval="1")\n'
+        'module(load="imfile")\n'
         f'template(name="opsbundles_readback" type="list") {{ {props} }}\n'
         f'input(type="imfile" File="{src}" Tag="readback" Ruleset="readback")\n'
         'ruleset(name="readback") {\n'
@@ -130,7 +130,7 @@ def _rsyslog(escaped, work):
     return _lines(out.read_text(encoding="utf-8"), len(escaped))
 
 
-def _nagios(objects: str, work: Path) -> dict[tuple[str, str], dict]:
+def nagios_precache(objects: str, work: Path) -> dict[tuple[str, str], dict]:
     """nagios4 -vp on `objects`; the precached objects by (kind, name)."""
     import grp
     import pwd
@@ -205,7 +205,7 @@ def _nagios_contact(name: str, alias: str) -> str:
 def _nagios_value(escaped, work):
     contacts = "".join(_nagios_contact(f"c{i}", e) for i, e in enumerate(escaped))
     objects = _NAGIOS_BASE + _nagios_contact("opsbundles-readback", "x") + contacts
-    found = _nagios(objects, work)
+    found = nagios_precache(objects, work)
     return [found[("contact", f"c{i}")]["alias"] for i in range(len(escaped))]
 
 
@@ -221,12 +221,13 @@ def _nagios_shell(escaped, work):
         f"    command_line /usr/bin/printf '%s\\n' {e}\n}}\n"
         for i, e in enumerate(escaped)
     )
-    found = _nagios(_NAGIOS_BASE + commands + _nagios_contact("opsbundles-readback", "x"), work)
-    out = []
-    for i in range(len(escaped)):
-        line = found[("command", f"r{i}")]["command_line"].replace("$$", "$")
-        out.append(_run(["/bin/sh", "-c", line]).stdout.removesuffix("\n"))
-    return out
+    found = nagios_precache(
+        _NAGIOS_BASE + commands + _nagios_contact("opsbundles-readback", "x"), work
+    )
+    script = "\n".join(
+        found[("command", f"r{i}")]["command_line"].replace("$$", "$") for i in range(len(escaped))
+    )
+    return _lines(_run(["/bin/sh", "-c", script]).stdout, len(escaped))
 
 
 @reader("nagios_resource", REAL, "/bin/sh")

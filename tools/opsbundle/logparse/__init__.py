@@ -3,15 +3,16 @@ log-fields/v1 conformance suite.
 
 Each tool module (`fluentd`, `logstash`, `splunk`, `rsyslog`) has `TOOL` (the
 manifest's tool.name), `BINARY`/`PACKAGE` (the engine it needs; a Python
-library engine has `available()` instead),
-`read(rendered)` which finds in the bundle's rendered configuration the inputs
-it defines (which log paths, how lines fold into records, which patterns
-match them) and `match(groups)`, which gets [(input, [(host path, lines)...])...]
-and runs the input's rules on the engine the tool really uses, returning
-[[(captures from the file's path, [(captures or None, record text)...]) per
-file] per input]. Nothing here
-knows a pattern: a broken pattern in a shipped config fails here. What
-happens after matching is `normalise`, shared by all.
+library engine has `available()` instead), `read(rendered)`, which finds in
+the bundle's rendered configuration the inputs it defines (which log paths,
+how lines fold into records, the rules and the conversions after them), and
+`match(groups)`, which gets [(input, [(host path, lines)...])...] and runs
+them where the tool runs them (rsyslogd itself; Onigmo, Joni or PCRE2 with an
+emulator of the tool's conversion directives), returning
+[[(captures from the file's path, [(event, record text)...]) per file] per
+input]. The event is what the tool emitted: nothing here knows a pattern or a
+field, and nothing converts the events afterwards, so a broken pattern or
+conversion in a shipped config fails here.
 
 A log file goes to the first input whose path globs match where the file lives
 on a host, as the tool's own input does; the sample values' layout says where
@@ -27,13 +28,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import normalise
-
 TOOLS = ("fluentd", "logstash", "splunk", "rsyslog")
 
 
 class ParseError(Exception):
     """The bundle's rules cannot run; the message says where and why."""
+
+
+class UsageError(ParseError):
+    """What the user asked for cannot be done here (no such bundle, a file no
+    input reads, an unreadable or non-UTF-8 file, bad values, the engine not
+    installed): a usage or environment error, exit 2, not 1."""
 
 
 @dataclass
@@ -102,14 +107,27 @@ def render_values(bundle) -> dict:
     return values
 
 
+def values_for(bundle, layers=(), ctx=None) -> dict:
+    """The values a parse renders with: the bundle's examples (every service it
+    covers), then the site's layers (--values files, --set) on top, each
+    checked against its parameter's format (the vocabulary's words with `ctx`)."""
+    from ..values import ValuesError, resolve
+
+    vocab = {"services": ctx.registry.services, "roles": ctx.registry.roles} if ctx else None
+    try:
+        return resolve(bundle, [("the bundle's examples", render_values(bundle)), *layers], vocab)
+    except ValuesError as exc:
+        raise UsageError(str(exc)) from None
+
+
 @contextmanager
-def rendered(ctx, bundle):
+def rendered(ctx, bundle, values: dict | None = None):
     from ..render import RenderError, render_files
 
     tmp = Path(tempfile.mkdtemp(prefix="opsbundle-parse-"))
     try:
         try:
-            entries = render_files(ctx, bundle, render_values(bundle), tmp)
+            entries = render_files(ctx, bundle, values or render_values(bundle), tmp)
         except RenderError as exc:
             raise ParseError(f"{bundle.ref} does not render: {exc}") from None
         yield Rendered(
@@ -120,12 +138,15 @@ def rendered(ctx, bundle):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def host_path(ctx, bundle, service: str, name: str) -> str:
-    """Where the layout of the sample values puts `name` of `service`."""
-    values = bundle.sample_values()
+def host_path(ctx, bundle, service: str, name: str, values: dict | None = None) -> str:
+    """Where the layout of the values (default: the bundle's examples) puts
+    `name` of `service`."""
+    values = values or bundle.sample_values()
     layouts = ctx.registry.interfaces["log-collection/v1"].data["layouts"]
     layout = layouts.get(values.get("log_layout"), layouts["debian"])
-    return f"{layout['path'].replace('{service}', service)}/{name}"
+    own = (layout.get("services") or {}).get(service)
+    folder = own[0] if own else layout["path"].replace("{service}", service)
+    return f"{folder}/{name}"
 
 
 def route(inputs: list[Input], path: str, accepts=None) -> int:
@@ -138,7 +159,14 @@ def route(inputs: list[Input], path: str, accepts=None) -> int:
             and (accepts is None or accepts(item, path))
         ):
             return i
-    raise ParseError(f"no input of the bundle reads {path}")
+    known = ", ".join(
+        " ".join(item.globs) + (f" (not {' '.join(item.exclude)})" if item.exclude else "")
+        for item in inputs
+    )
+    raise UsageError(
+        f"no input of the bundle reads {path}; its inputs read: {known} "
+        "(--as names where the file lies on a host; --values/--set the site's layout and services)"
+    )
 
 
 def installed(module) -> bool:
@@ -149,15 +177,16 @@ def installed(module) -> bool:
     return shutil.which(module.BINARY) is not None
 
 
-def parse(ctx, bundle, files: list[tuple[str, list[str]]]) -> list[list[dict]]:
-    """Events for each (host path, lines), in order, from the bundle's rules."""
+def stream(ctx, bundle, files: list[tuple[str, Path]], values: dict | None = None):
+    """(file index, event) for each (host path, local file), each file's events
+    in order, as the tool emits them: nothing is converted after the tool."""
     module = parser_for(bundle)
     if not installed(module):
-        raise ParseError(
+        raise UsageError(
             f"{module.BINARY} is not installed (Debian package {module.PACKAGE}); "
             "run tools/setup.sh"
         )
-    with rendered(ctx, bundle) as out:
+    with rendered(ctx, bundle, values) as out:
         inputs = module.read(out)
         if not inputs:
             raise ParseError(f"{bundle.ref}: its configuration defines no log input")
@@ -168,48 +197,72 @@ def parse(ctx, bundle, files: list[tuple[str, list[str]]]) -> list[list[dict]]:
             mine = [n for n, r in enumerate(routed) if r == i]
             if mine:
                 groups.append((item, mine))
-        results = module.match([(item, [files[n] for n in mine]) for item, mine in groups])
-    contract = normalise.contract(ctx.root)
+        batch = [(item, [files[n] for n in mine]) for item, mine in groups]
+        for g, f, event in module.stream(batch):
+            yield groups[g][1][f], event
+
+
+def parse(ctx, bundle, files: list[tuple[str, Path]], values=None) -> list[list[dict]]:
+    """Every event of each (host path, local file), per file."""
     events: list[list[dict]] = [[] for _ in files]
-    for (_, mine), per_file in zip(groups, results, strict=True):
-        for n, (from_path, records) in zip(mine, per_file, strict=True):
-            try:
-                events[n] = [normalise.event(contract, c, r, from_path) for c, r in records]
-            except ValueError as exc:
-                raise ParseError(f"{bundle.ref}: {exc}") from None
+    for n, event in stream(ctx, bundle, files, values):
+        events[n].append(event)
     return events
 
 
-def read_lines(path: Path | None) -> list[str]:
-    """A log file's lines (stdin when `path` is None); a clear error, never a traceback."""
-    import sys
+def _checked_copy(source, target: Path, shown: str) -> None:
+    """Copy a log (a file or stdin) to `target`, a chunk at a time, checking
+    that it is UTF-8 before any event is written."""
+    import codecs
 
-    try:
-        data = sys.stdin.buffer.read() if path is None else path.read_bytes()
-    except OSError as exc:
-        raise ParseError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"{path or 'stdin'}: not UTF-8 (byte {exc.start})") from None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with target.open("wb") as out:
+        while chunk := source.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"{shown}: not UTF-8 (byte {offset + exc.start})") from None
+            offset += len(chunk)
+            out.write(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise UsageError(f"{shown}: not UTF-8 (it ends inside a character)") from None
 
 
-def command(ctx, ref: str, file: Path | None, as_path: str | None, out) -> None:
-    """`opsbundle parse`: one JSON event per line on `out`, all or nothing."""
+def command(ctx, ref: str, file: Path | None, as_path: str | None, out, layers=()) -> None:
+    """`opsbundle parse`: one JSON event per line on `out`, written as the tool
+    emits it. Everything that can be refused (the bundle, the values, where
+    the file lies, whether it is readable UTF-8) is before the first line."""
     import json
+    import sys
 
     bundle = ctx.bundle(ref)
     if bundle is None or bundle.manifest is None:
-        raise ParseError(f"{ref}: no such bundle, or its manifest does not load")
+        raise UsageError(f"{ref}: no such bundle, or its manifest does not load")
     if "log-fields/v1" not in bundle.implements():
-        raise ParseError(f"{ref} does not implement log-fields/v1")
-    lines = read_lines(file)
-    if as_path is None:
-        name = file.name if file else "nova-api.log"
-        service = file.resolve().parent.name if file else "nova"
-        as_path = host_path(ctx, bundle, service, name)
-    (events,) = parse(ctx, bundle, [(as_path, lines)])
-    out.write("".join(json.dumps(e) + "\n" for e in events))
+        raise UsageError(f"{ref} does not implement log-fields/v1")
+    values = values_for(bundle, layers, ctx)
+    with tempfile.TemporaryDirectory(prefix="opsbundle-parse-input-") as tmp:
+        local = Path(tmp) / (file.name if file else "stdin.log")
+        try:
+            source = sys.stdin.buffer if file is None else file.open("rb")
+        except OSError as exc:
+            raise UsageError(f"{file}: cannot read: {exc.strerror}") from None
+        try:
+            _checked_copy(source, local, str(file or "stdin"))
+        except OSError as exc:
+            raise UsageError(f"{file or 'stdin'}: cannot read: {exc.strerror}") from None
+        finally:
+            if file is not None:
+                source.close()
+        if as_path is None:
+            name = file.name if file else "nova-api.log"
+            service = file.resolve().parent.name if file else "nova"
+            as_path = host_path(ctx, bundle, service, name, values)
+        for _, event in stream(ctx, bundle, [(as_path, local)], values):
+            out.write(json.dumps(event, ensure_ascii=False) + "\n")
 
 
 def check_rendered(module, files: dict[str, Path], shown: dict[str, str]) -> str | None:
@@ -220,7 +273,8 @@ def check_rendered(module, files: dict[str, Path], shown: dict[str, str]) -> str
         inputs = module.read(Rendered(files, shown))
         if not inputs:
             return "the configuration defines no log input"
-        module.match([(item, []) for item in inputs])
+        for _ in module.stream([(item, []) for item in inputs]):
+            pass
     except ParseError as exc:
         return str(exc)
     return None

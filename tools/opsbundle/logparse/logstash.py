@@ -20,6 +20,7 @@ from functools import cache
 from importlib import resources
 
 from . import Input, ParseError, Rule, ruby
+from . import logstash_filters as filters
 
 TOOL = "logstash"
 BINARY = "jruby"
@@ -87,10 +88,34 @@ class _Reader:
         found = []
         while self.peek()[1] != "}":
             _, name, line = self.take("word")
-            if name in ("if", "else"):
-                raise ParseError(f"{self.shown}:{line}: conditionals are not read by this runner")
+            if name == "if":
+                found.append(("if", self.conditional(), line))
+                continue
+            if name == "else":
+                raise ParseError(f"{self.shown}:{line}: else without if")
             found.append((name, self.attrs(), line))
         return found
+
+    def conditional(self) -> dict:
+        """`if "tag" in [field] { ... } else { ... }`: the one condition these
+        bundles use (a tag a filter set); anything else is refused."""
+        kind, text, line = self.take()
+        if kind != "string" or self.peek()[1] != "in":
+            raise ParseError(f'{self.shown}:{line}: only `if "value" in [field]` is run here')
+        self.take("word", "in")
+        self.take("punct", "[")
+        field = self.take("word")[1]
+        self.take("punct", "]")
+        self.take("punct", "{")
+        then = self.plugins()
+        self.take("punct", "}")
+        otherwise: list = []
+        if self.peek()[1] == "else":
+            self.take()
+            self.take("punct", "{")
+            otherwise = self.plugins()
+            self.take("punct", "}")
+        return {"value": text, "field": field, "then": then, "else": otherwise}
 
     def attrs(self) -> dict:
         self.take("punct", "{")
@@ -170,13 +195,15 @@ def _strings(value, where: str) -> list[tuple[str, int]]:
 
 
 def read(out) -> list[Input]:
-    inputs, patterns, on_path = [], [], []
+    inputs, patterns, on_path, post, overwrite = [], [], [], [], []
     for dest in out.only(CONFIG_SUFFIX):
         shown = out.where(dest)
         sections = _Reader(out.files[dest].read_text(encoding="utf-8"), shown).config()
         for name, attrs, line in sections.get("filter", []):
             if name != "grok":
+                post.append(filters.compile_plugin(name, attrs, f"{shown}:{line}"))
                 continue
+            overwrite += [v for v, _ in _strings(attrs.get("overwrite", []), f"{shown}:{line}")]
             defs = {k: v[0] for k, v in (attrs.get("pattern_definitions") or {}).items()}
             for field, value in (attrs.get("match") or {}).items():
                 if field not in ("message", PATH_FIELD):
@@ -193,6 +220,7 @@ def read(out) -> list[Input]:
                 exclude=[f"*/{p}" for p, _ in _strings(attrs.get("exclude", []), shown)],
                 where=f"{shown}:{line}",
                 path_patterns=on_path,
+                extra={"logstash": {"post": post, "overwrite": overwrite}},
             )
             codec = attrs.get("codec")
             if isinstance(codec, tuple) and len(codec) == 3 and codec[0] == "multiline":
@@ -207,5 +235,17 @@ def read(out) -> list[Input]:
     return inputs
 
 
-def match(groups):
-    return ruby.run(BINARY, groups)
+def _gsubs(steps, where: str):
+    for step in steps:
+        for _, pattern, _ in step.get("gsub", []):
+            yield pattern, False, where
+        yield from _gsubs(step.get("then", []) + step.get("else", []), where)
+
+
+def extra_patterns(item: Input) -> list[tuple[str, bool, str]]:
+    """mutate's gsub patterns (Ruby regexps, Joni here), for validate."""
+    return list(dict.fromkeys(_gsubs(item.extra["logstash"]["post"], item.where)))
+
+
+def stream(groups):
+    return ruby.stream(BINARY, groups)

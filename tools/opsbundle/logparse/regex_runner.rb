@@ -1,15 +1,23 @@
-# Fold log lines into records and match them, in the Regexp of the Ruby running
-# this script: Onigmo under Debian's `ruby` (fluentd's engine), Joni under
-# `jruby` (logstash's). Reads one JSON request on stdin, writes one JSON answer:
+# Fold log lines into records and make them events, in the Ruby running this
+# script: Onigmo under Debian's `ruby` (fluentd's engine), Joni under `jruby`
+# (logstash's). Reads one JSON request on stdin, reads the log files itself,
+# line by line, and writes one JSON line per event as soon as it has it:
 #   {"groups": [{"starts": [re...], "patterns": [{"source": re, "multiline": bool}...],
-#                "path_patterns": [re...], "inputs": [{"path": p, "lines": [line...]}...]}...]}
-#   -> {"results": [[[{name: value from the path}, [[pattern index or -1, {name: value},
-#                                                    record]...]]...]...]}
+#                "path_patterns": [re...], "inputs": [{"path": host path, "file": local}...],
+#                "logstash": {...} | "fluentd": {...}}...]}
+#   -> {"g": group, "f": input, "e": event} per event, then {"done": true}
 #   -> {"error": message, "group": g, "which": "starts"|"patterns"|"path_patterns", "index": i}
+#   -> {"error": message, "where": true}   (the message names the file and line)
 # A line starts a new record when it matches any of `starts` (none: every line
-# does); the first pattern that matches a record gives its captures. Every
-# path pattern that matches the file's path adds the captures it has not yet.
+# does). logstash: grok (the first pattern that matches, the path patterns'
+# captures first) then logstash_filters.rb; fluentd: fluentd_pipeline.rb.
 require 'json'
+
+def fail_with(answer)
+  $stdout.write(JSON.generate(answer), "\n")
+  $stdout.flush
+  exit 0
+end
 
 def compile_all(group, g)
   %w[starts patterns path_patterns].to_h do |which|
@@ -18,36 +26,36 @@ def compile_all(group, g)
       begin
         Regexp.new(source, multiline ? Regexp::MULTILINE : 0)
       rescue RegexpError, ArgumentError => e
-        $stdout.write(JSON.generate({ 'error' => e.message, 'group' => g, 'which' => which, 'index' => i }))
-        exit 0
+        fail_with({ 'error' => e.message, 'group' => g, 'which' => which, 'index' => i })
       end
     end
     [which, compiled]
   end
 end
 
-def fold(lines, starts)
-  records = []
-  lines.each do |line|
-    if records.empty? || starts.empty? || starts.any? { |re| re.match?(line) }
-      records << line.dup
+# each record of `file`, folded as it is read: memory is one record
+def each_record(file, starts)
+  record = nil
+  File.foreach(file, chomp: true, encoding: 'UTF-8').with_index(1) do |line, number|
+    fail_with({ 'error' => "#{file}: not UTF-8 (line #{number})", 'where' => true }) unless line.valid_encoding?
+    if record.nil? || starts.empty? || starts.any? { |re| re.match?(line) }
+      yield record unless record.nil?
+      record = line.dup
     else
-      records[-1] << "\n" << line
+      record << "\n" << line
     end
   end
-  records
+  yield record unless record.nil?
 end
 
-def match(record, patterns)
-  patterns.each_with_index do |re, i|
+def grok(record, patterns)
+  patterns.each do |re|
     m = re.match(record)
-    return [i, m.names.to_h { |n| [n, m[n]] }, record] if m
+    return m.names.to_h { |n| [n, m[n]] } if m
   end
-  [-1, nil, record]
+  nil
 end
 
-request = JSON.parse($stdin.read)
-compiled = request['groups'].each_with_index.map { |group, g| compile_all(group, g) }
 def from_path(path, patterns)
   found = {}
   patterns.each do |re|
@@ -57,10 +65,36 @@ def from_path(path, patterns)
   found
 end
 
-results = request['groups'].zip(compiled).map do |group, c|
-  group['inputs'].map do |input|
-    records = fold(input['lines'], c['starts']).map { |r| match(r, c['patterns']) }
-    [from_path(input['path'], c['path_patterns']), records]
+request = JSON.parse($stdin.read)
+compiled = request['groups'].each_with_index.map { |group, g| compile_all(group, g) }
+require_relative 'logstash_filters' if request['groups'].any? { |g| g['logstash'] }
+if request['groups'].any? { |g| g['fluentd'] }
+  require_relative 'fluentd_pipeline'
+  begin
+    request['groups'].each { |g| FluentdPipeline.compile(g['fluentd']) if g['fluentd'] }
+  rescue FluentdPipeline::Refused => e
+    fail_with({ 'error' => e.message, 'where' => true })
   end
 end
-$stdout.write(JSON.generate({ 'results' => results }))
+
+$stdout.sync = false
+request['groups'].zip(compiled).each_with_index do |(group, c), g|
+  group['inputs'].each_with_index do |input, f|
+    base = from_path(input['path'], c['path_patterns'])
+    each_record(input['file'], c['starts']) do |record|
+      events =
+        if group['fluentd']
+          begin
+            FluentdPipeline.run(record, input['path'], group['fluentd'])
+          rescue FluentdPipeline::Refused, StandardError => e
+            fail_with({ 'error' => "#{group['fluentd']['where']}: #{e.message}", 'where' => true })
+          end
+        else
+          [LogstashFilters.event(record, input['path'], base, grok(record, c['patterns']),
+                                 group['logstash'])]
+        end
+      events.each { |event| $stdout.write(JSON.generate({ 'g' => g, 'f' => f, 'e' => event }), "\n") }
+    end
+  end
+end
+$stdout.write(JSON.generate({ 'done' => true }), "\n")

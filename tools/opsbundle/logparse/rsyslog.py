@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -90,7 +91,24 @@ class _Tail:
         return [line.decode("utf-8") for line in lines]
 
 
-def match(groups):
+def _copy(local: Path, copy: Path) -> None:
+    """The log where the bundle's imfile looks, then the sentinels: streamed."""
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(local, copy)
+    with copy.open("ab") as out:
+        if copy.stat().st_size and not _ends_with_newline(copy):
+            out.write(b"\n")
+        out.write(f"{SENTINEL}\n{SENTINEL}\n".encode())
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as f:
+        f.seek(-1, 2)
+        return f.read(1) == b"\n"
+
+
+def stream(groups):
+    """(group, input, event) as rsyslogd writes them; each file's in order."""
     from ..engines.rsyslog import localise, problems
 
     out = groups[0][0].extra["out"]
@@ -100,11 +118,10 @@ def match(groups):
         root = work / "root"
         wanted: dict[str, tuple[int, int]] = {}
         for g, (_, files) in enumerate(groups):
-            for n, (host, lines) in enumerate(files):
+            for n, (host, local) in enumerate(files):
                 # one folder per file: two inputs may name the same host path
                 copy = root / f"{len(wanted)}" / host.lstrip("/")
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                copy.write_text("".join(f"{x}\n" for x in [*lines, SENTINEL, SENTINEL]))
+                _copy(Path(local), copy)
                 wanted[str(copy)] = (g, n)
         events, names = work / "events.json", work / "sources"
         files = [(out.shown[d], out.files[d], d) for d in out.files]
@@ -112,51 +129,23 @@ def match(groups):
         def rewrite(text: str) -> str | None:
             if 'type="omfwd"' in text:
                 return None  # shipping is replaced by the runner's forward ruleset
-            return text.replace('File="/', f'File="{root}/*/')
+            return re.sub(r'\bFile="/', f'File="{root}/*/', text)  # imfile's, not CAFile=
 
         main, where = localise(files, work, _harness(template, events, names), rewrite)
         # rsyslogd runs on past config errors (with defaults): refuse them first
         found = problems(main, where, files)
         if found:
             raise ParseError("; ".join(f"{shown}: {message}" for shown, message in found[:3]))
+        if not wanted:
+            return
         proc = subprocess.Popen(
             [BINARY, "-n", "-f", str(main), "-i", str(work / "rsyslogd.pid")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
-        got: list[tuple[str, dict]] = []
-        sources, lines = _Tail(names), _Tail(events)
-        pending_sources: list[str] = []
-        pending_events: list[str] = []
-        done: set[str] = set()
         try:
-            deadline = time.monotonic() + TIMEOUT
-            while True:
-                pending_sources += sources.new_lines()
-                pending_events += lines.new_lines()
-                ready = min(len(pending_sources), len(pending_events))
-                for source, text in zip(
-                    pending_sources[:ready], pending_events[:ready], strict=True
-                ):
-                    try:
-                        event = json.loads(text)
-                    except ValueError:
-                        raise ParseError(
-                            f"template {template} does not write JSON: {text[:200]!r}"
-                        ) from None
-                    got.append((source, event))
-                    if event.get("logger") == "opsbundle.sentinel":
-                        done.add(source)
-                del pending_sources[:ready], pending_events[:ready]
-                if done >= set(wanted):
-                    break
-                if proc.poll() is not None:
-                    error = proc.stderr.read()[-800:]
-                    raise ParseError(f"rsyslogd stopped (exit {proc.returncode}): {error}")
-                if time.monotonic() > deadline:
-                    raise ParseError(f"rsyslogd did not process the input within {TIMEOUT} s")
-                time.sleep(0.05)
+            yield from _collect(proc, template, _Tail(names), _Tail(events), wanted)
         finally:
             proc.terminate()
             try:
@@ -164,15 +153,40 @@ def match(groups):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        # service and program come from the ruleset itself (RainerScript)
-        results = [[({}, []) for _ in files_] for _, files_ in groups]
-        finished: set[str] = set()
-        for source, event in got:
-            if source not in wanted or source in finished:
+
+
+def _collect(proc, template: str, sources: _Tail, lines: _Tail, wanted: dict):
+    """Pair each event rsyslogd wrote with the file it came from, until every
+    file's sentinel is through; an idle wait longer than TIMEOUT is an error."""
+    pending_sources: list[str] = []
+    pending_events: list[str] = []
+    done: set[str] = set()
+    deadline = time.monotonic() + TIMEOUT
+    while done < set(wanted):
+        new_sources, new_events = sources.new_lines(), lines.new_lines()
+        if new_sources or new_events:
+            deadline = time.monotonic() + TIMEOUT
+        pending_sources += new_sources
+        pending_events += new_events
+        ready = min(len(pending_sources), len(pending_events))
+        for source, text in zip(pending_sources[:ready], pending_events[:ready], strict=True):
+            try:
+                event = json.loads(text)
+            except ValueError:
+                raise ParseError(
+                    f"template {template} does not write JSON: {text[:200]!r}"
+                ) from None
+            if source not in wanted or source in done:
                 continue
             if event.get("logger") == "opsbundle.sentinel":
-                finished.add(source)
+                done.add(source)
                 continue
-            g, n = wanted[source]
-            results[g][n][1].append((event, event.get("message", "")))
-    return results
+            yield (*wanted[source], event)
+        del pending_sources[:ready], pending_events[:ready]
+        if proc.poll() is not None:
+            error = proc.stderr.read()[-800:]
+            raise ParseError(f"rsyslogd stopped (exit {proc.returncode}): {error}")
+        if time.monotonic() > deadline:
+            raise ParseError(f"rsyslogd wrote nothing for {TIMEOUT} s")
+        if not (new_sources or new_events):
+            time.sleep(0.02)

@@ -1,7 +1,9 @@
-"""Run patterns in Ruby's Regexp: Onigmo under `ruby`, Joni under `jruby`.
+"""Run a bundle's rules in Ruby's Regexp: Onigmo under `ruby`, Joni under `jruby`.
 
-One process per batch (JRuby takes about 1.5 s to start): every input group
-and every file go to regex_runner.rb in one JSON request.
+One process per batch (JRuby takes about 1.5 s to start): the rules of every
+input group and the paths of the files go to regex_runner.rb in one JSON
+request; it reads the files itself and writes one JSON line per event, which
+this passes on as it comes, so memory stays flat whatever the file size.
 """
 
 from __future__ import annotations
@@ -13,46 +15,67 @@ from pathlib import Path
 from . import ParseError
 
 RUNNER = Path(__file__).with_name("regex_runner.rb")
-TIMEOUT = 600
 
 
-def run(binary: str, groups) -> list:
-    request = {
-        "groups": [
-            {
-                "starts": [r.source for r in item.starts],
-                "patterns": [{"source": r.source, "multiline": r.multiline} for r in item.patterns],
-                "path_patterns": [r.source for r in item.path_patterns],
-                "inputs": [{"path": path, "lines": lines} for path, lines in inputs],
-            }
-            for item, inputs in groups
-        ]
-    }
+def _request(groups) -> str:
+    return json.dumps(
+        {
+            "groups": [
+                {
+                    "starts": [r.source for r in item.starts],
+                    "patterns": [
+                        {"source": r.source, "multiline": r.multiline} for r in item.patterns
+                    ],
+                    "path_patterns": [r.source for r in item.path_patterns],
+                    "inputs": [{"path": path, "file": str(local)} for path, local in inputs],
+                    **{k: item.extra[k] for k in ("logstash", "fluentd") if k in item.extra},
+                }
+                for item, inputs in groups
+            ]
+        }
+    )
+
+
+def _refusal(binary: str, groups, answer: dict) -> ParseError:
+    if answer.get("where"):
+        return ParseError(answer["error"])  # it names the file and line itself
+    item = groups[answer["group"]][0]
+    rule = getattr(item, answer["which"])[answer["index"]]
+    return ParseError(f"{rule.where}: {binary} rejects the pattern: {answer['error']}")
+
+
+def stream(binary: str, groups):
+    """(group, input, event) for every event, in each file's order."""
+    proc = subprocess.Popen(
+        [binary, str(RUNNER)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
     try:
-        done = subprocess.run(
-            [binary, str(RUNNER)],
-            input=json.dumps(request),
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ParseError(f"{binary} did not finish within {TIMEOUT} s") from None
-    if done.returncode != 0:
-        raise ParseError(f"{binary} failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
-    try:
-        answer = json.loads(done.stdout)
-    except ValueError:
-        raise ParseError(f"{binary} gave no answer: {done.stdout[:200]!r}") from None
-    if "error" in answer:
-        item = groups[answer["group"]][0]
-        rule = getattr(item, answer["which"])[answer["index"]]
-        raise ParseError(f"{rule.where}: {binary} rejects the pattern: {answer['error']}")
-    return [
-        [
-            (from_path, [(None if i < 0 else caps, record) for i, caps, record in records])
-            for from_path, records in group
-        ]
-        for group in answer["results"]
-    ]
+        proc.stdin.write(_request(groups))
+        proc.stdin.close()
+        done = False
+        for line in proc.stdout:
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                raise ParseError(f"{binary} gave no answer: {line[:200]!r}") from None
+            if "e" in answer:
+                yield answer["g"], answer["f"], answer["e"]
+            elif "error" in answer:
+                raise _refusal(binary, groups, answer)
+            elif answer.get("done"):
+                done = True
+        code = proc.wait()
+        if code != 0 or not done:
+            error = proc.stderr.read().strip()[-500:]
+            raise ParseError(f"{binary} failed (exit {code}): {error}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            pipe.close()

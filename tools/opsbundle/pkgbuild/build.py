@@ -20,7 +20,7 @@ from ..bundle import Bundle
 from ..checks import Context, run_all
 from ..findings import ERROR
 from ..render import RenderError, check_target, swap_in, vocabulary
-from ..templating import Compiled, TemplateProblem
+from ..templating import TemplateProblem, compiled
 from ..values import ValuesError, resolve
 from . import depends, entrypoints, plan, requires
 from .errors import BuildError
@@ -48,8 +48,7 @@ class Job:
             self.ctx, self.bundle, self.params, self.project, self.build, item, key
         )
         try:
-            compiled = Compiled(path.read_text(encoding="utf-8"), shown)
-            return compiled.render(values)
+            return compiled(path.read_text(encoding="utf-8"), shown).render(values)
         except TemplateProblem as exc:
             raise BuildError(f"{shown}:{exc.line}: {exc.message}") from None
 
@@ -121,7 +120,7 @@ def build(
         )
     out = out.absolute()
     try:
-        check_target(out, force)
+        check_target(out, force, root)
     except RenderError as exc:
         raise BuildError(str(exc)) from None
     job = Job(ctx, bundle, project, version, params, source, build_vals)

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from ..interfaces import interface_data
 from ..load import read_yaml
-from ..paths import source_problem
 from . import INTERFACE as SECTION
 from . import depends, entrypoints, requires
 
@@ -137,10 +136,12 @@ def project_data(bundle, name: str) -> dict:
     rel = entry.get("data") if isinstance(entry, dict) else None
     if not isinstance(rel, str):
         raise PlanError(f"{bundle.ref} does not package {name!r}")
-    problem = source_problem(bundle.path, rel)
+    problem = bundle.source_problem(rel)
     if problem:
         raise PlanError(f"{bundle.ref}: projects.{name}.data: {problem[1]}")
-    doc, found = read_yaml(bundle.path / rel, f"{bundle.ref}/{rel}")
+    doc, found = bundle.once(
+        ("project data", rel), lambda: read_yaml(bundle.path / rel, f"{bundle.ref}/{rel}")
+    )
     if found or doc is None or not isinstance(doc.data, dict):
         detail = "; ".join(f.as_text() for f in found) or "not a mapping"
         raise PlanError(f"{bundle.ref}/{rel}: {detail}")
@@ -348,7 +349,7 @@ def template_path(bundle, key: str) -> Path:
     rel = (section(bundle).get("templates") or {}).get(key)
     if not isinstance(rel, str):
         raise PlanError(f"{bundle.ref}: {SECTION} templates has no {key!r}")
-    problem = source_problem(bundle.path, rel)
+    problem = bundle.source_problem(rel)
     if problem:
         raise PlanError(f"{bundle.ref}: templates.{key}: {problem[1]}")
     return bundle.path / rel

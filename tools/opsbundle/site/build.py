@@ -15,9 +15,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import repo
 from ..checks import Context
 from ..render import RenderError, check_target, swap_in
-from . import content, urls
+from . import content, reference, urls
 from .pages import Writer
 from .results import ResultsError, read
 
@@ -37,6 +38,9 @@ class Summary:
 
 def _write(writer: Writer, cat: content.Catalog) -> None:
     writer.page(urls.INDEX, "index.html", "Bundles")
+    for top, bundles in cat.folders():
+        writer.page(urls.folder(top), "folder.html", f"{top}/", top=top, bundles=bundles)
+    writer.page(urls.INTERFACES, "interfaces.html", "Interfaces")
     for b in cat.bundles:
         writer.page(urls.bundle(b.ref), "bundle.html", b.ref, b=b)
     for c in cat.contracts:
@@ -47,6 +51,13 @@ def _write(writer: Writer, cat: content.Catalog) -> None:
     if cat.logfields is not None:
         writer.page(urls.LOG_FIELDS, "log-fields.html", "Log fields")
     writer.page(urls.VOCABULARY, "vocabulary.html", "Vocabulary")
+    writer.page(
+        urls.FORMATS,
+        "formats.html",
+        "Parameter formats and config languages",
+        formats=reference.format_rows(),
+        languages=reference.languages(),
+    )
     for name in cat.services:
         writer.page(urls.service(name), "service.html", name, service=name)
     if cat.results is not None:
@@ -54,7 +65,16 @@ def _write(writer: Writer, cat: content.Catalog) -> None:
     writer.static()
 
 
+def _check_place(root: Path, out: Path) -> None:
+    """The site replaces DIR as a whole: never the repository, nor a folder
+    the next build would read as a bundle or an interface."""
+    unsafe = repo.unsafe_output(root, out)
+    if unsafe:
+        raise SiteError(unsafe.replace("(e.g. rendered/)", "(e.g. build/site)"))
+
+
 def build(root: Path, out: Path, results: Path | None = None, force: bool = False) -> Summary:
+    _check_place(root, out.resolve())
     ctx = Context.for_repo(root)
     try:
         found = read(ctx, results) if results is not None else None

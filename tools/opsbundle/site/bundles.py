@@ -16,11 +16,12 @@ import json
 from dataclasses import dataclass, field
 
 from ..bundle import Bundle, load_changelog
-from ..templating import Compiled, TemplateProblem
+from ..templating import TemplateProblem, compiled
+from .reference import described
 
 README = "README.md"
 # What a secret parameter may show besides its name: never a value.
-_SECRET_SAFE = ("format", "choices", "pattern", "min", "max", "min_length", "max_length")
+_SECRET_SAFE = ("format", "choices", "pattern", "schemes", "vocabulary", "min", "max")
 _PARAM_OWN = ("type", "description", "required", "secret", "default", "example", "format")
 # The reviewed commands a manifest names (render-index/v1): files[].validate,
 # files[].actions[].apply and files[].edits[].validate are names in it.
@@ -62,6 +63,7 @@ class Parameter:
     required: bool
     secret: bool
     format: str = ""
+    format_rule: str = ""  # "host (a host name or an IP address)"
     default: str | None = None
     example: str | None = None
     constraints: dict[str, str] = field(default_factory=dict)
@@ -77,6 +79,7 @@ def parameter(name: str, spec: dict) -> Parameter:
         required=bool(spec.get("required")),
         secret=secret,
         format=_text(spec.get("format")),
+        format_rule=described(spec),
         default=None if secret or "default" not in spec else shown(spec["default"]),
         example=None if secret or "example" not in spec else shown(spec["example"]),
         constraints={k: shown(spec[k]) for k in keep if k in spec and k != "format"},
@@ -149,7 +152,7 @@ def _uses(bundle: Bundle, entry: dict, secrets: set[str]) -> list[tuple[str, boo
         return []
     path = bundle.path / source
     try:
-        names = Compiled(path.read_text(encoding="utf-8"), source).variables
+        names = compiled(path.read_text(encoding="utf-8"), source).variables
     except (OSError, UnicodeDecodeError, TemplateProblem):
         return []
     declared = bundle.parameters()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import catalog as service_checks
 from ..checks import Context
+from ..repo import DOMAINS, STACKS
 from . import logfields, matrix, urls
 from .bundles import BundleView, File, view
 from .contracts import Contract, contracts
@@ -27,6 +28,7 @@ class Catalog:
     roles: dict[str, str]
     results: Results | None = None
     problems: list[str] = field(default_factory=list)
+    readmes: dict[str, str] = field(default_factory=dict)  # top-level folder -> README
 
     def __post_init__(self):
         self.by_ref = {b.ref: b for b in self.bundles}
@@ -44,6 +46,14 @@ class Catalog:
         for b in self.bundles:
             out.setdefault(b.domain, []).append(b)
         return sorted(out.items(), key=lambda kv: (kv[0] == "stack", kv[0]))
+
+    def folders(self) -> list[tuple[str, list[BundleView]]]:
+        """Top-level folders of bundles (logging, ..., bundles) and what they hold."""
+        return [
+            (top, [b for b in self.bundles if b.ref.split("/")[0] == top])
+            for top in (*DOMAINS, STACKS)
+            if top in self.readmes or any(b.ref.split("/")[0] == top for b in self.bundles)
+        ]
 
     def tools(self) -> list[tuple[str, list[BundleView]]]:
         out: dict[str, list[BundleView]] = {}
@@ -80,6 +90,14 @@ class Catalog:
         name = ref.split("/")[0]
         return [c.ref for c in self.contracts if c.name == name and c.ref != ref]
 
+    def page_of_interface_data(self, ref: str) -> tuple[str, str] | None:
+        """(page, label) of the page that tabulates an interface's data."""
+        if ref == service_checks.INTERFACE:
+            return urls.COVERAGE, "the coverage matrix"
+        if ref == logfields.INTERFACE and self.logfields is not None:
+            return urls.LOG_FIELDS, "the log-fields table"
+        return None
+
     def known_interface(self, ref: str) -> bool:
         return ref in self.by_contract
 
@@ -93,12 +111,22 @@ class Catalog:
     def files_on_role(self, role: str) -> list[tuple[BundleView, File]]:
         return [(b, f) for b in self.tool_bundles() for f in b.files if role in f.roles]
 
+    def emitted_by(self, ref: str) -> list[str]:
+        return [c for c in self.matrix.checks if self.matrix.cell(c, ref).state == "yes"]
+
     def gaps_of(self, ref: str) -> list[tuple[str, matrix.Cell]]:
         """(check, cell) of every check an implementation does not emit."""
         if ref not in self.matrix.tools:
             return []
         rows = [(cid, self.matrix.cell(cid, ref)) for cid in self.matrix.rows()]
         return [(cid, cell) for cid, cell in rows if cell.state not in ("yes", "-")]
+
+    # ---- formats and languages
+    def parameters_of_format(self, name: str) -> list[tuple[BundleView, str]]:
+        return [(b, p.name) for b in self.bundles for p in b.parameters if p.format == name]
+
+    def files_in(self, language: str) -> list[tuple[BundleView, File]]:
+        return [(b, f) for b in self.tool_bundles() for f in b.files if f.language == language]
 
     # ---- log records
     def kinds_of(self, service: str) -> list[str]:
@@ -112,6 +140,10 @@ class Catalog:
             return urls.INDEX
         if repo_path == "interfaces/vocabulary.yaml":
             return urls.VOCABULARY
+        if len(parts) == 1 or parts[1:] == ["README.md"]:
+            if parts[0] == "interfaces":
+                return urls.INTERFACES
+            return urls.folder(parts[0]) if parts[0] in dict(self.folders()) else None
         if parts[0] == "interfaces" and len(parts) >= 3:
             ref = "/".join(parts[1:3])
             if ref in self.by_contract:
@@ -129,6 +161,17 @@ class Catalog:
         return None
 
 
+def _readmes(root: Path) -> dict[str, str]:
+    out = {}
+    for top in ("interfaces", *DOMAINS, STACKS):
+        path = root / top / "README.md"
+        try:
+            out[top] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
 def gather(root: Path, results: Results | None = None, ctx: Context | None = None) -> Catalog:
     ctx = ctx or Context.for_repo(root)
     bundles = [view(ctx, ctx.bundle(ref)) for ref in sorted(ctx.bundle_dirs)]
@@ -142,4 +185,5 @@ def gather(root: Path, results: Results | None = None, ctx: Context | None = Non
         roles=dict(ctx.registry.roles),
         results=results,
         problems=[f.as_text() for f in ctx.registry.problems],
+        readmes=_readmes(root),
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import __version__, catalog
-from . import logfields, markdown, urls
+from . import logfields, markdown, reference, urls
 from .bundles import shown
 from .results import tally
 
@@ -38,6 +38,8 @@ def environment() -> Environment:
         tally=tally,
         SERVICE_CHECKS=catalog.INTERFACE,
         LOG_FIELDS=logfields.INTERFACE,
+        TEXT=reference.TEXT,
+        TEXT_ONLY=reference.TEXT_ONLY,
     )
     return env
 

@@ -2,9 +2,10 @@
 interface pages (`opsbundle site --results FILE`).
 
 One result is one case of a suite on one implementation, the fields of
-conformance.result.Result: bundle, kind, case, ok, detail. The file holds
-them as a list, or under "results" in an object; an `interface` per result
-(or per suite) says which contract it proves. When it is absent, a result
+conformance.result.Result: bundle, kind, case, ok, detail. The document is
+`opsbundle test --format json`'s "opsbundle-test/1" (results under
+"suites", each suite and result naming its `interface`); a plain list of
+results, or one under "results", is read too. A result without an interface
 belongs to the one interface of its bundle that has a suite.
 A file that is not such a document is refused with the reason, before
 anything is written.
@@ -20,6 +21,7 @@ from .. import conformance
 
 # Refuse absurd input before json.loads holds it all.
 MAX_BYTES = 64 * 1024 * 1024
+FORMAT = "opsbundle-test/1"  # the major version this reader knows; fields only grow
 
 
 class ResultsError(Exception):
@@ -83,6 +85,8 @@ def _items(data) -> list[tuple[dict, str]]:
         return [(item, "") for item in data]
     if not isinstance(data, dict):
         raise ResultsError("expected a JSON list of results or an object with 'results'")
+    if "format" in data and data["format"] != FORMAT:
+        raise ResultsError(f"format {data['format']!r} is not {FORMAT!r}, which this site reads")
     if isinstance(data.get("results"), list):
         return [(item, "") for item in data["results"]]
     if isinstance(data.get("suites"), list):

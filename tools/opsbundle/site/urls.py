@@ -11,14 +11,21 @@ from __future__ import annotations
 import posixpath
 
 INDEX = "index.html"
+INTERFACES = "interfaces.html"  # what an interface is, and every one of them
 COVERAGE = "coverage.html"
 LOG_FIELDS = "log-fields.html"
 VOCABULARY = "vocabulary.html"
+FORMATS = "formats.html"  # parameter formats and config languages
 RESULTS = "results.html"
 CSS = "site.css"
 SCRIPT = "filter.js"
 ICON = "favicon.svg"
 SCREENSHOTS = "screenshots"  # what the browser tests leave beside the pages
+
+
+def folder(top: str) -> str:
+    """A top-level folder of bundles (logging/, bundles/): logging.html."""
+    return f"{top}.html"
 
 
 def bundle(ref: str) -> str:
@@ -46,6 +53,14 @@ def anchor(kind: str, name: str) -> str:
 
 def role(name: str) -> str:
     return f"{VOCABULARY}#{anchor('role', name)}"
+
+
+def value_format(name: str) -> str:
+    return f"{FORMATS}#{anchor('format', name)}"
+
+
+def language(name: str) -> str:
+    return f"{FORMATS}#{anchor('language', name)}"
 
 
 def record_kind(name: str) -> str:

@@ -93,3 +93,10 @@ def test_stack_checks_do_not_run_on_tool_bundles(tmp_path):
     manifest.write_text(manifest.read_text() + "bundles:\n- bundle: logging/nothing\n")
     codes = [f.code for f in of_bundle(validate(root), "logging/minimal")]
     assert codes == ["SCH001"]
+
+
+def test_a_preset_breaking_its_format_is_val001_in_the_stack(tmp_path):
+    """Presets are values like --set ones: checked at validate time, placed
+    at the line of the stack manifest."""
+    (f,) = check_bad_fixture(tmp_path, "bad_stack_preset_format")
+    assert "'logs example.org' is neither a host name nor an IP address" in f.message

@@ -42,10 +42,11 @@ def test_multiline_formats_are_joined_and_multiline(tmp_path):
     assert first.globs == ["/var/log/a/*.log", "/var/log/b/*.log"]
     assert first.exclude == ["/var/log/a/*access*.log"]
     assert [r.source for r in first.starts] == ["^\\d"]
-    (pattern,) = first.patterns
-    assert (pattern.source, pattern.multiline) == ("(?<a>\\d+) (?<b>.*)", True)
-    assert pattern.where.endswith("(rendered /etc/f.conf):9")
-    assert (second.patterns[0].source, second.patterns[0].multiline) == ("^(?<c>x)$", True)
+    pattern = first.extra["fluentd"]["parse"]["expression"]
+    assert (pattern["source"], pattern["flags"]) == ("(?<a>\\d+) (?<b>.*)", "m")
+    assert pattern["where"].endswith("(rendered /etc/f.conf):9")
+    pattern = second.extra["fluentd"]["parse"]["expression"]
+    assert (pattern["source"], pattern["flags"]) == ("^(?<c>x)$", "m")
     assert second.starts == []
 
 
@@ -55,7 +56,7 @@ def test_multiline_formats_are_joined_and_multiline(tmp_path):
         ("<source>\n  @type tail\n", "<source> at line 1 is not closed"),
         ("</parse>\n", ":1: unbalanced </parse>"),
         (CONF.replace("/^(?<c>x)$/m", "^(?<c>x)$"), "not a /regexp/ literal"),
-        (CONF.replace("$/m", "$/i"), "only 'm' is used"),
+        (CONF.replace("$/m\n", "$/m\n    emit_nothing true\n"), "'emit_nothing' is not emulated"),
         (CONF.replace("@type regexp", "@type json"), "parser @type 'json'"),
     ],
 )

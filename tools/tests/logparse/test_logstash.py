@@ -27,7 +27,7 @@ def test_reads_plugins_hashes_arrays_and_codecs():
     ("text", "message"),
     [
         ("input { file { path => } }", "p.conf:1: unexpected '}'"),
-        ("filter {\n if [type] == 'x' { } }", "p.conf:2: conditionals"),
+        ("filter {\n if [type] == 'x' { } }", "p.conf:2: only `if"),
         ("input { file { path => 'x' }", "unexpected end of file"),
         ("input { file { path => 'x' ~ } }", "p.conf:1: unexpected '~"),
     ],

@@ -5,9 +5,11 @@ import json
 from pathlib import Path
 
 from opsbundle import cli
+from opsbundle.conformance.oracle import expected
 
 REPO = Path(__file__).resolve().parents[3]
-SAMPLES = REPO / "interfaces/log-fields/v1/conformance/samples"
+CORPUS = REPO / "interfaces/log-fields/v1/conformance/corpus"
+SAMPLES = CORPUS / "oslo.log-8.3.2"
 
 
 def _parse(capsys, *args):
@@ -21,8 +23,8 @@ def test_file_gives_one_json_event_per_record(capsys):
     code, out, err = _parse(capsys, "logging/splunk", str(sample))
     assert code == 0, err
     events = [json.loads(line) for line in out.splitlines()]
-    assert events == json.loads(sample.with_suffix(".json").read_text())
-    assert len(sample.read_text().splitlines()) > len(events) == 2
+    assert events == expected(sample)
+    assert len(sample.read_text().splitlines()) > len(events) == 5
 
 
 def test_stdin_is_read_as_nova_api(capsys, monkeypatch):
@@ -39,13 +41,13 @@ def test_stdin_is_read_as_nova_api(capsys, monkeypatch):
 
 
 def test_as_picks_the_input(capsys):
-    sample = SAMPLES / "mariadb-galera/mariadb/mariadb.log"
+    sample = CORPUS / "documented/mariadb-galera/mariadb/mariadb.log"
     code, out, _ = _parse(capsys, "splunk", str(sample), "--as", "/var/log/nova/nova-api.log")
     assert code == 0
     assert all(json.loads(line).get("unparsed") for line in out.splitlines())
 
 
-def test_errors_are_one_line_and_exit_1(capsys, tmp_path):
+def test_usage_errors_are_one_line_and_exit_2(capsys, tmp_path):
     bad = tmp_path / "bad.log"
     bad.write_bytes(b"\xff\xfe\n")
     cases = [
@@ -53,18 +55,59 @@ def test_errors_are_one_line_and_exit_1(capsys, tmp_path):
         (["logging/fluentd", str(bad)], "not UTF-8"),
         (["logging/fluentd", str(bad), "--as", "/srv/other.log"], "not UTF-8"),
     ]
+    cases += [
+        (["logging/fluentd", str(bad), "--set", "log_layout"], "expected KEY=VALUE"),
+        (["logging/fluentd", str(bad), "--set", "aggregator_port=x"], "wants int"),
+        (["logging/fluentd", str(bad), "--values", str(tmp_path / "no.yaml")], "no.yaml"),
+    ]
     for args, message in cases:
         code, out, err = _parse(capsys, *args)
-        assert (code, out) == (1, ""), args
+        assert (code, out) == (2, ""), args
         assert message in err and "Traceback" not in err
 
 
-def test_a_path_no_input_reads_is_refused(capsys, tmp_path):
+def test_a_path_no_input_reads_is_refused_naming_the_inputs(capsys, tmp_path):
     log = tmp_path / "x.log"
     log.write_text("hello\n")
     code, out, err = _parse(capsys, "logging/splunk", str(log), "--as", "/srv/x.log")
-    assert (code, out) == (1, "")
-    assert "no input of the bundle reads /srv/x.log" in err
+    assert (code, out) == (2, "")
+    assert "no input of the bundle reads /srv/x.log; its inputs read:" in err
+    assert "/var/log/nova/*.log" in err and "/var/log/haproxy/*.log" in err
+
+
+def test_a_site_parses_with_its_own_layout_and_services(capsys, tmp_path):
+    """The bundle's example layout is Debian's; a kolla site says so."""
+    sample = SAMPLES / "oslo-none-global/nova/nova-compute.log"
+    kolla = "/var/log/kolla/nova/x.log"
+    code, _, err = _parse(capsys, "logging/splunk", str(sample), "--as", kolla)
+    assert code == 2 and f"no input of the bundle reads {kolla}" in err
+    values = tmp_path / "site.yaml"
+    values.write_text("log_layout: kolla\n")
+    site = ["--values", str(values), "--as", kolla]
+    code, out, err = _parse(capsys, "logging/splunk", str(sample), *site)
+    assert code == 0, err
+    assert [json.loads(line)["program"] for line in out.splitlines()] == ["x", "x"]
+    code, _, err = _parse(
+        capsys, "logging/splunk", str(sample), *site, "--set", "log_services=[keystone]"
+    )
+    assert code == 2 and "/var/log/kolla/keystone/*.log" in err
+    assert "/var/log/kolla/nova/*.log" not in err
+
+
+def test_the_whole_stream_is_parsed_with_flat_memory(capsys, tmp_path):
+    """A log much larger than one read: every record comes out, in order."""
+    one = (SAMPLES / "oslo-traceback/nova/nova-compute.log").read_bytes()
+    big = tmp_path / "nova-compute.log"
+    with big.open("wb") as f:
+        for _ in range(3000):  # ~ 13 MB, many reads of 1 MiB
+            f.write(one)
+    code, out, err = _parse(
+        capsys, "logging/splunk", str(big), "--as", "/var/log/nova/nova-compute.log"
+    )
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert len(events) == 3000 * 5
+    assert events[-5:] == expected(SAMPLES / "oslo-traceback/nova/nova-compute.log")
 
 
 def test_a_bundle_without_log_fields_is_refused(capsys, repo_copy):
@@ -74,5 +117,5 @@ def test_a_bundle_without_log_fields_is_refused(capsys, repo_copy):
     manifest.write_text(text[:start] + text[text.index("services:") :])
     code = cli.main(["parse", "--root", str(repo_copy), "logging/splunk", str(manifest)])
     out, err = capsys.readouterr()
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")
     assert "logging/splunk does not implement log-fields/v1" in err

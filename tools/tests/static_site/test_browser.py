@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import REAL_ROOT, build_repo, run_module
-from opsbundle import catalog, inventory, repo
+from opsbundle import catalog, formats, inventory, repo
 from opsbundle.bundle import load_bundle, load_changelog
 from opsbundle.checks import Context
 from opsbundle.site.build import build
@@ -110,6 +110,23 @@ def test_no_broken_internal_link(real_site, pages):
     assert broken == []
 
 
+def test_every_page_is_reachable_from_the_index(real_site, pages):
+    """Bundles, interfaces, checks, services and the tables all link to one
+    another: following links from the index reaches every page."""
+    seen, todo = set(), ["index.html"]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in pages:
+            continue
+        seen.add(name)
+        for href in pages[name]["links"]:
+            url = urlsplit(href)
+            target = Path(unquote(url.path))
+            if url.scheme == "file" and target.is_relative_to(real_site):
+                todo.append(target.relative_to(real_site).as_posix())
+    assert set(pages) - seen == set()
+
+
 def test_pages_are_plain_and_accessible(pages):
     """Readable without CSS and JavaScript: landmarks, one h1, no skipped
     heading level, tables with captions and scoped header cells, a title
@@ -134,6 +151,18 @@ def test_pages_are_plain_and_accessible(pages):
         titles.setdefault(f["title"], []).append(name)
     problems += [f"title {t!r} on {n}" for t, n in titles.items() if len(n) > 1]
     assert problems == []
+
+
+def test_an_inline_script_would_not_run(browser, real_site):
+    """Defence in depth: even markup that escaped escaping could not run,
+    as every page allows only the site's own script file."""
+    browser.open(real_site / "logging/rsyslog.html")
+    ran = browser.js(
+        "const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+        "document.body.appendChild(s); return typeof window.injected;"
+    )
+    assert ran == "undefined"
+    assert any("Content Security Policy" in e for e in browser.console_errors())
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -192,6 +221,7 @@ def test_a_bundle_page_shows_its_manifest(browser, real_site, ref):
         "const rows = sel => Array.from(document.querySelectorAll(sel));"
         "return {h1: document.querySelector('h1').textContent,"
         " params: rows('#parameter-table tbody th').map(t => t.textContent.trim()),"
+        " formats: rows('#parameter-table tbody tr').map(r => r.cells[2].textContent.trim()),"
         " dests: rows('#file-table tbody th code').map(c => c.textContent),"
         " releases: rows('#changelog ~ h3, section[aria-labelledby=changelog] h3')"
         "   .map(h => h.id),"
@@ -200,6 +230,11 @@ def test_a_bundle_page_shows_its_manifest(browser, real_site, ref):
     )
     assert page["h1"].startswith(ref) and b.version in page["h1"]
     assert page["params"] == list(b.parameters())
+    for spec, cell in zip(b.parameters().values(), page["formats"], strict=True):
+        fmt = spec.get("format")
+        assert cell.startswith(fmt) if fmt else cell == "not declared"
+        if fmt in formats.FORMATS:
+            assert formats.describe(spec) in " ".join(cell.split())
     assert page["dests"] == [f["dest"] for _, f in b.files()]
     doc, _ = load_changelog(b)
     assert page["releases"] == [f"release-{r['version']}" for r in doc.data["releases"]]
@@ -311,8 +346,25 @@ def test_no_secret_value_in_any_page(pages, ctx):
     assert leaks == []
 
 
+def test_formats_page_shows_every_format_and_language(browser, real_site):
+    from opsbundle import escape
+
+    browser.open(real_site / "formats.html")
+    page = browser.js(
+        "return {formats: Array.from(document.querySelectorAll('#format-table tbody tr'))"
+        ".map(r => r.dataset.format),"
+        " languages: Array.from(document.querySelectorAll('#language-table tbody tr'))"
+        ".map(r => r.dataset.language)}"
+    )
+    assert page["formats"] == list(formats.FORMATS)
+    assert page["languages"] == escape.known()
+
+
 def test_log_fields_show_every_field_and_kind(browser, real_site, ctx):
+    """Every field of fields.yaml, every record kind of the corpus, and for
+    each kind the first event the suite's oracle expects from its newest log."""
     from opsbundle.conformance.log_fields import samples
+    from opsbundle.conformance.oracle import expected
 
     browser.open(real_site / "log-fields.html")
     page = browser.js(
@@ -325,10 +377,19 @@ def test_log_fields_show_every_field_and_kind(browser, real_site, ctx):
     assert page["fields"] == list(ctx.registry.interfaces["log-fields/v1"].data["fields"])
     kinds = list(dict.fromkeys(kind for kind, _ in samples(REAL_ROOT)))
     assert page["kinds"] == kinds
-    first = {}
-    for kind, path in samples(REAL_ROOT):
-        first.setdefault(kind, json.loads(path.with_suffix(".json").read_text("utf-8"))[0])
-    assert [json.loads(e) for e in page["examples"]] == [first[k] for k in kinds]
+    newest = {}
+    for kind, path in samples(REAL_ROOT):  # oldest first: the last one wins
+        events = expected(path)
+        if events:
+            newest[kind] = events[0]
+    for kind, shown in zip(kinds, page["examples"], strict=True):
+        got, want = json.loads(shown), newest[kind]
+        assert got.keys() == want.keys(), kind
+        for key, value in want.items():
+            if isinstance(value, str) and len(value) > 300:  # shortened on the page
+                assert got[key].startswith(value[:300]) and f"({len(value)} characters)" in got[key]
+            else:
+                assert got[key] == value, (kind, key)
 
 
 def test_hostile_text_never_runs(browser, tmp_path):

@@ -57,7 +57,13 @@ def text(path: Path) -> str:
 
 def expected_pages(root: Path) -> set[str]:
     ctx = Context.for_repo(root)
-    pages_ = {"index.html", "coverage.html", "vocabulary.html"}
+    pages_ = {"index.html", "coverage.html", "vocabulary.html", "interfaces.html", "formats.html"}
+    pages_ |= {f"{top}.html" for top in {b.ref.split("/")[0] for b in repo.discover(root)}}
+    pages_ |= {
+        f"{top}.html"
+        for top in (*repo.DOMAINS, repo.STACKS)
+        if (root / top / "README.md").is_file()
+    }
     if "log-fields/v1" in ctx.registry.interfaces:
         pages_.add("log-fields.html")
     pages_ |= {f"{b.ref}.html" for b in repo.discover(root)}
@@ -281,3 +287,30 @@ def test_files_show_their_deployment_data(tmp_path):
         "reload demo" in page
     )
     assert "/etc/demo/conf.d 0750 root:demo" in page
+
+
+def test_deprecation_is_shown_where_a_reader_chooses(tmp_path):
+    """A deprecated bundle says so, since when, why and what replaces it, on
+    its page and in the index; a deprecated interface names its successor."""
+    root = build_repo(tmp_path, "bad_deprecated", "good_minimal", "bad_deprecated_interface")
+    out = tmp_path / "out"
+    site_build.build(root, out)
+    page = text(out / "logging" / "deprecated.html")
+    assert "Deprecated since 1.0.0: Superseded by the minimal fixture. Use logging/minimal" in page
+    hrefs = {a.get("href") for t, a in parse(out / "logging" / "deprecated.html").tags}
+    assert "minimal.html" in hrefs
+    index = text(out / "index.html")
+    assert "deprecated since 1.0.0, use logging/minimal" in index
+    iface = text(out / "interfaces" / "old-logs" / "v1.html")
+    assert "Deprecated: use log-collection/v1 instead." in iface
+    assert "Since 2025-01" in iface
+
+
+@pytest.mark.parametrize("where", [".", "..", "logging/site", "interfaces/site"])
+def test_never_replaces_the_repository(tmp_path, where):
+    root = build_repo(tmp_path, "good_minimal")
+    before = snapshot(tmp_path)
+    done = run_module("site", "--root", str(root), "-o", where, "--force", cwd=root)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "holds the repository" in done.stderr or "inside the repository's" in done.stderr
+    assert snapshot(tmp_path) == before

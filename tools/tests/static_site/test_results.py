@@ -4,7 +4,6 @@ file that is not such a document is refused and nothing is written."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 
@@ -12,31 +11,43 @@ import pytest
 from conftest import build_repo, run_module
 from opsbundle import conformance
 from opsbundle.site.build import SiteError, build
-from servicechecks_repo import context, copy_repo, edit
+from servicechecks_repo import copy_repo, edit
 
 from .test_build import text
 
 PROM = "monitoring/prometheus"
 
 
-def results_file(path, results) -> None:
-    """The results as `opsbundle test --format json` writes them: one object
-    per conformance.Result."""
-    path.write_text(json.dumps([dataclasses.asdict(r) for r in results]), encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def broken_prometheus(tmp_path_factory):
     """A copy of the repository whose prometheus alert for memcached is wrong,
-    and the real suite's results on it (two failures among the passes)."""
+    and what `opsbundle test --format json` says of it (two failures among
+    the passes)."""
     tmp = tmp_path_factory.mktemp("results")
     root = copy_repo(tmp, PROM)
     edit(root / PROM / "files/openstack.rules.yml.j2", "'memcached_up == 0'", "'memcached_up == 1'")
-    results = conformance.run(context(root), ["service-checks/v1"], {PROM})
+    path = tmp / "results.json"
+    done = run_module(
+        "test",
+        "--root",
+        str(root),
+        "--interface",
+        "service-checks/v1",
+        PROM,
+        "--format",
+        "json",
+        cwd=tmp,
+    )
+    assert done.returncode == 1, done.stderr  # the broken alert fails its cases
+    path.write_text(done.stdout, encoding="utf-8")
+    document = json.loads(done.stdout)
+    results = [
+        conformance.Result(r["bundle"], r["kind"], r["case"], r["ok"], r["detail"])
+        for suite in document["suites"]
+        for r in suite["results"]
+    ]
     failed = [r for r in results if not r.ok]
     assert len(failed) == 2 and len(results) > 100
-    path = tmp / "results.json"
-    results_file(path, results)
     return root, path, results
 
 
@@ -94,6 +105,7 @@ def test_results_name_their_interface_or_are_attributed(tmp_path):
     ("content", "message"),
     [
         ("not json", "not JSON"),
+        ('{"format": "opsbundle-test/2", "suites": []}', "is not 'opsbundle-test/1'"),
         ('{"cases": []}', "expected a JSON list of results"),
         ("[3]", "result 1: not an object"),
         ('[{"bundle": "x", "kind": "k"}]', "result 1: no case"),

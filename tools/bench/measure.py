@@ -1,0 +1,121 @@
+"""How the benchmarks measure: a fresh process per run, its wall time and the
+peak memory of its process tree, best of N runs, and the table of ratios
+against baselines measured in the same run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def run(cmd: list[str], env: dict) -> tuple[float, float, int]:
+    """(wall seconds, peak MiB of the process tree, exit code)"""
+    peak = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_pss_kib(p) for p in _tree(proc.pid)))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode not in (0,):
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+    return wall, peak / 1024, proc.returncode
+
+
+def best(cmd, env, repeat):
+    runs = [run(cmd, env) for _ in range(repeat)]
+    wall = min(r[0] for r in runs)
+    return wall, max(r[1] for r in runs), max(r[2] for r in runs)
+
+
+def paired(measured, baseline, env, repeat, setup=None):
+    """Best of `repeat` for both commands, run in turns (baseline, measured,
+    baseline, ...) so a machine that gets busier or idler mid-way weighs on
+    both alike. `setup()` runs before each measured run (to reset a cache)."""
+    base, mine = [], []
+    run(baseline, env)  # untimed: Python writes its bytecode cache, as it has for a user
+    if setup is not None:
+        setup()
+    run(measured, env)
+    for _ in range(repeat):
+        base.append(run(baseline, env))
+        if setup is not None:
+            setup()
+        mine.append(run(measured, env))
+    for name, runs in (("baseline", base), ("measured", mine)):
+        if any(r[2] != 0 for r in runs):
+            raise SystemExit(f"{name} failed: {' '.join(map(str, measured if mine else baseline))}")
+    return min(r[0] for r in mine), min(r[0] for r in base), max(r[1] for r in mine)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+@dataclass
+class Ratio:
+    """One line of the summary: what was measured against what, and the target."""
+
+    name: str
+    measured: float
+    baseline: float | None  # None: an absolute target (seconds)
+    target: float
+    unit: str = "x"
+
+    @property
+    def value(self) -> float:
+        return self.measured / self.baseline if self.baseline else self.measured
+
+    @property
+    def ok(self) -> bool:
+        return self.value <= self.target if self.unit == "x" else self.value < self.target
+
+
+def table(rows: list[Ratio]) -> str:
+    width = max(len(r.name) for r in rows)
+    lines = [f"{'measure':<{width}}  {'measured':>9}  {'baseline':>9}  {'ratio':>7}  "
+             f"{'target':>8}  verdict"]  # fmt: skip
+    for r in rows:
+        base = f"{r.baseline:>8.3f}s" if r.baseline else f"{'-':>9}"
+        ratio = f"{r.value:>6.2f}x" if r.unit == "x" else f"{r.value:>6.3f}s"
+        target = f"<= {r.target:g}x" if r.unit == "x" else f"< {r.target:g} s"
+        lines.append(f"{r.name:<{width}}  {r.measured:>8.3f}s  {base}  {ratio}  {target:>8}  "
+                     f"{verdict(r.ok)}")  # fmt: skip
+    return "\n".join(lines)

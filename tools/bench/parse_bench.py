@@ -1,0 +1,118 @@
+"""`opsbundle parse` against each tool's engine alone, in the same run, on the
+same files (issue 13 item 5: each runner at most 1.3x its engine alone; memory
+flat in the file size).
+
+Files: every log of the log-fields/v1 corpus, repeated to --parse-lines lines
+in all, each where a host keeps it. Measured, each as a fresh process, wall
+time best of --repeat and peak PSS of its process tree:
+
+- runner: `opsbundle parse`'s code path for every file in one process
+  (render, read the config, the engine, the tool's conversions emulated,
+  one JSON line per event to /dev/null);
+- engine alone: the same engine doing only the tool's parsing work on the
+  same files, the patterns read from the same rendered config beforehand:
+  ruby/jruby folding and matching the start and parse patterns
+  (engine_alone.rb, JSON lines out); PCRE2 breaking events and running the
+  REPORT regexes (JSON lines out); rsyslogd running the same drop-ins with
+  the runner's harness, waited for by its output file alone.
+
+And memory at 1x and 4x the lines: the runner's peak must not grow with them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+TOOLS = ("logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk")
+TARGET = 1.3
+
+JOBS = HERE / "parse_jobs.py"
+
+
+def _job(*args: str) -> list[str]:
+    return [sys.executable, str(JOBS), *args]
+
+
+def measure(run, best, repeat: int, tmp: Path, index: Path, total: int, bigger: Path) -> list[dict]:
+    rows = []
+    env = None
+    for ref in TOOLS:
+        runner = _job("runner", str(REPO), ref, str(index))
+        tool = ref.split("/")[1]
+        if tool in ("fluentd", "logstash"):
+            patterns = tmp / f"{tool}-patterns.json"
+            subprocess.run(_job("patterns", str(REPO), ref, str(index), str(patterns)), check=True)
+            binary = "ruby" if tool == "fluentd" else "jruby"
+            alone = [binary, str(HERE / "engine_alone.rb"), str(patterns)]
+        elif tool == "splunk":
+            alone = _job("splunk-alone", str(REPO), str(index))
+        else:
+            alone = None
+        wall, mib, code = best(runner, env, repeat)
+        if code:
+            raise SystemExit(f"parse with {ref} failed")
+        if alone is None:
+            walls = []
+            for i in range(repeat):
+                work = tmp / f"rsyslog-alone-{i}"
+                work.mkdir()
+                start = time.perf_counter()
+                subprocess.run(_job("rsyslog-alone", str(REPO), str(index), str(work)), check=True)
+                walls.append(time.perf_counter() - start)
+            alone_wall = min(walls)
+        else:
+            alone_wall, _, code = best(alone, env, repeat)
+            if code:
+                raise SystemExit(f"{ref}: the engine alone failed")
+        _, big_mib, code = best(_job("runner", str(REPO), ref, str(bigger)), env, 1)
+        rows.append({"ref": ref, "wall": wall, "mib": mib, "alone": alone_wall, "big_mib": big_mib})
+    return rows
+
+
+def report(rows: list[dict], total: int, repeat: int) -> bool:
+    print(f"parse: opsbundle parse vs the engine alone, {total} lines, best of {repeat}:")
+    head = f"  {'implementation':<18} {'runner s':>9} {'engine s':>9} {'ratio':>6} {'target':>7}"
+    print(head + f" {'lines/s':>9} {'MiB 1x':>7} {'MiB 4x':>7}")
+    ok = True
+    for r in rows:
+        ratio = r["wall"] / r["alone"]
+        met = ratio <= TARGET and r["big_mib"] <= r["mib"] * 1.25 + 8
+        ok &= met
+        print(f"  {r['ref']:<18} {r['wall']:>9.2f} {r['alone']:>9.2f} {ratio:>6.2f}"
+              f" {'met' if met else 'MISSED':>7} {total / r['wall']:>9.0f} {r['mib']:>7.1f}"
+              f" {r['big_mib']:>7.1f}")  # fmt: skip
+    return ok
+
+
+def repeated(tmp: Path, lines: int) -> tuple[Path, int]:
+    """The corpus logs, each repeated to `lines` lines in all, and their list."""
+    sys.path.insert(0, str(REPO / "tools"))
+    from opsbundle.conformance.log_fields import samples
+
+    texts = [(p, p.read_bytes()) for _, p in samples(REPO)]
+    texts = [(p, t if t.endswith(b"\n") else t + b"\n") for p, t in texts]
+    per_round = sum(t.count(b"\n") for _, t in texts)
+    rounds = -(-lines // per_round)
+    listing, total = [], 0
+    for i, (path, text) in enumerate(texts):
+        out = tmp / f"{i:02d}" / path.parent.name / path.name
+        out.parent.mkdir(parents=True)
+        out.write_bytes(text * rounds)
+        listing.append((path.parent.name, path.name, str(out)))
+        total += text.count(b"\n") * rounds
+    index = tmp / "files.json"
+    index.write_text(json.dumps(listing))
+    return index, total
+
+
+def bench(run, best, lines: int, repeat: int, tmp: Path) -> bool:
+    index, total = repeated(tmp / "1x", lines)
+    bigger, _ = repeated(tmp / "4x", 4 * lines)
+    rows = measure(run, best, repeat, tmp, index, total, bigger)
+    return report(rows, total, repeat)

@@ -1,0 +1,214 @@
+"""The speed targets of `opsbundle validate` and `opsbundle test` (issue 13),
+each against a baseline measured in the same run (see bench.py for how)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import execs
+import yaml
+from generate import copies, generate, tool_bundles
+from measure import Ratio, best, paired, run, table, verdict
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+PARTS = ("interfaces", "logging", "monitoring", "packaging", "bundles")
+
+# a bare C-loader parse of a repository's YAML: every YAML file validate reads and more
+REPO_BASELINE = """
+import sys, yaml
+from pathlib import Path
+root = Path(sys.argv[1])
+for top in ("interfaces", "logging", "monitoring", "packaging", "bundles"):
+    for p in sorted((root / top).rglob("*")):
+        if p.suffix in (".yaml", ".yml") and p.is_file():
+            list(yaml.load_all(p.read_bytes(), Loader=yaml.CSafeLoader))
+"""
+# the same, for generated repositories: every manifest.yaml and changelog.yaml
+BASELINE = """
+import sys, yaml
+from pathlib import Path
+root = Path(sys.argv[1])
+for top in ("logging", "bundles"):
+    if not (root / top).is_dir():
+        continue
+    for d in sorted((root / top).iterdir()):
+        for name in ("manifest.yaml", "changelog.yaml"):
+            yaml.load((d / name).read_bytes(), Loader=yaml.CSafeLoader)
+"""
+
+
+def validate_cmd(root: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "opsbundle", "validate", "--root", str(root), *args]
+
+
+def copy_repo(dest: Path) -> Path:
+    for part in PARTS:
+        if (REPO / part).exists():
+            shutil.copytree(REPO / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def _env(cache: Path) -> dict:
+    """Each measured repository its own result cache; Python's bytecode cached
+    (as a user's is, and not in the tree), whatever this shell says."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "XDG_CACHE_HOME": str(cache), "PYTHONPYCACHEPREFIX": str(cache / "pyc")}
+
+
+def repository(tmp: Path, repeat: int) -> list[Ratio]:
+    """The repository itself, every engine on."""
+    root = copy_repo(tmp / "repo")
+    env = _env(tmp / "cache-repo")
+    base = [sys.executable, "-c", REPO_BASELINE, str(root)]
+    native = validate_cmd(root, "--require-native")
+    cold_native, cold_plain, _ = paired(
+        native + ["--no-cache"], validate_cmd(root, "--no-native", "--no-cache"), env, repeat
+    )
+    if run(native, env)[2] != 0:  # fill the cache
+        raise SystemExit("validate --require-native failed on the repository")
+    warm, baseline, _ = paired(native, base, env, repeat)
+    print(f"repository: {len(list(root.glob('*/*/manifest.yaml')))} bundles, every engine required")
+    rows = [
+        Ratio("warm validate, every engine on / C-loader parse of the repo's YAML", warm,
+              baseline, 1.5),
+        Ratio("cold validate, every engine on / cold --no-native", cold_native, cold_plain, 4),
+    ]  # fmt: skip
+    changed_one(root, env)
+    return rows
+
+
+def changed_one(root: Path, env: dict) -> None:
+    """After a warm run: what one changed bundle starts (its engine, nothing else)."""
+    print("programs started after one change (warm cache otherwise):")
+    cases = [
+        ("logging/rsyslog/files/forward.conf.j2", "a template of logging/rsyslog", {"rsyslogd"}),
+        ("packaging/rpm/README.md", "the README of packaging/rpm (renders the same)", set()),
+    ]
+    for rel, what, allowed in cases:
+        path = root / rel
+        path.write_text(path.read_text() + "\n# changed by the bench\n")
+        started, _, code = execs.count(validate_cmd(root, "--require-native"), env)
+        if code != 0:
+            raise SystemExit(f"validate failed after changing {rel}")
+        ok = set(started) <= allowed and (not allowed or set(started) == allowed)
+        shown = ", ".join(f"{p} x{n}" for p, n in sorted(started.items())) or "none"
+        print(f"  {what}: {shown}  ({verdict(ok)}: expected {', '.join(allowed) or 'none'})")
+
+
+def exec_counts(tmp: Path, sizes: list[int]) -> bool:
+    """Processes each engine starts for N copies of every tool bundle."""
+    if not execs.available():
+        print("exec counts: strace is not installed (tools/setup.sh installs it)")
+        return False
+    counts, indirect = {}, {}
+    for n in sizes:
+        root = tmp / f"copies-{n}"
+        copies(REPO, root, n)
+        started, inner, code = execs.count(
+            validate_cmd(root, "--require-native", "--no-cache"), _env(tmp / f"cache-copies-{n}")
+        )
+        if code != 0:
+            raise SystemExit(f"validate failed on {n} copies of every bundle")
+        counts[n], indirect[n] = started, inner
+    programs = sorted({p for c in counts.values() for p in c})
+    head = "".join(f"{f'N={n}':>8}" for n in sizes)
+    print(f"processes started, N copies of each of the {len(tool_bundles(REPO))} tool "
+          f"bundles (validate --require-native --no-cache):")  # fmt: skip
+    print(f"  {'program':<18}{head}  {'engine':<34} O(1)")
+    all_ok = True
+    for program in programs:
+        row = [counts[n].get(program, 0) for n in sizes]
+        constant = len(set(row)) == 1
+        all_ok &= constant
+        cells = "".join(f"{c:>8}" for c in row)
+        engine = execs.ENGINE_PROGRAMS.get(program, "?")
+        print(f"  {program:<18}{cells}  {engine:<34} {'yes' if constant else 'NO'}")
+    inner = sorted({p for c in indirect.values() for p in c})
+    if inner:
+        print("  started by those programs themselves (rpm's macros run sh and python3):")
+        for program in inner:
+            cells = "".join(f"{indirect[n].get(program, 0):>8}" for n in sizes)
+            print(f"  {program:<18}{cells}")
+    return all_ok
+
+
+def cold_path(tmp: Path, n: int, repeat: int) -> list[Ratio]:
+    root = tmp / f"repo-{n}"
+    generate(REPO, root, n)
+    env = _env(tmp / f"cache-{n}")
+    base = [sys.executable, "-c", BASELINE, str(root)]
+    plain = validate_cmd(root, "--no-native")
+    cold, baseline, cold_mib = paired(plain + ["--no-cache"], base, env, repeat)
+    ours, floor, _ = paired(
+        plain + ["--no-cache", "--jobs", "1"],
+        [sys.executable, str(HERE / "floor.py"), str(root)],
+        env,
+        repeat,
+    )
+    run(plain, env)  # fill the cache
+    warm, baseline_w, warm_mib = paired(plain, base, env, repeat)
+    print(f"N={n} distinct bundles: cold {cold_mib:.0f} MiB, warm {warm_mib:.0f} MiB peak")
+    rows = [
+        Ratio(f"cold --no-native, {n} bundles / C-loader parse", cold, baseline, 5),
+        Ratio(f"our overhead: cold --no-native --jobs 1, {n} bundles / library floor", ours,
+              floor, 1.15),
+        Ratio(f"warm --no-native, {n} bundles / C-loader parse", warm, baseline_w, 1.5),
+    ]  # fmt: skip
+    if n == 1000:
+        rows.append(Ratio("--changed-since, 1 of 1000 changed", changed_since(root, env, repeat),
+                          None, 0.3, unit="s"))  # fmt: skip
+    return rows
+
+
+def changed_since(root: Path, env: dict, repeat: int) -> float:
+    def git(*args):
+        who = ["-c", "user.email=b@example.org", "-c", "user.name=bench"]
+        subprocess.run(["git", "-C", str(root), *who, *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    target = root / "logging" / "gen-00007"
+    manifest = target / "manifest.yaml"
+    text = manifest.read_text()
+    old = yaml.safe_load(text)["version"]
+    major, minor, _ = (int(p) for p in old.split("."))
+    new = f"{major}.{minor + 1}.0"
+    manifest.write_text(text.replace(f"version: {old}", f"version: {new}", 1))
+    changelog = target / "changelog.yaml"
+    data = yaml.safe_load(changelog.read_text())
+    data["releases"].insert(
+        0, {"version": new, "changes": [{"description": "Bench.", "type": "bugfix"}]}
+    )
+    changelog.write_text(yaml.safe_dump(data, sort_keys=False))
+    cmd = validate_cmd(root, "--no-native", "--no-cache", "--changed-since", "HEAD")
+    wall, _, code = best(cmd, env, repeat)
+    if code != 0:
+        raise SystemExit("validate --changed-since failed")
+    return wall
+
+
+def conformance(tmp: Path) -> Ratio:
+    """`opsbundle test`, the whole of it, on the repository."""
+    env = _env(tmp / "cache-test")
+    wall, _, code = run([sys.executable, "-m", "opsbundle", "test", "--root", str(REPO)], env)
+    if code != 0:
+        raise SystemExit("opsbundle test failed")
+    return Ratio("opsbundle test, every suite", wall, None, 30, unit="s")
+
+
+def report(tmp: Path, sizes: list[int], exec_sizes: list[int], repeat: int, test: bool) -> bool:
+    rows = repository(tmp, repeat)
+    constant = exec_counts(tmp, exec_sizes) if exec_sizes else True
+    for n in sizes:
+        rows += cold_path(tmp, n, repeat)
+    if test:
+        rows.append(conformance(tmp))
+    print()
+    print(table(rows))
+    return constant and all(r.ok for r in rows)

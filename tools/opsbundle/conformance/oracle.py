@@ -1,0 +1,259 @@
+"""The oracle of the log-fields/v1 suite: the event a record must give, taken
+from the JSON twin a real program wrote beside its log, never from the line.
+
+This is the small mapping interfaces/log-fields/v1/README.md documents
+("The oracle"). It shares nothing with the parsers: it reads oslo.log's
+JSONFormatter output (the same LogRecord as the text line) and the site's
+format options (`site.json`), and says which fields the text line carries;
+for Apache, the JSON its second CustomLog wrote of the same request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+# oslo.log's logging_*_format_string placeholders -> the contract's fields
+CONTEXT_FIELDS = {
+    "global_request_id": "global_request_id",
+    "request_id": "request_id",
+    "user": "user_id",
+    "user_name": "user_id",
+    "project": "project_id",
+    "tenant": "project_id",
+    "project_name": "project_id",
+    "domain": "domain_id",
+    "system_scope": "system_scope",
+    "user_domain": "user_domain_id",
+    "project_domain": "project_domain_id",
+}
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_FLOAT = re.compile(r"%\((\w+)\)\.(\d+)f")
+# the two request lines oslo.log writes with named arguments, by their keys
+NOVA_REQUEST = {"REMOTE_ADDR", "REQUEST_METHOD", "REQUEST_URI", "status", "len", "time"}
+WSGI_ACCESS = {"client_ip", "request_line", "status_code", "body_length", "wall_seconds"}
+
+
+def _context_fields(site: dict) -> list[str]:
+    names = _PLACEHOLDER.findall(site["logging_context_format_string"])
+    if "user_identity" in names:
+        names += _PLACEHOLDER.findall(site["logging_user_identity_format"])
+    return [n for n in names if n in CONTEXT_FIELDS]
+
+
+def _instance(twin: dict) -> str | None:
+    extra, ctx = twin.get("extra") or {}, twin.get("context") or {}
+    instance = extra.get("instance")
+    if isinstance(instance, dict):
+        return instance.get("uuid")
+    return extra.get("instance_uuid") or ctx.get("instance") or ctx.get("resource_uuid")
+
+
+def _printed(twin: dict, key: str, value):
+    """A float argument as the message's `%(key).Nf` printed it."""
+    for name, digits in _FLOAT.findall(twin.get("msg") or ""):
+        if name == key:
+            return float(f"{value:.{int(digits)}f}")
+    return float(value)
+
+
+def _http(twin: dict) -> dict:
+    args = twin.get("args")
+    if not isinstance(args, dict):
+        return {}
+    out: dict = {}
+    if NOVA_REQUEST <= set(args):
+        out["http_client_ip"] = str(args["REMOTE_ADDR"]).split(",")[0].strip()
+        out["http_method"], out["http_path"] = args["REQUEST_METHOD"], args["REQUEST_URI"]
+        out["http_status"] = int(args["status"])
+        if isinstance(args["len"], int):
+            out["http_bytes"] = args["len"]
+        if args.get("microversion") not in (None, "-"):
+            out["http_microversion"] = args["microversion"]
+        out["http_duration_s"] = _printed(twin, "time", args["time"])
+    elif WSGI_ACCESS <= set(args):
+        method, path, version = args["request_line"].split(" ")
+        out["http_client_ip"] = args["client_ip"]
+        out["http_method"], out["http_path"] = method, path
+        out["http_version"] = version.removeprefix("HTTP/")
+        out["http_status"], out["http_bytes"] = int(args["status_code"]), int(args["body_length"])
+        out["http_duration_s"] = _printed(twin, "wall_seconds", args["wall_seconds"])
+    return out
+
+
+def oslo_event(twin: dict, site: dict, service: str, program: str) -> dict:
+    """The event of one oslo.log record, from its JSONFormatter twin."""
+    ctx = twin.get("context") or {}
+    event: dict = {
+        "timestamp": f"{twin['asctime'].replace(' ', 'T')}.{int(twin['msecs']):03d}",
+        "pid": twin["process"],
+        "level": twin["levelname"],
+        "logger": twin["name"],
+    }
+    # ContextFormatter prints the context format when the record has a request id
+    fmt = site["logging_default_format_string"]
+    if ctx.get("request_id"):
+        fmt = site["logging_context_format_string"]
+        for name in _context_fields(site):
+            if ctx.get(name):
+                event[CONTEXT_FIELDS[name]] = ctx[name]
+    if instance := _instance(twin):
+        event["instance_id"] = instance
+    message = twin["message"]
+    if twin.get("error_summary") and "%(error_summary)s" not in fmt:
+        message += f": {twin['error_summary']}"
+    event["message"] = message
+    if traceback := twin["traceback"]:
+        # a list of lines before oslo.log 5.x's later releases, one string since
+        lines = traceback if isinstance(traceback, list) else traceback.split("\n")
+        event["traceback"] = "\n".join(lines)
+    if twin["levelno"] == 10 and site["logging_debug_format_suffix"]:
+        event["function"] = twin["funcname"]
+        event["code_path"] = twin["pathname"]
+        event["code_line"] = twin["lineno"]
+    event.update(service=service, program=program)
+    event.update(_http(twin))
+    return event
+
+
+def apache_event(twin: dict, service: str, program: str) -> dict:
+    """The event of one Apache access line, from the JSON twin its second
+    CustomLog wrote (%h, %t, %r, %>s, %O as JSON)."""
+    from datetime import UTC, datetime
+
+    when = datetime.strptime(twin["time"].strip("[]"), "%d/%b/%Y:%H:%M:%S %z").astimezone(UTC)
+    method, path, version = twin["request"].split(" ")
+    return {
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "service": service,
+        "program": program,
+        "http_client_ip": twin["remote_host"],
+        "http_method": method,
+        "http_path": path,
+        "http_version": version.removeprefix("HTTP/"),
+        "http_status": twin["status"],
+        "http_bytes": twin["bytes_sent"],
+    }
+
+
+def _utc(when) -> str:
+    """An aware datetime as the contract writes it: UTC, milliseconds truncated, Z."""
+    from datetime import UTC
+
+    when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _request(line: str) -> dict:
+    method, path, version = line.split(" ")
+    return {"http_method": method, "http_path": path, "http_version": version.removeprefix("HTTP/")}
+
+
+def _level(word: str, levels: dict) -> str:
+    """A program's level word as one of the contract's five (fields.yaml `levels`)."""
+    for level, words in levels.items():
+        if word.lower() == level.lower() or word.lower() in words:
+            return level
+    raise ValueError(f"the contract maps no level to {word!r}")
+
+
+def haproxy_event(syslog: dict, httplog: dict, service: str, program: str) -> dict:
+    """The event of one HAProxy request line as the host's syslog wrote it:
+    the syslog layer from rsyslog's JSON of the same message, the request
+    from HAProxy's own values of it (RFC 5424 structured data)."""
+    from datetime import datetime
+
+    return {
+        "timestamp": _utc(datetime.fromisoformat(syslog["timereported"])),
+        "pid": int(syslog["procid"]),
+        "service": service,
+        "program": syslog["programname"],
+        "http_client_ip": httplog["client_ip"],
+        **_request(httplog["request"]),
+        "http_status": int(httplog["status"]),
+        "http_bytes": int(httplog["bytes"]),
+        "http_duration_s": int(httplog["t_active"]) / 1000,
+    }
+
+
+def rabbitmq_events(twin: dict, levels: dict, service: str, program: str) -> list[dict]:
+    """RabbitMQ's plaintext log prints each line of a message with the
+    record's header: one event per line (contract), from its JSON record."""
+    from datetime import datetime
+
+    base = {
+        "timestamp": _utc(datetime.fromisoformat(twin["time"])),
+        "level": _level(twin["level"], levels),
+    }
+    events = []
+    for line in twin["msg"].split("\n"):
+        event = {**base, **({"message": line} if line else {})}
+        events.append({**event, "service": service, "program": program})
+    return events
+
+
+# MariaDB's error log, as sql/log.cc prints it (print_buffer_to_file):
+# "%d-%02d-%02d %2d:%02d:%02d %lu [%s] %.*s" -- date, time, thread id, tag,
+# message; a message with line breaks goes on in lines without the prefix.
+_MARIADB = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2}) (?P<h>[ \d]\d):(?P<m>\d{2}):(?P<s>\d{2}) \d+ \[(?P<tag>\w+)\] "
+)
+
+
+def mariadb_events(text: str, levels: dict, service: str, program: str) -> list[dict]:
+    """MariaDB has no second formatter for its error log (no JSON, no
+    structured sink in 10.11): the records are cut where sql/log.cc's prefix
+    begins a line, and its fields read by that printf layout."""
+    events: list[dict] = []
+    for line in text.splitlines():
+        m = _MARIADB.match(line)
+        if m is None and events:
+            events[-1]["message"] += "\n" + line
+            continue
+        if m is None:
+            raise ValueError(f"not a MariaDB error log line: {line[:80]!r}")
+        hour = int(m["h"])
+        events.append({
+            "timestamp": f"{m['date']}T{hour:02d}:{m['m']}:{m['s']}.000",
+            "level": _level(m["tag"], levels),
+            "message": line[m.end():],
+            "service": service,
+            "program": program,
+        })  # fmt: skip
+    return events
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _levels() -> dict:
+    import yaml
+
+    fields = Path(__file__).resolve().parents[3] / "interfaces/log-fields/v1/fields.yaml"
+    return yaml.safe_load(fields.read_text(encoding="utf-8"))["levels"]
+
+
+def expected(log: Path) -> list[dict]:
+    """The events `log` must give: from its JSON twin (`<program>.twin.jsonl`
+    and the kind's `site.json`), or, for a documented format not yet written
+    by its daemon here, the `.json` beside it."""
+    twin = log.with_name(f"{log.stem}.twin.jsonl")
+    service, program = log.parent.name, log.stem
+    site_file = log.parents[1] / "site.json"
+    site = json.loads(site_file.read_text(encoding="utf-8")) if site_file.exists() else {}
+    if site.get("program") == "mariadbd":
+        return mariadb_events(log.read_text(encoding="utf-8"), _levels(), service, program)
+    if not twin.exists():
+        return json.loads(log.with_suffix(".json").read_text(encoding="utf-8"))
+    twins = _jsonl(twin)
+    if site.get("program") == "apache2":
+        return [apache_event(t, service, program) for t in twins]
+    if site.get("program") == "haproxy":
+        httplog = [r["httplog@1"] for r in _jsonl(log.with_name(f"{log.stem}.sd.jsonl"))]
+        return [haproxy_event(s, h, service, program) for s, h in zip(twins, httplog, strict=True)]
+    if site.get("program") == "rabbitmq":
+        levels = _levels()
+        return [e for t in twins for e in rabbitmq_events(t, levels, service, program)]
+    return [oslo_event(t, site, service, program) for t in twins]
