@@ -32,6 +32,9 @@ PACKAGES+=(strace)
 # 127.0.0.1 ports by the tests; installing them starts nothing: policy-rc.d).
 PACKAGES+=(mariadb-server mariadb-client rabbitmq-server memcached haproxy apache2
     libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3)
+# nox -s cloud: mmdebstrap makes the Debian 12 chroot our own debs install in;
+# Debian's openstackclient (with the placement plugin) proves the cloud.
+PACKAGES+=(mmdebstrap python3-openstackclient python3-osc-placement)
 # security (issue 8): the readers the escape and injection tests read values back
 # with: MariaDB's option reader (my_print_defaults), oslo.config, dpkg's perl modules.
 PACKAGES+=(mariadb-client-core python3-oslo.config libdpkg-perl)

@@ -11,8 +11,8 @@ Options: json_log=True adds the JSON twin: the same events as the text log,
 formatted by RabbitMQ itself (`log.console.formatter = json`) on stdout.
 Logs: `rabbit` (the node's text log), `json` (with json_log; its lines that
 start with `{` are the JSON records: the boot banner is plain text).
-Info: `user`/`password` (administrator), `node`, `amqp_url`, `management_url`,
-`prometheus_url` (`/metrics`).
+Info: `user`/`password` (administrator), `node`, `amqp_url`, `transport_url`
+(oslo.messaging's), `management_url`, `prometheus_url` (`/metrics`).
 """
 
 from __future__ import annotations
@@ -113,6 +113,10 @@ class RabbitMQ(Daemon):
             ),
             management_url=f"http://{HOST}:{self.ports['management']}",
             prometheus_url=f"http://{HOST}:{self.ports['prometheus']}/metrics",
+            # oslo.messaging's: the `rabbit` driver (an amqp:// URL picks AMQP 1.0)
+            transport_url=(
+                f"rabbit://{self.info['user']}:{self.info['password']}@{HOST}:{self.ports['amqp']}/"
+            ),
         )
 
     def ready(self) -> bool:

@@ -183,7 +183,7 @@ def _build_templates(ctx, bundle, params):
             projects.append(plan.project(ctx, bundle, name))
         except plan.PlanError:
             continue  # the pkgbuild family reports it
-    build = plan.sample_build()
+    build = plan.sample_build(sec.get("family"))
     samples = bundle.sample_values()
     used: set[str] = set()
     for key, rel in templates.items():
@@ -206,9 +206,9 @@ def _build_templates(ctx, bundle, params):
             continue
         for proj in projects:
             problem = None
-            for unit in plan.renderings(key, proj):
+            for item in plan.renderings(key, proj):
                 try:
-                    compiled.render(plan.values(ctx, bundle, samples, proj, build, unit))
+                    compiled.render(plan.values(ctx, bundle, samples, proj, build, item, key))
                 except TemplateProblem as exc:
                     problem = exc
                     break
