@@ -27,7 +27,7 @@ from .haproxy import HAProxy
 from .mariadb import MariaDB
 from .memcached import Memcached
 from .rabbitmq import RabbitMQ
-from .rsyslog import RsyslogReceiver
+from .rsyslog import HostSyslog, RsyslogReceiver
 from .uwsgi import Uwsgi
 
 APPS = Path(__file__).resolve().parent / "apps"
@@ -57,7 +57,8 @@ def _haproxy(cloud: Cloud, workdir: Path) -> HAProxy:
         "uwsgi_api": [["uwsgi", HOST, cloud.daemons["uwsgi"].ports["http"]]],
         "apache_api": [["apache", HOST, cloud.daemons["apache"].ports["http"]]],
     }
-    return HAProxy(workdir, routes=routes, json_log=True)
+    syslog = cloud.daemons["syslog"].info
+    return HAProxy(workdir, routes=routes, json_log=True, syslog=syslog)
 
 
 SERVICES: dict[str, Service] = {
@@ -68,9 +69,11 @@ SERVICES: dict[str, Service] = {
     "apache": Service(
         (), lambda cloud, wd: Apache(wd, apps={"/": _echo_app(cloud)}, json_log=True)
     ),
-    "haproxy": Service(("uwsgi", "apache"), _haproxy),
+    "haproxy": Service(("uwsgi", "apache", "syslog"), _haproxy),
     # the aggregator a log shipper under test forwards to (plain TCP and TLS)
     "rsyslog": Service((), lambda cloud, wd: RsyslogReceiver(wd)),
+    # the host's own syslog (imuxsock, Debian's rules): HAProxy logs there too
+    "syslog": Service((), lambda cloud, wd: HostSyslog(wd)),
 }
 
 
@@ -173,7 +176,8 @@ class Cloud:
             self.reload()
             problems = []
             for wave in reversed(order(n for n in self.daemons if n in SERVICES)):
-                for name in wave:
+                # a daemon started before a need was added to SERVICES lacks it
+                for name in (n for n in wave if n in self.daemons):
                     try:
                         self.daemons[name].stop()
                     except DaemonError as err:

@@ -105,7 +105,7 @@ def build(
         )
     out = out.absolute()
     try:
-        check_target(out, force)
+        check_target(out, force, root)
     except RenderError as exc:
         raise BuildError(str(exc)) from None
     job = Job(ctx, bundle, project, version, params, source, build_vals)
