@@ -4,16 +4,24 @@
 - `nox -s bench`: validate speed and memory, and every log parser's throughput,
   against baselines measured in the same run
 - `nox -s site`: the browsable catalog in build/site, checked in a real browser
+- `nox -s cloud`: the mini cloud from our own debs (keystone, placement, glance),
+  and every suite's `openstack` tests against it
 - `nox -s monitoring`: the monitoring bundles run by real Prometheus, Alertmanager,
   Zabbix server and the check commands against the real daemons of tools/testcloud
+  and the mini cloud's APIs (the same cloud `nox -s cloud` started, when both run)
 """
 
+import contextlib
 import os
+import shutil
 import subprocess
+import tempfile
 
 import nox
 
-nox.options.sessions = ["lint", "tests", "validate", "changes", "injection", "site", "monitoring"]
+nox.options.sessions = [
+    "lint", "tests", "validate", "changes", "injection", "site", "cloud", "monitoring",
+]  # fmt: skip
 nox.options.reuse_existing_virtualenvs = True
 SITE = "build/site"  # the catalog `nox -s site` builds and tests (CI keeps it)
 
@@ -27,19 +35,34 @@ def lint(session):
     session.run("yamllint", "--strict", ".")
 
 
+@contextlib.contextmanager
+def one_test_cloud(session):
+    """One test cloud (tools/testcloud) for every pytest worker of the session:
+    each daemon starts once, when a test first needs it, into one state dir
+    (its lock serialises the starts), and all are stopped by PID at the end."""
+    state = tempfile.mkdtemp(prefix="testcloud-nox-")
+    try:
+        yield {"OPSBUNDLES_TESTCLOUD": state}
+    finally:
+        session.run("python", "-m", "testcloud", "down", "--state", state, silent=True)
+        shutil.rmtree(state, ignore_errors=True)
+
+
 @nox.session
 def tests(session):
-    """The test suite of the opsbundle command and its checks."""
+    """The test suite of the opsbundle command and its checks, in one process
+    per core (pytest-xdist; a test file stays on one worker, so its module
+    fixtures start once)."""
     session.install("-e", ".[test]")
-    # the site's tests run in `nox -s site`, with the site they build kept; the
-    # real-daemon monitoring suites in `nox -s monitoring`, on one test cloud
-    session.run(
-        "pytest",
-        "-q",
-        "--ignore=tools/tests/static_site",
-        "--ignore=tools/tests/monitoring",
-        *session.posargs,
-    )
+    with one_test_cloud(session) as env:
+        # the site's tests run in `nox -s site`, with the site they build kept;
+        # those of our packaged OpenStack services in `nox -s cloud`, the
+        # real-engine monitoring suites in `nox -s monitoring`
+        session.run(
+            "pytest", "-q", "-n", "auto", "--dist", "loadfile", "-m", "not openstack",
+            "--ignore=tools/tests/static_site", "--ignore=tools/tests/monitoring",
+            *session.posargs, env=env,
+        )  # fmt: skip
 
 
 @nox.session
@@ -127,3 +150,16 @@ def bench(session):
     """validate against a YAML-only baseline, parsers against a line split, same run."""
     session.install("-e", ".")
     session.run("python", "tools/bench/bench.py", *session.posargs)
+
+
+@nox.session
+def cloud(session):
+    """Build keystone, placement and glance debs from their PyPI sdists (cached by
+    content), install them in a Debian 12 chroot, start them as their units say
+    with real MariaDB, memcached and RabbitMQ, run every `openstack`-marked test
+    against that one cloud (openstackclient, logs, logrotate, purge), stop it."""
+    session.install("-e", ".[test]")
+    with one_test_cloud(session) as env:
+        state = env["OPSBUNDLES_TESTCLOUD"]
+        session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
+        session.run("pytest", "-q", "-m", "openstack", *session.posargs, env=env)

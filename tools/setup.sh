@@ -13,6 +13,8 @@ PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
 # below, so validate checks Joni patterns in one JVM without starting JRuby),
 # Joda-Time for logstash's date filter (the parse emulation runs it).
 PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java default-jdk-headless libjoda-time-java)
+# the strptime gem: what fluentd's own time parser (Fluent::TimeParser) uses for time_format
+PACKAGES+=(ruby-strptime)
 # monitoring: nagios4, icinga2 and the plugins their commands call (curl, jq and
 # awk for the RabbitMQ backlog and HAProxy counts); a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.
@@ -38,6 +40,9 @@ PACKAGES+=(strace)
 # 127.0.0.1 ports by the tests; installing them starts nothing: policy-rc.d).
 PACKAGES+=(mariadb-server mariadb-client rabbitmq-server memcached haproxy apache2
     libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3)
+# nox -s cloud: mmdebstrap makes the Debian 12 chroot our own debs install in;
+# Debian's openstackclient (with the placement plugin) proves the cloud.
+PACKAGES+=(mmdebstrap python3-openstackclient python3-osc-placement)
 # security (issue 8): the readers the escape and injection tests read values back
 # with: MariaDB's option reader (my_print_defaults), oslo.config, dpkg's perl modules.
 PACKAGES+=(mariadb-client-core python3-oslo.config libdpkg-perl)

@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from .findings import CODES, Finding
@@ -252,6 +251,8 @@ class ResultCache:
                 for t, entries in self.tables.items()
             }
         document = {"format": FORMAT, "base": self.base, "tables": tables}
+        import tempfile  # only a run that changed something pays
+
         tmp = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import __version__, render_index
+from . import __version__, render_index, repo
 from .bundle import Bundle
 from .checks import Context, run_all
 from .findings import ERROR
@@ -139,7 +139,7 @@ def render(
         planned = check_values(ctx, members, layers, strict)
     except ValuesError as exc:
         raise RenderError(str(exc)) from None
-    with staged_output(out.absolute(), force) as staging:
+    with staged_output(out.absolute(), force, root) as staging:
         index = []
         for member, values in planned:
             index += render_files(ctx, member, values, staging)
@@ -154,7 +154,12 @@ def render(
     return document
 
 
-def check_target(out: Path, force: bool) -> None:
+def check_target(out: Path, force: bool, root: Path | None = None) -> None:
+    """`out` may be written: not the repository (`root`) or a part of it that
+    holds bundles, not a file, and empty unless `force`."""
+    unsafe = repo.unsafe_output(root, out) if root is not None else None
+    if unsafe:
+        raise RenderError(unsafe)
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise RenderError(f"{out} exists and is not a directory")
     claim = out / CLAIM
@@ -302,13 +307,13 @@ def _claim(out: Path, force: bool) -> str:
 
 
 @contextlib.contextmanager
-def staged_output(out: Path, force: bool):
+def staged_output(out: Path, force: bool, root: Path | None = None):
     """A staging folder beside `out`, swapped in when the block succeeds and
     removed whatever else happens (an exception, Ctrl-C, SIGTERM: the command
     turns SIGTERM into an exception). A new `out` is claimed first with
     mkdir(2) and a claim file, so two renders into one new folder cannot both
     succeed: the second finds it taken and not empty."""
-    check_target(out, force)
+    check_target(out, force, root)
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
     claimed = _claim(out, force)

@@ -98,6 +98,25 @@ def site_paths() -> list[Path]:
     return [Path(p) for p in site_paths_text()]
 
 
+def unsafe_output(root: Path, out: Path) -> str | None:
+    """Why `out` may not be replaced by a render, a build or the site (they
+    swap the whole folder in), or None: never the repository or a folder
+    holding it, nor a folder the next run would read as bundles or
+    interfaces, in the repository or in a site's --path folder."""
+    out = out.resolve()
+    for tree in (root, *site_paths()):
+        tree = tree.resolve()
+        if out == tree or out in tree.parents:
+            return f"{out} holds the repository {tree}; write to another folder"
+        for top in ("interfaces", *DOMAINS, STACKS):
+            if out.is_relative_to(tree / top):
+                return (
+                    f"{out} is inside the repository's {top}/ ({tree}); "
+                    "write to another folder (e.g. rendered/)"
+                )
+    return None
+
+
 def site_paths_text() -> list[str]:
     return [p for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +26,8 @@ from .findings import ERROR, Finding, Report
 
 # Below this many bundles a process pool costs more than it saves.
 PARALLEL_MIN = 200
+# From this many bundles to check, validate says how far it is (on stderr).
+PROGRESS_MIN = 100
 INTERFACES = "interfaces"  # the name registry problems are reported (and cached) under
 _RUN: _Pipeline | None = None  # the pipeline the forked workers share
 
@@ -131,8 +132,12 @@ def run(root: Path, opts: Options) -> Report:
     native = opts.native or opts.require_native
     cache = ResultCache(root, enabled=opts.cache)
     keys = _Keys(everything)
-    todo, found = _from_cache(cache, keys, targets, native, opts.require_native)
+    todo, found, native_hits = _from_cache(cache, keys, targets, native, opts.require_native)
     report.findings += found
+    if native_hits:
+        report.notes.append(
+            f"engines: {native_hits} bundle(s) unchanged since they were checked (from the cache)"
+        )
     interfaces = cache.get("checks", INTERFACES, cache.base)
     ctx = None
     if todo or interfaces is None:
@@ -195,9 +200,13 @@ class _Keys:
 
 
 def _from_cache(cache, keys: _Keys, targets, native: bool, require: bool):
-    """Findings the cache holds for `targets`, and what is left to do."""
+    """Findings the cache holds for `targets`, what is left to do, and how
+    many bundles' engine results came from the cache."""
+    from .engines import ENGINES  # the table only: no engine module is imported
+
     todo: list[_Todo] = []
     found: list[Finding] = []
+    native_hits = 0
     for bdir in targets:
         checked = cache.get("checks", bdir.ref, keys.checks(bdir))
         clean = checked is None or not any(f.severity == ERROR for f in checked)
@@ -210,9 +219,10 @@ def _from_cache(cache, keys: _Keys, targets, native: bool, require: bool):
             found += checked
         if engines is not None:
             found += engines
+            native_hits += cache.tool("checks", bdir.ref) in ENGINES
         if checked is None or wants_native:
             todo.append(_Todo(bdir, checked is None, wants_native, clean))
-    return todo, found
+    return todo, found, native_hits
 
 
 def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
@@ -220,13 +230,21 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
 
     found: list[Finding] = []
     notes: list[str] = []
+    import shutil
+    import tempfile
+
     absent: dict[str, list[str]] = {}
     scratch = None
     if any(t.native for t in todo):
         absent = {tool: engines.missing(engines.ENGINES[tool]) for tool in engines.ENGINES}
         scratch = Path(tempfile.mkdtemp(prefix="opsbundle-validate-"))
+    progress = None
+    if len(todo) >= PROGRESS_MIN:
+        from .progress import Progress
+
+        progress = Progress(len(todo), "validate")
     try:
-        done = _pipeline(_Pipeline(ctx, scratch, absent), todo, opts.jobs)
+        done = _pipeline(_Pipeline(ctx, scratch, absent), todo, opts.jobs, progress)
         items = []
         for t, d in zip(todo, done, strict=True):
             bdir = t.bdir
@@ -240,7 +258,8 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
                 items.append(engines.Rendered(d.ref, d.files, d.bundle, ctx=ctx, tool=d.tool))
             elif t.native and absent.get(d.tool) and d.clean(t):  # for its NAT002 or note
                 items.append(engines.Rendered(d.ref, [], ctx=ctx, tool=d.tool))
-        outcome = engines.check_rendered(ctx, items, opts.require_native, cache)
+        on_done = (lambda line: progress.step(f"validate: {line}", 0)) if progress else None
+        outcome = engines.check_rendered(ctx, items, opts.require_native, cache, on_done)
         found += outcome.findings
         notes += outcome.notes
         by_ref: dict[str, list[Finding]] = {}
@@ -254,16 +273,33 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
                 key = keys.native(t.bdir, d.tool, opts.require_native)
                 cache.put("native", d.ref, key, by_ref.get(d.ref, []), tool=d.tool)
     finally:
+        if progress is not None:
+            progress.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     return found, notes
 
 
-def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
+def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int, progress=None) -> list[_Done]:
     global _RUN
     jobs = jobs or os.cpu_count() or 1
+    tenth = max(1, len(todo) // 10)
+    start = time.monotonic()
+
+    def tick(n: int) -> None:
+        if progress is not None:
+            line = None
+            if n % tenth == 0 or n == len(todo):
+                seconds = time.monotonic() - start
+                line = f"validate: {n}/{len(todo)} bundles checked ({seconds:.1f} s)"
+            progress.step(line)
+
     if jobs == 1 or len(todo) < PARALLEL_MIN:
-        return [pipeline(t) for t in todo]
+        out = []
+        for t in todo:
+            out.append(pipeline(t))
+            tick(len(out))
+        return out
     import multiprocessing  # only large runs pay for it
 
     # fork shares the registry and parsed schemas with the workers for free
@@ -272,8 +308,12 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int) -> list[_Done]:
     try:
         mp = multiprocessing.get_context("fork")
         chunk = max(16, len(todo) // (jobs * 8))
+        out = []
         with mp.Pool(jobs) as pool:
-            return pool.map(_in_worker, todo, chunksize=chunk)
+            for done in pool.imap(_in_worker, todo, chunksize=chunk):
+                out.append(done)
+                tick(len(out))
+        return out
     finally:
         _RUN = None
         pipeline.in_worker = False

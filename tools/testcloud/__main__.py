@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from . import state
@@ -30,8 +31,14 @@ def main(argv=None) -> int:
     try:
         cloud = Cloud(args.state)
         if args.command == "up":
+            started = time.monotonic()
+            before = {n for n in cloud.daemons if cloud.running(n)}
             cloud.up(args.daemons or None)
-            print(state.path(args.state))
+            took = time.monotonic() - started
+            node = cloud.daemons.get("node")
+            steps = node.info.get("timings") if node and "node" not in before else {}
+            detail = ", ".join(f"{k} {v} s" for k, v in (steps or {}).items())
+            print(f"{state.path(args.state)} (up in {took:.1f} s{'; ' + detail if detail else ''})")
             return 0
         if args.command == "down":
             cloud.down(remove=not args.keep)

@@ -22,14 +22,16 @@ from pathlib import Path
 
 from . import state
 from .apache import Apache
-from .daemon import HOST, Daemon, DaemonError
+from .daemon import HOST, Daemon, DaemonError, password
 from .exporters import NodeExporter
 from .galera import Galera
 from .haproxy import HAProxy
 from .mariadb import MariaDB
 from .memcached import Memcached
+from .node import Node
+from .openstack import Glance, Keystone, Placement
 from .rabbitmq import RabbitMQ
-from .rsyslog import RsyslogReceiver
+from .rsyslog import HostSyslog, RsyslogReceiver
 from .uwsgi import Uwsgi
 from .webhook import Webhook
 
@@ -60,8 +62,36 @@ def _haproxy(cloud: Cloud, workdir: Path) -> HAProxy:
         "uwsgi_api": [["uwsgi", HOST, cloud.daemons["uwsgi"].ports["http"]]],
         "apache_api": [["apache", HOST, cloud.daemons["apache"].ports["http"]]],
     }
-    return HAProxy(workdir, routes=routes, json_log=True)
+    syslog = cloud.daemons["syslog"].info
+    return HAProxy(workdir, routes=routes, json_log=True, syslog=syslog)
 
+
+def _openstack(cls, name: str):
+    """A maker for one of our packaged services: its database and what it
+    talks to come from the daemons it needs."""
+
+    def make(cloud: Cloud, workdir: Path):
+        db = cloud.daemons["mariadb"]
+        old = cloud.daemons.get(name)
+        secret = (old.options.get("db_password") if old else None) or password()
+        mq = cloud.daemons["rabbitmq"].info
+        options = {
+            "root": str(cloud.daemons["node"].root),
+            "db": db.database(name, name, secret),
+            "db_password": secret,
+            "memcache": cloud.daemons["memcached"].info["server"],
+            "transport_url": mq.get("transport_url")
+            or mq["amqp_url"].replace("amqp://", "rabbit://").rstrip("/") + "/",
+        }
+        if name != "keystone":
+            keystone = cloud.daemons["keystone"]
+            options.update(keystone=keystone.info["url"], admin=keystone.info["admin"])
+        return cls(workdir, **options)
+
+    return make
+
+
+OPENSTACK_NEEDS = ("node", "mariadb", "memcached", "rabbitmq")
 
 SERVICES: dict[str, Service] = {
     "mariadb": Service((), lambda cloud, wd: MariaDB(wd, slow_log=True)),
@@ -71,7 +101,7 @@ SERVICES: dict[str, Service] = {
     "apache": Service(
         (), lambda cloud, wd: Apache(wd, apps={"/": _echo_app(cloud)}, json_log=True)
     ),
-    "haproxy": Service(("uwsgi", "apache"), _haproxy),
+    "haproxy": Service(("uwsgi", "apache", "syslog"), _haproxy),
     # monitoring (issue 11): a Galera node for the wsrep checks, the host's
     # node_exporter, and a webhook receiver for Alertmanager's notifications
     "galera": Service((), lambda cloud, wd: Galera(wd)),
@@ -79,6 +109,27 @@ SERVICES: dict[str, Service] = {
     "webhook": Service((), lambda cloud, wd: Webhook(wd)),
     # the aggregator a log shipper under test forwards to (plain TCP and TLS)
     "rsyslog": Service((), lambda cloud, wd: RsyslogReceiver(wd)),
+    # the host's own syslog (imuxsock, Debian's rules): HAProxy logs there too
+    "syslog": Service((), lambda cloud, wd: HostSyslog(wd)),
+    # our own debs of keystone, placement and glance, in an installed chroot
+    "node": Service((), lambda cloud, wd: Node(wd)),
+    "keystone": Service(OPENSTACK_NEEDS, _openstack(Keystone, "keystone")),
+    "placement": Service(("keystone", *OPENSTACK_NEEDS), _openstack(Placement, "placement")),
+    "glance": Service(("keystone", *OPENSTACK_NEEDS), _openstack(Glance, "glance")),
+}
+# Names that stand for several daemons in `up`, `order` and `get`.
+GROUPS = {
+    "openstack": ("keystone", "placement", "glance"),
+    "infra": (
+        "mariadb",
+        "rabbitmq",
+        "memcached",
+        "haproxy",
+        "apache",
+        "uwsgi",
+        "rsyslog",
+        "syslog",
+    ),  # fmt: skip
 }
 
 
@@ -96,7 +147,8 @@ def order(names) -> list[list[str]]:
                 add(need)
 
     for name in names:
-        add(name)
+        for member in GROUPS.get(name, (name,)):
+            add(member)
     waves, done = [], set()
     while wanted - done:
         wave = sorted(n for n in wanted - done if set(SERVICES[n].needs) <= done)
@@ -121,8 +173,26 @@ class Cloud:
     def save(self) -> None:
         data = state.read(self.state_dir)
         data["daemons"] = {name: d.record() for name, d in sorted(self.daemons.items())}
-        data["services"] = self.services
+        data["services"] = self.services = self.summary()
         state.write(self.state_dir, data)
+
+    def summary(self) -> dict:
+        """What a later suite needs of the OpenStack part: endpoints by service
+        type, keystone's admin credentials (OS_* names), each service's logs."""
+        out: dict = {}
+        kinds = {"keystone": ("identity", "/v3"), "placement": ("placement", ""),
+                 "glance": ("image", "")}  # fmt: skip
+        for name, (kind, suffix) in kinds.items():
+            daemon = self.daemons.get(name)
+            if daemon is None or "url" not in daemon.info:
+                continue
+            out.setdefault("endpoints", {})[kind] = daemon.info["url"] + suffix
+            out.setdefault("logs", {})[name] = daemon.logs
+            if "admin" in daemon.info:
+                out["admin"] = daemon.info["admin"]
+        if "node" in self.daemons and "root" in self.daemons["node"].info:
+            out["node"] = self.daemons["node"].info["root"]
+        return out
 
     # ----- daemons
 
@@ -139,10 +209,11 @@ class Cloud:
     __getitem__ = get
 
     def up(self, names=None) -> None:
-        """Start what is not running among `names` (default: every daemon)."""
+        """Start what is not running among `names` (default: the infra
+        daemons; "openstack" adds our packaged services)."""
         with state.locked(self.state_dir):
             self.reload()  # another process may have started some meanwhile
-            for wave in order(names or SERVICES):
+            for wave in order(names or GROUPS["infra"]):
                 todo = [n for n in wave if not self.running(n)]
                 with ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:
                     futures = {n: pool.submit(self._start, n) for n in todo}
@@ -176,7 +247,11 @@ class Cloud:
 
     def _start(self, name: str) -> Daemon:
         workdir = self.state_dir / name
-        return SERVICES[name].make(self, workdir).start()
+        daemon = SERVICES[name].make(self, workdir)
+        old = self.daemons.get(name)
+        if old is not None:  # a restart: the same ports, so its clients still reach it
+            daemon.preferred = dict(old.ports)
+        return daemon.start()
 
     def status(self) -> dict[str, dict]:
         """For each daemon in the state: alive (its PIDs are its own) and
@@ -199,13 +274,18 @@ class Cloud:
             self.reload()
             problems = []
             for wave in reversed(order(n for n in self.daemons if n in SERVICES)):
-                for name in wave:
+                # a daemon started before a need was added to SERVICES lacks it
+                for name in (n for n in wave if n in self.daemons):
                     try:
                         self.daemons[name].stop()
                     except DaemonError as err:
                         problems.append(f"{name}: {err}")
             for name in [n for n in self.daemons if n not in SERVICES]:
                 self.daemons[name].stop()
+            if remove:
+                for daemon in self.daemons.values():
+                    if hasattr(daemon, "remove"):
+                        daemon.remove()  # checks nothing is mounted below it
             self.daemons = {}
             self.save()
             if remove:

@@ -50,6 +50,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
 def token(n: int = 8) -> str:
     """A short random name part (node names, socket names): unique per start."""
     return secrets.token_hex(n // 2)
@@ -231,6 +240,9 @@ class Daemon:
         self.logs: dict[str, str] = {}
         self.info: dict = {}
         self.procs: list[Proc] = []
+        # ports of an earlier run of this daemon, taken again when still free,
+        # so what talks to it (a config written before) keeps working
+        self.preferred: dict[str, int] = {}
 
     # ----- for subclasses
 
@@ -247,7 +259,11 @@ class Daemon:
         """After the first ready(): users, databases, anything that needs it up."""
 
     def port(self, name: str) -> int:
-        self.ports[name] = free_port()
+        wanted = self.preferred.get(name)
+        if wanted and port_free(wanted):
+            self.ports[name] = wanted
+        else:
+            self.ports[name] = free_port()
         return self.ports[name]
 
     def path(self, *parts: str) -> Path:
@@ -297,6 +313,7 @@ class Daemon:
                 self.stop()
                 if self.ports_still_free():
                     break
+                self.preferred = {}  # someone took one: new ports, all of them
             except BaseException:
                 self.stop()
                 raise
@@ -319,13 +336,7 @@ class Daemon:
     def ports_still_free(self) -> bool:
         """After a failed start: True when none of our ports was taken by
         someone else meanwhile (then new ports would not help)."""
-        for port in self.ports.values():
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                try:
-                    sock.bind((HOST, port))
-                except OSError:
-                    return False
-        return True
+        return all(port_free(port) for port in self.ports.values())
 
     def last_words(self) -> str:
         return "\n".join(

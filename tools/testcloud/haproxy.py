@@ -6,6 +6,9 @@ Options:
                (a private port, `ports[name]`) balancing to its servers, health
                checked every 2 s
     json_log   True adds a JSON twin of the access log
+    syslog     a host syslog's info (rsyslog.HostSyslog): the text lines go
+               there too, as to Debian's /dev/log (RFC 3164), and, as RFC 5424
+               with httplog's values as structured data, to its `sd_socket`
 
 HAProxy has one log-format per proxy, so the twin is a second hop inside the
 same process: frontend <name> (the standard `option httplog` text line) sends
@@ -43,6 +46,16 @@ HTTPLOG_JSON = (
 )
 
 
+# httplog's values as RFC 5424 structured data beside the text line (the host
+# syslog's mmpstrucdata makes it JSON): the same variables of the same log event
+HTTPLOG_SD = (
+    '[httplog@1 client_ip="%ci" client_port="%cp" accept_date="%tr" frontend="%ft"'
+    ' backend="%b" server="%s" t_request="%TR" t_wait="%Tw" t_connect="%Tc"'
+    ' t_response="%Tr" t_active="%Ta" status="%ST" bytes="%B" termination="%tsc"'
+    " request=%{+Q}r]"
+)
+
+
 class HAProxy(Daemon):
     kind = "haproxy"
     start_timeout = 30.0
@@ -68,6 +81,7 @@ class HAProxy(Daemon):
         out = [
             "global",
             "    log stdout format raw local0",
+            *self.syslog(),
             "    maxconn 512",
             "    quiet",
             f"    stats socket {self.path('run', 'admin.sock')} mode 600 level admin",
@@ -93,6 +107,8 @@ class HAProxy(Daemon):
         twin = "json" in self.logs
         for name, servers in self.routes().items():
             out += [f"frontend {name}", f"    bind {HOST}:{self.ports[name]}", "    log global"]
+            if self.options.get("syslog"):  # the same request's values, as RFC 5424 SD
+                out.append(f"    log-format-sd '{HTTPLOG_SD}'")
             if twin:  # the text hop's accept date, for the JSON hop to log as its own
                 out.append(f"    http-request set-header {TWIN_HEADER} %tr")
             out += [f"    default_backend {name}", "", f"backend {name}", "    log global"]
@@ -105,6 +121,18 @@ class HAProxy(Daemon):
             if twin:
                 out += self.twin(name, servers)
         return "\n".join(out)
+
+    def syslog(self) -> list[str]:
+        """The host syslog targets: RFC 3164 (HAProxy's default, what Debian's
+        /dev/log and Kolla's fluentd receive) for the host's file, and RFC 5424
+        with httplog's values as structured data for the twin."""
+        target = self.options.get("syslog")
+        if not target:
+            return []
+        return [
+            f"    log unix@{target['socket']} local0",
+            f"    log unix@{target['sd_socket']} format rfc5424 local0",
+        ]
 
     def socket(self, route: str, server: str) -> Path:
         return self.path("run", f"{route}-{server}.sock")

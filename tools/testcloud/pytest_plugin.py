@@ -33,6 +33,11 @@ ENV = "OPSBUNDLES_TESTCLOUD"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "cloud: needs the real-daemon test cloud (tools/testcloud)")
+    config.addinivalue_line(
+        "markers",
+        "openstack: needs our packaged keystone, placement and glance in the test cloud"
+        " (builds debs and a chroot the first time): run by `nox -s cloud`",
+    )
 
 
 def pytest_collection_modifyitems(items):

@@ -14,8 +14,8 @@ node statistics, which the management API and the prometheus plugin's
 per-queue metrics read, are refreshed; RabbitMQ's default is 5000).
 Logs: `rabbit` (the node's text log), `json` (with json_log; its lines that
 start with `{` are the JSON records: the boot banner is plain text).
-Info: `user`/`password` (administrator), `node`, `amqp_url`, `management_url`,
-`prometheus_url` (`/metrics`).
+Info: `user`/`password` (administrator), `node`, `amqp_url`, `transport_url`
+(oslo.messaging's), `management_url`, `prometheus_url` (`/metrics`).
 """
 
 from __future__ import annotations
@@ -118,6 +118,10 @@ class RabbitMQ(Daemon):
             ),
             management_url=f"http://{HOST}:{self.ports['management']}",
             prometheus_url=f"http://{HOST}:{self.ports['prometheus']}/metrics",
+            # oslo.messaging's: the `rabbit` driver (an amqp:// URL picks AMQP 1.0)
+            transport_url=(
+                f"rabbit://{self.info['user']}:{self.info['password']}@{HOST}:{self.ports['amqp']}/"
+            ),
         )
 
     def ready(self) -> bool:

@@ -7,6 +7,17 @@ certificate for 127.0.0.1 signed by a CA made for this start with openssl,
 `info["ca_file"]`). Each listener writes every message as received
 (`%rawmsg%`) to its own log: `tcp` and `tls`, one line each.
 
+`HostSyslog` is a host's own syslog as Debian sets it up: rsyslogd reading
+a `/dev/log`-like unix socket (`socket`: imuxsock, as Debian's haproxy
+package adds one) and writing with rsyslog's default file format; Debian's
+haproxy rule (`:programname, startswith, "haproxy"`) sends HAProxy's lines to
+`haproxy` (haproxy.log) and, as rsyslog's own JSON of the same messages
+(time, host, program, pid, message), to `haproxy_twin`; the rest goes to
+`syslog`. `raw` holds each datagram as received (`%rawmsg%`: the `<PRI>` and
+RFC 3164 header the program sent, as a network syslog input such as Kolla's
+fluentd gets it). A second socket (`sd_socket`) takes RFC 5424 messages and
+writes their structured data as JSON (mmpstrucdata) to `structured`.
+
 `RsyslogForwarder` is one rsyslogd on a given main config (the drop-ins under
 test, included as a host's rsyslog.conf includes them); it is ready when it
 has written its pid file, after rsyslogd has read its configuration.
@@ -98,6 +109,69 @@ class RsyslogReceiver(Daemon):
         """The messages the `name` listener has written so far."""
         path = Path(self.logs[name])
         return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+HOST_SYSLOG = """global(workDirectory="{state}" maxMessageSize="256k")
+module(load="imuxsock" SysSock.Use="off")
+module(load="mmpstrucdata")
+input(type="imuxsock" Socket="{socket}" CreatePath="on" ruleset="host")
+input(type="imuxsock" Socket="{sd_socket}" CreatePath="on" useSpecialParser="off"
+      parseHostname="on" ruleset="structured")
+template(name="opsbundles_raw" type="string" string="%rawmsg%\\n")
+template(name="opsbundles_twin" type="list" option.jsonf="on") {{
+    property(outname="timereported" name="timereported" dateFormat="rfc3339" format="jsonf")
+    property(outname="hostname" name="hostname" format="jsonf")
+    property(outname="programname" name="programname" format="jsonf")
+    property(outname="procid" name="procid" format="jsonf")
+    property(outname="msg" name="msg" format="jsonf")
+}}
+template(name="opsbundles_sd" type="string" string="%$!rfc5424-sd%\\n")
+ruleset(name="host") {{
+    action(type="omfile" file="{raw}" template="opsbundles_raw")
+    if $programname startswith "haproxy" then {{
+        action(type="omfile" file="{haproxy}")
+        action(type="omfile" file="{haproxy_twin}" template="opsbundles_twin")
+        stop
+    }}
+    action(type="omfile" file="{syslog}")
+}}
+ruleset(name="structured") {{
+    action(type="mmpstrucdata")
+    action(type="omfile" file="{structured}" template="opsbundles_sd")
+}}
+"""
+
+
+class HostSyslog(Daemon):
+    kind = "host-syslog"
+    start_timeout = 30.0
+
+    def prepare(self) -> None:
+        self.info["socket"] = str(self.path("run", "log.sock"))
+        self.info["sd_socket"] = str(self.path("run", "sd.sock"))
+        conf = self.path("rsyslog.conf")
+        conf.write_text(
+            HOST_SYSLOG.format(
+                state=self.folder("state"),
+                socket=self.info["socket"],
+                sd_socket=self.info["sd_socket"],
+                structured=self.log("structured", "structured.jsonl"),
+                raw=self.log("raw", "raw.log"),
+                haproxy=self.log("haproxy", "haproxy.log"),
+                haproxy_twin=self.log("haproxy_twin", "haproxy.twin.jsonl"),
+                syslog=self.log("syslog", "syslog"),
+            )
+        )
+        run(["rsyslogd", "-N1", "-f", str(conf)], "rsyslogd -N1 (host syslog)")
+
+    def launch(self) -> None:
+        self.path("rsyslogd.pid").unlink(missing_ok=True)
+        argv = ["rsyslogd", "-n", "-f", str(self.path("rsyslog.conf"))]
+        self.spawn([*argv, "-i", str(self.path("rsyslogd.pid"))], "rsyslogd")
+
+    def ready(self) -> bool:
+        sockets = (self.info["socket"], self.info["sd_socket"])
+        return self.path("rsyslogd.pid").exists() and all(Path(s).exists() for s in sockets)
 
 
 class RsyslogForwarder(Daemon):

@@ -51,6 +51,30 @@ REAL_INTERFACES = REAL_ROOT / "interfaces"
 DOMAIN_DIRS = ("logging", "monitoring", "packaging", "bundles")
 
 
+# --------------------------------------------------------------------------- order
+
+# Test files that build real packages or start real daemons, longest first:
+# pytest-xdist (`nox -s tests`) hands files out in collection order, so these
+# start first and no worker is left with one of them at the end.
+HEAVY_FIRST = (
+    "pkgbuild/test_build_",
+    "test_zabbix_import",
+    "logparse/test_conformance",
+    "test_conformance_service_checks",
+    "cloud/",
+    "conformance/",
+    "engines/",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def weight(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((i for i, p in enumerate(HEAVY_FIRST) if p in path), len(HEAVY_FIRST))
+
+    items.sort(key=weight)  # stable: a file's tests keep their order
+
+
 # --------------------------------------------------------------------------- environment
 
 

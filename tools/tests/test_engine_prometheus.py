@@ -23,15 +23,3 @@ def test_bad_expression_is_reported_with_its_rendered_line(tmp_path):
     assert found[0].path == f"{BUNDLE}/files/openstack.rules.yml.j2"
     assert "promtool check rules: rendered /etc/prometheus/rules/" in found[0].message
     assert "MemcachedUp" in found[0].message and ", line " in found[0].message
-
-
-def test_bad_alertmanager_route_is_reported(tmp_path):
-    root = copy_repo(tmp_path, BUNDLE)
-    edit(
-        root / BUNDLE / "files/alertmanager.yml.j2",
-        "- receiver: openstack-pager",
-        "- receiver: nobody",
-    )
-    found = _native(root)
-    assert len(found) == 1
-    assert "amtool check-config" in found[0].message and "nobody" in found[0].message

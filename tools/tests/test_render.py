@@ -12,7 +12,15 @@ import sys
 import time
 
 import pytest
-from conftest import REAL_ROOT, build_repo, fixture_ref, make_repo, snapshot, subprocess_env
+from conftest import (
+    REAL_ROOT,
+    build_repo,
+    fixture_ref,
+    make_repo,
+    run_module,
+    snapshot,
+    subprocess_env,
+)
 from opsbundle.cli import main
 from opsbundle.render import RenderError, render
 
@@ -431,3 +439,32 @@ def test_sigterm_during_a_render_cleans_up(tmp_path):
     proc.terminate()
     assert proc.wait(timeout=30) == 128 + signal.SIGTERM
     assert not list(tmp_path.glob(".out*")) and not out.exists()
+
+
+@pytest.mark.parametrize("where", [".", "..", "logging", "logging/templated", "interfaces/x"])
+def test_never_replaces_the_repository_or_its_bundles(root, tmp_path, where):
+    """render swaps the whole output folder in: --force must never let it
+    replace the repository, a folder holding it, or a folder of bundles."""
+    before = snapshot(tmp_path)
+    done = run_module(
+        "render", "logging/minimal", "--root", str(root), "-o", where, "--force", cwd=root
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "holds the repository" in done.stderr or "inside the repository's" in done.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_site_path_folders_are_protected_too(root, tmp_path):
+    site = tmp_path / "site-bundles"
+    (site / "logging").mkdir(parents=True)
+    done = run_module(
+        "render",
+        "logging/minimal",
+        "--path",
+        str(site),
+        "-o",
+        str(site / "logging/x"),
+        "--force",
+        cwd=root,
+    )
+    assert done.returncode == 1 and "inside the repository's logging/" in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import types
 from pathlib import Path
@@ -226,3 +227,29 @@ def test_engine_gets_rendered_files_of_clean_bundles_only(tmp_path, monkeypatch)
     # rendered with the bundle's own defaults and examples
     assert "listen 8080\n" in seen["/etc/demo-tool/main.conf"]
     assert "/etc/demo-tool/app.conf" not in seen  # bad_relative_dest has errors: skipped
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def test_a_long_run_says_how_far_it_is_on_stderr(tmp_path, monkeypatch, capsys):
+    from opsbundle.cli import main
+
+    monkeypatch.setattr(validate_mod, "PROGRESS_MIN", 3)
+    root = _real_rsyslog_repo(tmp_path)
+    for fixture in ("good_minimal", "good_templated", "bad_relative_dest"):
+        place(root, fixture)
+    assert main(["validate", "--root", str(root), "--no-cache", "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    json.loads(out)  # stdout stays the one report
+    lines = err.splitlines()
+    assert any(line.startswith("validate: 4/4 bundles checked (") for line in lines), lines
+    assert any(line.startswith("validate: rsyslogd checked 1 bundle(s) (") for line in lines)
+
+
+def test_a_short_run_prints_no_progress(tmp_path, capsys):
+    from opsbundle.cli import main
+
+    root = build_repo(tmp_path, "good_minimal")
+    assert main(["validate", "--root", str(root), "--no-cache"]) == 0
+    assert capsys.readouterr().err == ""

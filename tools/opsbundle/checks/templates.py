@@ -173,6 +173,10 @@ def _build_templates(ctx, bundle, params):
     """The build inputs of a package-build/v1 section: each template reads only
     parameters and the names a build gives it, and renders for every project
     (and every unit) the bundle packages. Returns the parameters they use."""
+    from ..pkgbuild import INTERFACE
+
+    if INTERFACE not in bundle.implements():
+        return set()  # no build: the build pipeline (pbr and all) is not even imported
     from ..pkgbuild import plan  # imports this module; only needed for such bundles
 
     sec = plan.section(bundle)
@@ -183,7 +187,7 @@ def _build_templates(ctx, bundle, params):
             projects.append(plan.project(ctx, bundle, name))
         except plan.PlanError:
             continue  # the pkgbuild family reports it
-    build = plan.sample_build()
+    build = plan.sample_build(sec.get("family"))
     samples = bundle.sample_values()
     used: set[str] = set()
     for key, rel in templates.items():
@@ -206,9 +210,9 @@ def _build_templates(ctx, bundle, params):
             continue
         for proj in projects:
             problem = None
-            for unit in plan.renderings(key, proj):
+            for item in plan.renderings(key, proj):
                 try:
-                    compiled.render(plan.values(ctx, bundle, samples, proj, build, unit))
+                    compiled.render(plan.values(ctx, bundle, samples, proj, build, item, key))
                 except TemplateProblem as exc:
                     problem = exc
                     break

@@ -11,8 +11,10 @@ implementation. A case has a kind (the row of the per-kind matrix: "oslo.log
 processes (forked once the registry is read, so they share it). Jobs that
 share a daemon or anything else machine-wide say so: a suite module may have
 `lane(bundle) -> str`, and jobs of one lane run one after another; every
-other job runs beside the rest. Each job's outcome is reported as it
-finishes (`on_done`), so a long run shows its progress.
+other job runs beside the rest. A job whose checks look at the process table
+runs in a process table of its own (`private_processes(bundle)`, see
+isolated.py), so it needs no lane for that. Each job's outcome is reported as
+it finishes (`on_done`), so a long run shows its progress.
 """
 
 from __future__ import annotations
@@ -85,11 +87,23 @@ def jobs(ctx, interfaces: list[str] | None = None, names: set[str] | None = None
     return found
 
 
+def job_key(job: Job) -> str:
+    return f"{job.interface} {job.bundle}"
+
+
 def run_job(ctx, job: Job) -> Outcome:
     """One job, in this process; a suite that breaks fails its job, with why."""
     start = time.monotonic()
+    suite = SUITES[job.interface]
+    private = getattr(suite, "private_processes", None)
     try:
-        results = SUITES[job.interface].run(ctx, [ctx.bundle(job.bundle)])
+        results = None
+        if private is not None and private(ctx.bundle(job.bundle)):
+            from . import isolated
+
+            results = isolated.run(ctx.root, job.interface, job.bundle)
+        if results is None:  # not asked for, or no namespaces here: machine-wide locks
+            results = suite.run(ctx, [ctx.bundle(job.bundle)])
     except Exception as exc:  # a bug in a suite must not hide every other suite's results
         where = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})"
@@ -107,16 +121,24 @@ def _in_worker(job: Job) -> Outcome:
     return run_job(_CTX, job)
 
 
-def run_parallel(ctx, todo: list[Job], workers: int, on_done=None) -> list[Outcome]:
+def run_parallel(
+    ctx, todo: list[Job], workers: int, on_done=None, seconds: dict | None = None
+) -> list[Outcome]:
     """Every job, each lane's one after another and the lanes side by side in
     up to `workers` processes; `on_done(outcome)` as each job finishes.
+    `seconds` (job -> how long it took last time) starts the longest lanes
+    first, so that none starts last; a job never timed counts as the longest.
     Outcomes come back in job order."""
     global _CTX
     lanes: dict[str, list[Job]] = {}
     for job in todo:
         lanes.setdefault(job.lane, []).append(job)
-    # the longest lanes first: they decide when the run ends
-    queues = sorted(lanes.values(), key=len, reverse=True)
+    took = seconds or {}
+    queues = sorted(
+        lanes.values(),
+        key=lambda q: sum(took.get(job_key(j), float("inf")) for j in q),
+        reverse=True,
+    )
     outcomes: dict[Job, Outcome] = {}
     if workers <= 1 or len(queues) <= 1:
         for queue in queues:

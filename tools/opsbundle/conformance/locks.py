@@ -8,6 +8,10 @@ import contextlib
 import fcntl
 from pathlib import Path
 
+# Set in a run that has a process table of its own (isolated.py): it needs no
+# lock against other runs' processes.
+PRIVATE_PROCESSES = "OPSBUNDLE_PRIVATE_PROCESSES"
+
 
 @contextlib.contextmanager
 def exclusive(path: str | Path):

@@ -26,10 +26,12 @@ def corpus(root: Path) -> Path:
     return root / "interfaces" / "log-fields" / "v1" / "conformance" / "corpus"
 
 
-def samples(root: Path, sources: set[str] | None = None) -> list[tuple[str, Path]]:
-    """(kind, log) of every corpus log (of `sources` only, when given); the
-    kind is the matrix row."""
-    base = corpus(root)
+def samples(
+    root: Path, sources: set[str] | None = None, base: Path | None = None
+) -> list[tuple[str, Path]]:
+    """(kind, log) of every corpus log (of `sources` only, when given; of the
+    corpus at `base`, default the repository's); the kind is the matrix row."""
+    base = base or corpus(root)
     found = sorted(base.glob("*/*/*/*.log"))
     if sources is not None:
         found = [p for p in found if p.relative_to(base).parts[0] in sources]
@@ -50,8 +52,9 @@ def _diff(got: dict, want: dict) -> str:
     )
 
 
-def run(ctx, bundles, sources: set[str] | None = None) -> list[Result]:
-    cases = samples(ctx.root, sources)
+def run(ctx, bundles, sources: set[str] | None = None, base: Path | None = None) -> list[Result]:
+    base = base or corpus(ctx.root)
+    cases = samples(ctx.root, sources, base)
     results: list[Result] = []
     for bundle in bundles:
         files = [
@@ -65,7 +68,7 @@ def run(ctx, bundles, sources: set[str] | None = None) -> list[Result]:
             events, failure = [[] for _ in cases], str(exc)
         for (kind, path), got in zip(cases, events, strict=True):
             want = expected(path)
-            name = "/".join(path.relative_to(corpus(ctx.root)).parts[::2])
+            name = "/".join(path.relative_to(base).parts[::2])
             if failure:
                 results += [
                     Result(bundle.ref, kind, f"{name}#{i + 1}", False, failure)

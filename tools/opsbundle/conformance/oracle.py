@@ -137,16 +137,123 @@ def apache_event(twin: dict, service: str, program: str) -> dict:
     }
 
 
+def _utc(when) -> str:
+    """An aware datetime as the contract writes it: UTC, milliseconds truncated, Z."""
+    from datetime import UTC
+
+    when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _request(line: str) -> dict:
+    method, path, version = line.split(" ")
+    return {"http_method": method, "http_path": path, "http_version": version.removeprefix("HTTP/")}
+
+
+def _level(word: str, levels: dict) -> str:
+    """A program's level word as one of the contract's five (fields.yaml `levels`)."""
+    for level, words in levels.items():
+        if word.lower() == level.lower() or word.lower() in words:
+            return level
+    raise ValueError(f"the contract maps no level to {word!r}")
+
+
+def haproxy_event(syslog: dict, httplog: dict, service: str, program: str) -> dict:
+    """The event of one HAProxy request line as the host's syslog wrote it:
+    the syslog layer from rsyslog's JSON of the same message, the request
+    from HAProxy's own values of it (RFC 5424 structured data)."""
+    from datetime import datetime
+
+    return {
+        "timestamp": _utc(datetime.fromisoformat(syslog["timereported"])),
+        "pid": int(syslog["procid"]),
+        "service": service,
+        "program": syslog["programname"],
+        "http_client_ip": httplog["client_ip"],
+        **_request(httplog["request"]),
+        "http_status": int(httplog["status"]),
+        "http_bytes": int(httplog["bytes"]),
+        "http_duration_s": int(httplog["t_active"]) / 1000,
+    }
+
+
+def rabbitmq_events(twin: dict, levels: dict, service: str, program: str) -> list[dict]:
+    """RabbitMQ's plaintext log prints each line of a message with the
+    record's header: one event per line (contract), from its JSON record."""
+    from datetime import datetime
+
+    base = {
+        "timestamp": _utc(datetime.fromisoformat(twin["time"])),
+        "level": _level(twin["level"], levels),
+    }
+    events = []
+    for line in twin["msg"].split("\n"):
+        event = {**base, **({"message": line} if line else {})}
+        events.append({**event, "service": service, "program": program})
+    return events
+
+
+# MariaDB's error log, as sql/log.cc prints it (print_buffer_to_file):
+# "%d-%02d-%02d %2d:%02d:%02d %lu [%s] %.*s" -- date, time, thread id, tag,
+# message; a message with line breaks goes on in lines without the prefix.
+_MARIADB = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2}) (?P<h>[ \d]\d):(?P<m>\d{2}):(?P<s>\d{2}) \d+ \[(?P<tag>\w+)\] "
+)
+
+
+def mariadb_events(text: str, levels: dict, service: str, program: str) -> list[dict]:
+    """MariaDB has no second formatter for its error log (no JSON, no
+    structured sink in 10.11): the records are cut where sql/log.cc's prefix
+    begins a line, and its fields read by that printf layout."""
+    events: list[dict] = []
+    for line in text.splitlines():
+        m = _MARIADB.match(line)
+        if m is None and events:
+            events[-1]["message"] += "\n" + line
+            continue
+        if m is None:
+            raise ValueError(f"not a MariaDB error log line: {line[:80]!r}")
+        hour = int(m["h"])
+        events.append({
+            "timestamp": f"{m['date']}T{hour:02d}:{m['m']}:{m['s']}.000",
+            "level": _level(m["tag"], levels),
+            "message": line[m.end():],
+            "service": service,
+            "program": program,
+        })  # fmt: skip
+    return events
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _levels() -> dict:
+    import yaml
+
+    fields = Path(__file__).resolve().parents[3] / "interfaces/log-fields/v1/fields.yaml"
+    return yaml.safe_load(fields.read_text(encoding="utf-8"))["levels"]
+
+
 def expected(log: Path) -> list[dict]:
     """The events `log` must give: from its JSON twin (`<program>.twin.jsonl`
     and the kind's `site.json`), or, for a documented format not yet written
     by its daemon here, the `.json` beside it."""
     twin = log.with_name(f"{log.stem}.twin.jsonl")
     service, program = log.parent.name, log.stem
-    if twin.exists():
-        site = json.loads((log.parents[1] / "site.json").read_text(encoding="utf-8"))
-        twins = [json.loads(line) for line in twin.read_text(encoding="utf-8").splitlines() if line]
-        if site.get("program") == "apache2":
-            return [apache_event(t, service, program) for t in twins]
-        return [oslo_event(t, site, service, program) for t in twins]
-    return json.loads(log.with_suffix(".json").read_text(encoding="utf-8"))
+    site_file = log.parents[1] / "site.json"
+    site = json.loads(site_file.read_text(encoding="utf-8")) if site_file.exists() else {}
+    if site.get("program") == "mariadbd":
+        return mariadb_events(log.read_text(encoding="utf-8"), _levels(), service, program)
+    if not twin.exists():
+        return json.loads(log.with_suffix(".json").read_text(encoding="utf-8"))
+    twins = _jsonl(twin)
+    if site.get("program") == "apache2":
+        return [apache_event(t, service, program) for t in twins]
+    if site.get("program") == "haproxy":
+        httplog = [r["httplog@1"] for r in _jsonl(log.with_name(f"{log.stem}.sd.jsonl"))]
+        return [haproxy_event(s, h, service, program) for s, h in zip(twins, httplog, strict=True)]
+    if site.get("program") == "rabbitmq":
+        levels = _levels()
+        return [e for t in twins for e in rabbitmq_events(t, levels, service, program)]
+    return [oslo_event(t, site, service, program) for t in twins]

@@ -276,11 +276,15 @@ def _installed(add, doc, out: Path, work: Path, edit_filter) -> None:
                     True,
                 )
             )
+    placed = {f["dest"] for f in etc_files} | {e["file"] for _, e in edits}
     for n, (command, covered) in enumerate(sorted(checks.items())):
         tag = f"check-{n}"
         lines.append(_capture(tag, shlex.split(command)))
         cases.append(("installed check", f"{command}", tag, True))
-        victim = covered[0]["dest"]
+        # break the file the check reads: the one it names (an edited main
+        # configuration, e.g. amtool's alertmanager.yml), else the bundle's own
+        named = [a for a in shlex.split(command) if a in placed]
+        victim = named[0] if named else covered[0]["dest"]
         lines.append(f"cp {shlex.quote(victim)} {shlex.quote(str(staged))}/saved-{n}")
         lines.append(f"printf '%s' {shlex.quote(BROKEN)} >> {shlex.quote(victim)}")
         lines.append(_capture(tag + "-broken", shlex.split(command)))

@@ -18,6 +18,7 @@ static site's `--results FILE`); its fields only ever grow:
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 
@@ -25,6 +26,38 @@ FORMAT = "opsbundle-test/1"
 WIDTH = 100
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _TERMINAL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _durations_file():
+    from ..cache import cache_dir
+
+    return cache_dir() / "test-seconds.json"
+
+
+def durations() -> dict[str, float]:
+    """How long each job took the last time it ran here (an order for the
+    next run, never a verdict); anything unreadable is no history."""
+    try:
+        data = json.loads(_durations_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: float(v) for k, v in data.items() if isinstance(v, int | float) and v >= 0}
+
+
+def remember(outcomes: list, earlier: dict[str, float]) -> None:
+    from . import job_key
+
+    data = {**earlier, **{job_key(o.job): round(o.seconds, 2) for o in outcomes}}
+    path = _durations_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache only costs the order of the next run
 
 
 def _plain(text: str) -> str:

@@ -32,15 +32,13 @@ RUNNERS = {
 }
 
 
-# Suites whose checks run against the stand-in daemons take a machine-wide lock
-# (process checks see every process): they run one after another.
-STANDIN_LANE = "stand-in daemons"
+# The suites whose commands check processes (check_procs) against stand-in
+# daemons: each runs in a process table of its own (conformance/isolated.py).
+PROCESS_CHECKS = ("nagios", "icinga2", "sensu")
 
 
-def lane(bundle) -> str:
-    """Jobs of one lane run one after another (conformance.run_parallel)."""
-    tool = (bundle.data.get("tool") or {}).get("name")
-    return STANDIN_LANE if tool in ("nagios", "icinga2", "sensu") else ""
+def private_processes(bundle) -> bool:
+    return (bundle.data.get("tool") or {}).get("name") in PROCESS_CHECKS
 
 
 def run(ctx, bundles) -> list[Result]:

@@ -6,7 +6,9 @@ call, for every unit (or logrotate file) of every project of every bundle.
 systemd-analyze runs offline against a scratch --root holding a copy of this
 machine's system units (for targets such as network-online.target), each unit
 where packages install it, and an empty executable for every ExecStart program
-(the project's console scripts are not installed here). It exits 0 on many
+(the project's console scripts are not installed here), and a stand-in for
+each unit of another package the project's data says a unit Requires=
+(openvswitch-switch for the OVS agent). It exits 0 on many
 problems it only prints (a bad Type=, an unknown key), so any output fails.
 One root holds every unit of the call: a unit name is global in a root, so
 when two projects (or bundles) ship different units of one name, the later
@@ -16,8 +18,8 @@ every message again. Identical units are verified once.
 
 logrotate -d exits 0 even on unknown options: any `error:` line fails. The
 package creates the project's user before logrotate first runs; this host does
-not have it, so the check reads `su <user> <user>` as `su root root` (only
-that exact line, only for the project's own user) and keeps everything else.
+not have it, so the check reads `su <user> <group>` as `su root root` (only
+that line, only for the project's own user) and keeps everything else.
 Every file is read in one logrotate run, each file's log paths under its own
 prefix (`/opsbundle-rotate-3/var/log/nova/*.log`): two packages rotating the
 same logs on one host would clash, two bundles checked together must not.
@@ -52,6 +54,7 @@ class HostFile:
     name: str  # file name (units) or project user (logrotate)
     ref: str
     group: str = ""  # the units of one group (one project of one bundle) name each other
+    external: tuple = ()  # units of other packages it Requires= (the project's data says so)
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess:
@@ -114,6 +117,17 @@ def verify_units(units: list[HostFile], workdir: Path) -> list[Finding]:
             stub.parent.mkdir(parents=True, exist_ok=True)
             stub.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
             stub.chmod(0o755)
+    for _, members in placed.values():
+        for required in {r for unit in members for r in unit.external}:
+            # a unit another package installs on the host (openvswitch-switch
+            # for the OVS agent), as the project's data declares: a stand-in,
+            # as for the ExecStart programs; any other missing unit still fails
+            path = root / UNIT_DIR / required
+            if required not in placed and not (path.exists() or path.is_symlink()):
+                path.write_text(
+                    f"[Unit]\nDescription=stand-in for {required}\n\n"
+                    "[Service]\nType=oneshot\nExecStart=/bin/true\n"
+                )
     names = list(placed)
     outputs = _verify(root, names)
     found = []
@@ -193,7 +207,7 @@ def check_logrotate(files: list[HostFile], workdir: Path) -> list[Finding]:
     paths = []
     for i, entry in enumerate(files):
         user = re.escape(entry.name)
-        text = re.sub(rf"(?m)^(\s*)su\s+{user}\s+{user}\s*$", r"\1su root root", entry.text)
+        text = re.sub(rf"(?m)^(\s*)su\s+{user}\s+\S+\s*$", r"\1su root root", entry.text)
         path = workdir / f"logrotate-{i}.conf"
         path.write_text(_namespaced(text, i), encoding="utf-8")
         paths.append(path)
@@ -249,7 +263,8 @@ def host_files(job):
     for unit, text in job.renderings("unit"):
         name = f"{unit['name']}.service"
         label = f"{name} of {proj['package']}"
-        units.append(HostFile(shown_unit, label, text, name, job.bundle.ref, group))
+        external = tuple(unit.get("requires") or ())
+        units.append(HostFile(shown_unit, label, text, name, job.bundle.ref, group, external))
     for _, text in job.renderings("logrotate"):
         label = f"logrotate of {proj['package']}"
         rotates.append(HostFile(shown_logrotate, label, text, proj["user"], job.bundle.ref, group))
@@ -305,7 +320,8 @@ def jobs(batch):
                 proj = plan.project(ctx, bundle, name)
             except plan.PlanError:
                 continue  # the pkgbuild check family reports it
-            yield Job(ctx, bundle, proj, None, samples, None, plan.sample_build())
+            family = plan.section(bundle).get("family")
+            yield Job(ctx, bundle, proj, None, samples, None, plan.sample_build(family))
 
 
 def template_shown(bundle, key: str) -> str:

@@ -28,6 +28,7 @@ import subprocess
 from pathlib import Path
 
 from ..findings import Finding
+from . import jointly
 
 TOOL = "rsyslog"
 BINARY = "rsyslogd"
@@ -235,17 +236,6 @@ def _joint_passes(members: list[_Member], workdir: Path) -> bool:
     return done.returncode == 0
 
 
-def _check_set(members: list[_Member], workdir: Path) -> list[Finding]:
-    if len(members) == 1:
-        work = workdir / f"alone-{members[0].k}"
-        work.mkdir()
-        return _check_alone(members[0].rendered, work)
-    if _joint_passes(members, workdir):
-        return []
-    half = len(members) // 2
-    return _check_set(members[:half], workdir) + _check_set(members[half:], workdir)
-
-
 def check(batch, workdir) -> list:
     members = [_Member(r, k) for k, r in enumerate(batch)]
     sets: dict[str, list[_Member]] = {}
@@ -254,7 +244,13 @@ def check(batch, workdir) -> list:
             continue
         key = f"legacy {member.k}" if member.legacy else member.signature
         sets.setdefault(key, []).append(member)
+
+    def alone(member: _Member) -> list[Finding]:
+        work = workdir / f"alone-{member.k}"
+        work.mkdir()
+        return _check_alone(member.rendered, work)
+
     found = []
     for group in sets.values():
-        found += _check_set(group, workdir)
+        found += jointly(group, lambda ms: _joint_passes(ms, workdir), alone)
     return found

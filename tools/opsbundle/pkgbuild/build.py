@@ -22,7 +22,7 @@ from ..findings import ERROR
 from ..render import RenderError, check_target, swap_in, vocabulary
 from ..templating import TemplateProblem, compiled
 from ..values import ValuesError, resolve
-from . import plan
+from . import depends, entrypoints, plan, requires
 from .errors import BuildError
 from .version import Version, VersionError, compute
 
@@ -40,20 +40,25 @@ class Job:
     source: Path
     build: dict
 
-    def render(self, key: str, unit: dict | None = None) -> str:
+    def render(self, key: str, item: dict | None = None) -> str:
         """One build template, rendered; errors name the template's line."""
         path = plan.template_path(self.bundle, key)
         shown = f"{self.bundle.ref}/{path.relative_to(self.bundle.path).as_posix()}"
+        values = plan.values(
+            self.ctx, self.bundle, self.params, self.project, self.build, item, key
+        )
         try:
-            return compiled(path.read_text(encoding="utf-8"), shown).render(
-                plan.values(self.ctx, self.bundle, self.params, self.project, self.build, unit)
-            )
+            return compiled(path.read_text(encoding="utf-8"), shown).render(values)
         except TemplateProblem as exc:
             raise BuildError(f"{shown}:{exc.line}: {exc.message}") from None
 
     def renderings(self, key: str):
-        for unit in plan.renderings(key, self.project):
-            yield unit, self.render(key, unit)
+        """Each rendering of template `key` with its item; none when the
+        bundle has no such template (the other family's: uwsgi, httpd)."""
+        if key not in (plan.section(self.bundle).get("templates") or {}):
+            return
+        for item in plan.renderings(key, self.project):
+            yield item, self.render(key, item)
 
 
 def drivers() -> dict:
@@ -88,16 +93,26 @@ def build(
         raise BuildError(f"{source}: no setup.py or setup.cfg; point --source at the project")
     try:
         params = resolve(bundle, layers, vocabulary(ctx))
-        project = plan.project(ctx, bundle, project_name)
+        project = plan.project(ctx, bundle, project_name)  # the catalogue's view
+        reqs = requires.read(source, project.get("extras") or ())
+        project = plan.project(ctx, bundle, project_name, entrypoints.read(source), reqs)
         version = compute(source, project.get("dist"), version_override)
         build_vals = plan.build_values(
             version,
             str(params.get("package_release", "1")),
-            requires=plan.python_requires(source),
+            depends=depends.for_family(family, reqs),
         )
         version.package  # noqa: B018 - raises VersionError for versions pbr never writes
-    except (ValuesError, plan.PlanError, VersionError) as exc:
+    except (ValuesError, plan.PlanError, VersionError, BuildError) as exc:
         raise BuildError(str(exc)) from None
+    if project["unknown"]:
+        # a release with a WSGI application the catalogue has no port for:
+        # packaging it without a unit would ship an API nobody starts
+        raise BuildError(
+            f"{source} provides WSGI applications {', '.join(project['unknown'])} that "
+            f"{plan.SECTION} projects.yaml does not list for {project_name}: add them "
+            "(name, port) or list them under not_services with the reason"
+        )
     missing = [tool for tool in driver.TOOLS if shutil.which(tool) is None]
     if missing:
         raise BuildError(
@@ -105,7 +120,7 @@ def build(
         )
     out = out.absolute()
     try:
-        check_target(out, force)
+        check_target(out, force, root)
     except RenderError as exc:
         raise BuildError(str(exc)) from None
     job = Job(ctx, bundle, project, version, params, source, build_vals)
@@ -141,6 +156,11 @@ def build(
                 "from": version.source,
             },
             "packages": packages,
+            "units": [u["name"] for u in project["units"]],
+            "wsgi": [
+                {"name": a["name"], "port": a["port"], "served": a["served"]}
+                for a in project["apps"]
+            ],
         }
         (staging / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         swap_in(staging, out)

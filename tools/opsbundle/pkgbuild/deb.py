@@ -36,15 +36,19 @@ def debian_files(job) -> dict[str, tuple[str, int]]:
         "lintian_overrides": f"{pkg}.lintian-overrides",
         "install": f"{pkg}.install",
         "postinst": f"{pkg}.postinst",
+        "postrm": f"{pkg}.postrm",
         "logrotate": f"{pkg}.logrotate",
         "tmpfiles": f"{pkg}.tmpfiles",
         "sudoers": f"sudoers/{pkg}",
-        "config": f"conf/{proj['name']}.conf",
     }
     files = {}
     for key, name in names.items():
         for _, text in job.renderings(key):
-            files[name] = (text, 0o755 if key in ("rules", "postinst") else 0o644)
+            files[name] = (text, 0o755 if key in ("rules", "postinst", "postrm") else 0o644)
+    for conf, text in job.renderings("config"):
+        files[f"conf/{conf['file']}"] = (text, 0o644)
+    for app, text in job.renderings("uwsgi"):
+        files[f"uwsgi/{app['name']}-uwsgi.ini"] = (text, 0o644)
     for unit, text in job.renderings("unit"):
         files[f"{pkg}.{unit['name']}.service"] = (text, 0o644)
     return files

@@ -24,8 +24,9 @@ HOST_FILES = {
     "logrotate": "{package}.logrotate",
     "tmpfiles": "{package}.tmpfiles",
     "sudoers": "{package}.sudoers",
-    "config": "{name}.conf",
-    "unit": "{unit}.service",
+    "config": "{file}",
+    "unit": "{item}.service",
+    "httpd": "{item}.httpd.conf",
 }
 _LINE = re.compile(r"^error: line (\d+): (.*)$")
 TIMEOUT = 3600
@@ -37,9 +38,12 @@ def render_tree(job, top: Path) -> Path:
     (top / "SPECS").mkdir(parents=True)
     (top / "SOURCES").mkdir()
     for key, pattern in HOST_FILES.items():
-        for unit, text in job.renderings(key):
+        for item, text in job.renderings(key):
+            item = item or {}
             name = pattern.format(
-                package=proj["package"], name=proj["name"], unit=(unit or {}).get("name")
+                package=proj["package"],
+                item=item.get("name"),
+                file=str(item.get("file", "")).replace("/", "_"),
             )
             (top / "SOURCES" / name).write_text(text, encoding="utf-8")
     spec = top / "SPECS" / f"{proj['package']}.spec"

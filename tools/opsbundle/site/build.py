@@ -15,9 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import repo
 from ..checks import Context
 from ..render import RenderError, check_target, swap_in
-from ..repo import DOMAINS, STACKS
 from . import content, reference, urls
 from .pages import Writer
 from .results import ResultsError, read
@@ -68,12 +68,9 @@ def _write(writer: Writer, cat: content.Catalog) -> None:
 def _check_place(root: Path, out: Path) -> None:
     """The site replaces DIR as a whole: never the repository, nor a folder
     the next build would read as a bundle or an interface."""
-    root = root.resolve()
-    if out == root or out in root.parents:
-        raise SiteError(f"{out} holds the repository; write the site to another folder")
-    for top in ("interfaces", *DOMAINS, STACKS):
-        if out.is_relative_to(root / top):
-            raise SiteError(f"{out} is inside the repository's {top}/; use e.g. build/site")
+    unsafe = repo.unsafe_output(root, out)
+    if unsafe:
+        raise SiteError(unsafe.replace("(e.g. rendered/)", "(e.g. build/site)"))
 
 
 def build(root: Path, out: Path, results: Path | None = None, force: bool = False) -> Summary:

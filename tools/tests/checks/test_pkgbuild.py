@@ -1,4 +1,4 @@
-"""package-build/v1 sections: structure (checks/pkgbuild.py) and their build
+"""package-build/v2 sections: structure (checks/pkgbuild.py) and their build
 templates (checks/templates.py) are checked by `opsbundle validate`."""
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def test_a_template_variable_that_is_no_parameter_nor_build_name(repo_copy):
     edit(repo_copy / "packaging/rpm/build/logrotate.j2", "rotate 14", "rotate {{ keep_weeks }}")
     (found,) = findings(repo_copy)
     assert found.startswith(
-        "packaging/rpm/build/logrotate.j2:5:1: TPL002 'keep_weeks' is not a declared parameter "
-        "nor one of build, project, unit"
+        "packaging/rpm/build/logrotate.j2:6:1: TPL002 'keep_weeks' is not a declared parameter "
+        "nor one of app, build, conf, project, unit"
     )
 
 
@@ -54,7 +54,7 @@ def test_a_missing_template_and_an_unknown_project(repo_copy):
     edit(manifest, "config: build/project.conf.j2", "config: ../../etc/passwd")
     found = "\n".join(findings(repo_copy))
     assert "PKG001 the rpm build renders sudoers, which templates lacks" in found
-    assert "PKG003 'swift' is not a project of package-build/v1" in found
+    assert "PKG003 'swift' is not a project of package-build/v2" in found
     assert "PKG002 source '../../etc/passwd' leaves the bundle" in found
 
 
@@ -72,7 +72,7 @@ def test_a_scaffolded_package_build_bundle_validates(repo_copy):
     from opsbundle.cli import main
 
     args = ["new", "packaging/site-rpm", "--root", str(repo_copy), "--tool", "rpm"]
-    assert main([*args, "--implements", "package-build/v1", "--service", "nova"]) == 0
+    assert main([*args, "--implements", "package-build/v2", "--service", "nova"]) == 0
     report = run(repo_copy, Options(names=["packaging/site-rpm"], cache=False, native=True))
     assert [f.as_text() for f in report.findings] == []
     manifest = repo_copy / "packaging/site-rpm/manifest.yaml"

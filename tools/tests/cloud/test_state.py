@@ -37,7 +37,7 @@ def gone(pid: int) -> bool:
 
 
 def test_order_starts_what_a_daemon_needs_first():
-    assert order(["haproxy"]) == [["apache", "uwsgi"], ["haproxy"]]
+    assert order(["haproxy"]) == [["apache", "syslog", "uwsgi"], ["haproxy"]]
     with pytest.raises(DaemonError, match="no daemon 'nope'"):
         order(["nope"])
 

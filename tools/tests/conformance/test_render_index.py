@@ -105,3 +105,21 @@ def test_zabbix_import_params_are_the_ones_the_zabbix_suite_proves():
     api = vocabulary(Context.for_repo(REAL_ROOT).registry)["apply"]["zabbix-import"]["api"]
     assert api["method"] == "configuration.import"
     assert api["params"] == {"format": "yaml", "rules": zabbix_import.RULES}
+
+
+def test_a_route_to_an_unknown_receiver_fails_amtool_on_the_edited_config(tmp_path):
+    """The route is an edit of the site's alertmanager.yml: amtool judges the
+    file the edit leaves (Debian's default with our routes merged in)."""
+    ref = "monitoring/prometheus"
+    root = make_repo(tmp_path)
+    shutil.copytree(REAL_ROOT / ref, root / ref)
+    route = root / ref / "files/alertmanager-route.yml.j2"
+    text = route.read_text()
+    assert "  - receiver: opsbundles-openstack-pager" in text
+    route.write_text(text.replace("  - receiver: opsbundles-openstack-pager", "  - receiver: nobody"))
+    ctx = Context.for_repo(root)
+    results = render_index.run(ctx, render_index.bundles(ctx, {ref}))
+    failed = _failed(results)
+    assert ("installed check", "amtool-config on edited /etc/prometheus/alertmanager.yml") in failed
+    detail = [r.detail for r in results if "edited /etc/prometheus/alertmanager.yml" in r.case]
+    assert "nobody" in detail[0], detail

@@ -3,6 +3,8 @@ shown to catch a real mistake."""
 
 from __future__ import annotations
 
+import re
+
 from opsbundle.validate import Options, run
 
 from ..checks.test_pkgbuild import edit
@@ -40,8 +42,9 @@ def test_rules_that_make_cannot_read(repo_copy):
 
 def test_postinst_that_sh_cannot_parse(repo_copy):
     edit(repo_copy / "packaging/deb/build/postinst.j2", "fi\n", "fi fi\n")
-    assert 'sh -n: postinst: 12: Syntax error: "fi" unexpected (openstack-glance)' in findings(
-        repo_copy
+    found = findings(repo_copy)
+    assert re.search(
+        r'sh -n: postinst: \d+: Syntax error: "fi" unexpected \(openstack-glance\)', found
     )
 
 

@@ -34,8 +34,8 @@ def test_systemd_analyze_rejects_a_bad_unit(repo_copy):
 def test_systemd_analyze_rejects_a_missing_dependency(repo_copy):
     edit(
         repo_copy / "packaging/rpm/build/systemd.service.j2",
-        "Wants=network-online.target",
-        "Requires=no-such.service",
+        "[Service]",
+        "Requires=no-such.service\n\n[Service]",
     )
     found = "\n".join(findings(repo_copy, native=True))
     assert "no-such.service" in found
@@ -46,14 +46,14 @@ def test_logrotate_rejects_an_unknown_option(repo_copy):
     found = "\n".join(findings(repo_copy, native=True))
     assert (
         "logrotate -d (logrotate of openstack-nova): "
-        "error: rendered file:4 unknown option 'weeklyish'" in found
+        "error: rendered file:5 unknown option 'weeklyish'" in found
     )
 
 
 def test_logrotate_still_checks_users_other_than_the_projects(repo_copy):
     edit(
         repo_copy / "packaging/rpm/build/logrotate.j2",
-        "su {{ project.user }} {{ project.user }}",
+        "su {{ project.user }} adm",
         "su nobody-here nobody-here",
     )
     found = "\n".join(findings(repo_copy, native=True))

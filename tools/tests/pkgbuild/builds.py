@@ -23,10 +23,11 @@ def run_build(bundle: str, project: str, source: Path, out: Path, *extra, root: 
     return main([*args, "--source", str(source), "-o", str(out), *extra])
 
 
-def built(tmp_path_factory, bundle: str, spec: tuple[str, str]) -> Path:
-    """OUT of a successful build of an sdist, for module-scoped fixtures."""
+def built(tmp_path_factory, bundle: str, spec: tuple[str, str], dist: str = "") -> Path:
+    """OUT of a successful build of an sdist (of PyPI's `dist` when the
+    project's name is not its distribution's), for module-scoped fixtures."""
     out = tmp_path_factory.mktemp(spec[0]) / "out"
-    assert run_build(bundle, spec[0], sdist(*spec), out) == 0
+    assert run_build(bundle, spec[0], sdist(dist or spec[0], spec[1]), out) == 0
     return out
 
 

@@ -60,7 +60,9 @@ def test_library_deb_holds_the_code_at_the_sdist_version(library):
     (deb,) = library.glob("*.deb")
     assert deb.name == "python3-os-service-types_1.7.0-1_all.deb"
     assert field(deb, "Version") == "1.7.0-1"
-    assert "python3-pbr" in field(deb, "Depends")
+    # the source's requirement with its bound (pbr>=2.0.0), in Debian's name
+    assert "python3-pbr (>= 2.0.0)" in field(deb, "Depends")
+    assert field(deb, "Conflicts") == "python3-os-service-types"
     files = contents(deb)
     assert "/usr/lib/python3/dist-packages/os_service_types/__init__.py" in files
     assert "/usr/lib/python3/dist-packages/os_service_types/data/service-types.json" in files
@@ -84,24 +86,34 @@ def test_service_deb_installs_units_logrotate_tmpfiles_and_config(service, tmp_p
         "/usr/bin/glance-api",
         "/etc/logrotate.d/openstack-glance",
         "/usr/lib/tmpfiles.d/openstack-glance.conf",
-        "/etc/glance/glance.conf",
+        "/etc/glance/glance-api.conf",
         "/etc/glance/glance-api-paste.ini",
+        "/etc/glance/glance-api-uwsgi.ini",
     ):
         assert path in files, path
+    assert "/lib/systemd/system/glance-api-wsgi.service" not in files
     tree = tmp_path / "tree"
     subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True)
     layouts = yaml.safe_load((ROOT / "interfaces/log-collection/v1/layouts.yaml").read_text())
     log_dir = layouts["layouts"]["debian"]["path"].format(service="glance")
     assert f"{log_dir}/*.log {{" in (tree / "etc/logrotate.d/openstack-glance").read_text()
     assert (
-        f"d {log_dir} 0750 glance glance -"
+        f"d {log_dir} 2750 glance adm -"
         in (tree / "usr/lib/tmpfiles.d/openstack-glance.conf").read_text()
     )
-    assert f"log_dir = {log_dir}\n" in (tree / "etc/glance/glance.conf").read_text()
+    assert f"log_dir = {log_dir}\n" in (tree / "etc/glance/glance-api.conf").read_text()
+    unit = (tree / "lib/systemd/system/glance-api.service").read_text()
+    assert "ExecStart=/usr/bin/glance-api --config-file /etc/glance/glance-api.conf\n" in unit
+    assert "User=glance\nGroup=glance\n" in unit and "LimitNOFILE=65535" in unit
     control = tmp_path / "control"
     subprocess.run(["dpkg-deb", "-e", str(deb), str(control)], check=True)
     postinst = (control / "postinst").read_text()
-    assert "adduser --system --group --quiet --home /var/lib/glance" in postinst
+    # glance's uid and gid: 64062, reserved in Debian (openstack-pkg-tools' pkgos_adduser)
+    assert "addgroup --quiet --system --gid 64062 glance" in postinst
+    assert "--ingroup glance --uid 64062" in postinst
+    assert "install -d -o glance -g adm -m 2750 /var/log/glance" in postinst
+    postrm = (control / "postrm").read_text()
+    assert "deluser --quiet glance" in postrm and "rm -rf /var/lib/glance /var/log/glance" in postrm
     assert "deb-systemd-helper enable 'glance-api.service'" in postinst
     done = lintian(deb)
     assert done.returncode == 0, done.stdout + done.stderr
