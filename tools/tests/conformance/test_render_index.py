@@ -116,7 +116,9 @@ def test_a_route_to_an_unknown_receiver_fails_amtool_on_the_edited_config(tmp_pa
     route = root / ref / "files/alertmanager-route.yml.j2"
     text = route.read_text()
     assert "  - receiver: opsbundles-openstack-pager" in text
-    route.write_text(text.replace("  - receiver: opsbundles-openstack-pager", "  - receiver: nobody"))
+    route.write_text(
+        text.replace("  - receiver: opsbundles-openstack-pager", "  - receiver: nobody")
+    )
     ctx = Context.for_repo(root)
     results = render_index.run(ctx, render_index.bundles(ctx, {ref}))
     failed = _failed(results)
