@@ -25,7 +25,10 @@ from . import isolated
 from .result import Result
 from .standins import PLACEMENT, HTTPStandIn, NTPStandIn, OpenStackCLI, TCPStandIn
 
-SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 0.3, 0.6, 0.9  # a loaded machine answers in 0.1-0.2 s
+# A healthy stand-in answers at once, but a loaded machine (load 14 on 2 cores)
+# has taken up to ~1 s to: healthy stays far below the warning; a slow answer
+# sleeps past the critical threshold, and sleeping can only take longer.
+SLOW_WARN, SLOW_CRIT, SLOW_DELAY = 2.0, 2.5, 3.0
 BACKLOG_WARN, BACKLOG_CRIT, BACKLOG_HEALTHY = 100, 1000, 12
 MAX_DOWN = 1
 HEALTHY = "commands: healthy -> OK"

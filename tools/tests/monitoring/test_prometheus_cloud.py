@@ -2,7 +2,9 @@
 Alertmanager run the rendered rules, scrape config, blackbox modules, route
 and mysqld_exporter login against the test cloud's real Galera MariaDB,
 RabbitMQ (its prometheus plugin), memcached, HAProxy (its built-in
-exporter) and node_exporter, and Alertmanager posts to a webhook receiver.
+exporter) and node_exporter, the blackbox exporter probes the mini cloud's
+real keystone, placement and glance APIs (our own debs, tools/testcloud),
+and Alertmanager posts to a webhook receiver.
 
 The configurations are Debian's own defaults with the bundle's edits merged
 in by the deploy collection's edit code, as a deployment leaves them.
@@ -40,11 +42,15 @@ from testcloud.daemon import free_port, password, wait_until
 from testcloud.exporters import BlackboxExporter, MysqldExporter
 from testcloud.prometheus import Alertmanager, Prometheus
 
+from . import minicloud
 from .deployed import HOST, render
 
+pytestmark = pytest.mark.openstack  # the mini cloud's APIs (a chroot of our debs)
 PROM = "monitoring/prometheus"
-CHECK_DELAY = 2  # seconds every rule waits (check_delays), so `for:` is exercised
-INTERVAL = 2  # scrape and rule evaluation interval (scrape_interval_seconds)
+# seconds every rule waits (check_delays), so `for:` is exercised: two
+# evaluations, so one probe slowed by a loaded machine does not page
+CHECK_DELAY = 6
+INTERVAL = 3  # scrape and rule evaluation interval (scrape_interval_seconds), probe timeout
 FIRE_TIMEOUT = 120.0  # a loaded machine: generous, the polls return as soon as it holds
 RULES = "/etc/prometheus/rules/opsbundles-openstack.rules.yml"
 PROMETHEUS = "/etc/prometheus/prometheus.yml"
@@ -130,7 +136,7 @@ class Stack:
 def stack(testcloud, tmp_path_factory):
     out = tmp_path_factory.mktemp("prometheus-cloud")
     names = ("galera", "rabbitmq", "memcached", "haproxy", "node-exporter", "webhook")
-    testcloud.up(list(names))
+    testcloud.up(["openstack", *names])
     d = {n: testcloud.get(n) for n in names}
     secret = password()
     d["galera"].monitor("monitoring", secret)
@@ -138,8 +144,13 @@ def stack(testcloud, tmp_path_factory):
     values = {
         "monitored_hosts": {"controller": [HOST]},
         "host_addresses": {HOST: "127.0.0.1"},
-        # a page that answers 2xx (module http_2xx) through HAProxy to Apache
-        "api_endpoints": {"horizon": haproxy.info["urls"]["apache_api"] + "/"},
+        # keystone, placement, glance: the mini cloud's (module os_endpoint:
+        # glance answers 300); horizon, a page that answers 2xx (module
+        # opsbundles_http_2xx) through HAProxy to Apache
+        "api_endpoints": {
+            **minicloud.values(testcloud)["api_endpoints"],
+            "horizon": haproxy.info["urls"]["apache_api"] + "/",
+        },
         "service_ports": {
             "amqp": rabbit.ports["amqp"],
             "rabbitmq_management": rabbit.ports["management"],
@@ -226,6 +237,10 @@ def test_every_metric_the_rules_read_is_one_the_real_exporters_expose(stack):
         "mysql_global_status_wsrep_cluster_status{" + host + "}",
         'haproxy_backend_active_servers{proxy="apache_api",' + host + "}",
         'probe_success{service="horizon"}',
+        'probe_success{service="keystone"} == 1',
+        'probe_success{service="placement"} == 1',
+        'probe_success{service="glance"} == 1',
+        'probe_http_status_code{service="glance"} == 300',
     ):
         assert stack.prometheus.query(expr), f"no series for {expr}"
 
@@ -236,6 +251,10 @@ STOPS = [
     ("rabbitmq", {"rabbitmq-up"}),
     ("memcached", {"memcached-up"}),
     ("apache", {"haproxy-backends-down", "horizon-api-available"}),
+    # the mini cloud's APIs, probed by the blackbox exporter
+    ("keystone", {"keystone-api-available"}),
+    ("placement", {"placement-api-available"}),
+    ("glance", {"glance-api-available"}),
 ]
 
 
@@ -264,7 +283,7 @@ def test_stopped_daemon_alerts_through_alertmanager_and_resolves(stack, daemon, 
         for alert in _since(stack, before):
             if alert["labels"].get("check_id") in ids:
                 assert alert["labels"]["alertname"] and alert["labels"]["severity"] == "critical"
-                if alert["labels"]["check_id"] != "horizon-api-available":
+                if not alert["labels"]["check_id"].endswith("-api-available"):
                     assert alert["labels"]["hostname"] == HOST, alert
     finally:
         stack.cloud.restart(daemon)
