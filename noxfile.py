@@ -11,6 +11,7 @@
   and the mini cloud's APIs (the same cloud `nox -s cloud` started, when both run)
 """
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -46,6 +47,31 @@ def one_test_cloud(session):
     finally:
         session.run("python", "-m", "testcloud", "down", "--state", state, silent=True)
         shutil.rmtree(state, ignore_errors=True)
+
+
+# The cloud `nox -s cloud` and `nox -s monitoring` share within one nox run
+# (CI runs both): the first of them starts it, nox's exit stops it.
+_SHARED_CLOUD: dict[str, str] = {}
+
+
+def _stop_shared_cloud(python: str, state: str) -> None:
+    subprocess.run([python, "-m", "testcloud", "down", "--state", state], check=False)
+    shutil.rmtree(state, ignore_errors=True)
+
+
+def shared_test_cloud(session) -> dict[str, str]:
+    """The environment that points pytest at the one mini cloud of this nox
+    run (OPSBUNDLES_TESTCLOUD), made by the first session that asks: the
+    debs' install and the services' start (about 2 minutes here) happen once
+    for `cloud` and `monitoring`. A caller's own OPSBUNDLES_TESTCLOUD is used
+    as it is, and left running."""
+    if os.environ.get("OPSBUNDLES_TESTCLOUD"):
+        return {"OPSBUNDLES_TESTCLOUD": os.environ["OPSBUNDLES_TESTCLOUD"]}
+    if not _SHARED_CLOUD:
+        state = tempfile.mkdtemp(prefix="testcloud-nox-")
+        _SHARED_CLOUD["state"] = state
+        atexit.register(_stop_shared_cloud, os.path.join(session.bin, "python"), state)
+    return {"OPSBUNDLES_TESTCLOUD": _SHARED_CLOUD["state"]}
 
 
 @nox.session
@@ -139,10 +165,14 @@ def monitoring(session):
     """Each monitoring bundle as its real engine runs it, on real daemons: Debian's
     Prometheus and Alertmanager with the rendered rules, scrape jobs, blackbox
     modules and route, paging a webhook; zabbix_server and agent 2 executing the
-    imported template; the nagios, icinga2 and sensu commands. Every suite shares
-    the one test cloud this session starts, and stops it at the end."""
+    imported template; the nagios, icinga2 and sensu commands; all against the
+    mini cloud's keystone, placement and glance too. Every suite shares one test
+    cloud: the one `nox -s cloud` started when both run (CI), else its own."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-q", "tools/tests/monitoring", *session.posargs)
+    env = shared_test_cloud(session)
+    state = env["OPSBUNDLES_TESTCLOUD"]
+    session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
+    session.run("pytest", "-q", "tools/tests/monitoring", *session.posargs, env=env)
 
 
 @nox.session
@@ -159,7 +189,9 @@ def cloud(session):
     with real MariaDB, memcached and RabbitMQ, run every `openstack`-marked test
     against that one cloud (openstackclient, logs, logrotate, purge), stop it."""
     session.install("-e", ".[test]")
-    with one_test_cloud(session) as env:
-        state = env["OPSBUNDLES_TESTCLOUD"]
-        session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
-        session.run("pytest", "-q", "-m", "openstack", *session.posargs, env=env)
+    env = shared_test_cloud(session)
+    state = env["OPSBUNDLES_TESTCLOUD"]
+    session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
+    # the monitoring suites use this cloud too, in `nox -s monitoring`
+    session.run("pytest", "-q", "-m", "openstack", "--ignore=tools/tests/monitoring",
+                *session.posargs, env=env)  # fmt: skip

@@ -4,15 +4,22 @@ test`), and Debian's zabbix_server and zabbix_agent2 then execute its items
 against the test cloud: agent 2's mysql.* on the Galera node, memcached.*,
 proc.num and the file-system discovery; the server's HTTP agent items on
 RabbitMQ's management API and HAProxy's CSV stats, its simple checks on
-AMQP, and the web scenario on an API endpoint through HAProxy. Zabbix's own
-trigger engine decides the problems.
+AMQP, the web scenarios on the mini cloud's real keystone, placement and
+glance APIs (our own debs, tools/testcloud; glance answers 300) and on a
+page through HAProxy, and the template's script item: a Keystone token from
+the real keystone, the catalog, and placement's inventories and usages of a
+resource provider whose VCPU allocation ratio is 16 (the compute, network
+and block-storage APIs are not in the mini cloud: the script says so, and
+their service checks open). Zabbix's own trigger engine decides the
+problems.
 
 Phases (file order): healthy (values as the daemons report them, no
 problem but the process checks of daemons the test cloud does not run),
 daemons stopped by PID (their problems open, tagged with their check_id)
 and started again (closed), a desynced Galera node, a queue nobody
-consumes. Delays are the bundle's own check_delays; every item runs every
-CHECK_INTERVAL seconds (check_interval_seconds).
+consumes, vCPUs allocated over 90 % of what placement can schedule. Delays
+are the bundle's own check_delays; every item runs every CHECK_INTERVAL
+seconds (check_interval_seconds).
 """
 
 from __future__ import annotations
@@ -29,13 +36,20 @@ from testcloud import probes
 from testcloud.daemon import password, wait_until
 from testcloud.zabbix import ZabbixAgent2, ZabbixServer
 
+from . import minicloud
 from .deployed import HOST, render
+
+pytestmark = pytest.mark.openstack  # the mini cloud's APIs (a chroot of our debs)
 
 ZBX = "monitoring/zabbix"
 CHECK_INTERVAL = 5
 CHECK_DELAY = 10
 TIMEOUT = 180.0
 TEMPLATES = ("controller", "host", "cloud")
+# the mini cloud serves no compute, network or block-storage API: the script
+# item reports {"api": 0} for them, and their service-state checks open
+NOT_IN_THE_MINI_CLOUD = {"nova-services-up", "neutron-agents-up", "cinder-services-up"}
+VCPUS, RATIO, RAM_MB = 8, 16.0, 16384  # schedulable vCPUs: 8 x 16 = 128
 
 
 def checks():
@@ -43,8 +57,9 @@ def checks():
 
 
 class Run:
-    def __init__(self, cloud, zabbix, hostid, stats_url):
+    def __init__(self, cloud, zabbix, hostid, stats_url, placement):
         self.cloud, self.zabbix, self.hostid, self.stats_url = cloud, zabbix, hostid, stats_url
+        self.placement = placement
 
     def call(self, method, params):
         answer = self.zabbix.call(method, params)
@@ -88,7 +103,7 @@ def run(testcloud, tmp_path_factory):
     assert why is None, why
     out = tmp_path_factory.mktemp("zabbix-cloud")
     names = ("galera", "rabbitmq", "memcached", "haproxy")
-    testcloud.up(list(names))
+    testcloud.up(["openstack", *names])
     galera, rabbit, memcached, haproxy = (testcloud.get(n) for n in names)
     db_secret, mq_secret = password(), password()
     galera.monitor("monitoring", db_secret)
@@ -97,9 +112,14 @@ def run(testcloud, tmp_path_factory):
                       {"password": mq_secret, "tags": "monitoring"})[0] in (201, 204)  # fmt: skip
     assert rabbit.api("/api/permissions/%2F/monitoring", "PUT",
                       {"configure": "", "write": "", "read": ".*"})[0] in (201, 204)  # fmt: skip
+    cloud = minicloud.values(testcloud)
     values = {
+        **cloud,
         "monitored_hosts": {"controller": [HOST]},
-        "api_endpoints": {"horizon": haproxy.info["urls"]["apache_api"] + "/"},
+        "api_endpoints": {
+            **cloud["api_endpoints"],
+            "horizon": haproxy.info["urls"]["apache_api"] + "/",
+        },
         "service_ports": {
             "amqp": rabbit.ports["amqp"],
             "rabbitmq_management": rabbit.ports["management"],
@@ -118,6 +138,7 @@ def run(testcloud, tmp_path_factory):
     (template,) = [p for d, p in render(ZBX, out, values).items() if d.endswith(".yaml")]
     zabbix = zabbix_import.Zabbix()
     started = []
+    placement = minicloud.Placement(testcloud, VCPUS, RATIO, RAM_MB)
     try:
         zabbix.start()
         ok, detail = zabbix.import_yaml(template.read_text(encoding="utf-8"))
@@ -140,15 +161,21 @@ def run(testcloud, tmp_path_factory):
             "templates": linked,
         })  # fmt: skip
         assert "result" in made, made
-        yield Run(testcloud, zabbix, made["result"]["hostids"][0], haproxy.info["stats_url"])
+        yield Run(testcloud, zabbix, made["result"]["hostids"][0], haproxy.info["stats_url"],
+                  placement)  # fmt: skip
     finally:
         for daemon in reversed(started):
             daemon.stop()
         zabbix.stop()
+        placement.remove()
 
 
 def processes() -> set[str]:
-    return {cid for cid, c in checks().items() if c.get("kind") == "process"}
+    """Open on this cloud: the process checks of daemons it does not run, and
+    the state checks of the APIs the mini cloud does not serve."""
+    return {cid for cid, c in checks().items() if c.get("kind") == "process"} | (
+        NOT_IN_THE_MINI_CLOUD
+    )
 
 
 HEALTHY = {
@@ -165,6 +192,13 @@ HEALTHY = {
     "opsbundles.rabbitmq.no_consumer": "0",
     "opsbundles.rabbitmq.backlog": "0",
     "web.test.rspcode[OpenStack horizon API,version document]": "200",
+    "web.test.rspcode[OpenStack keystone API,version document]": "200",
+    "web.test.rspcode[OpenStack placement API,version document]": "200",
+    "web.test.rspcode[OpenStack glance API,version document]": "300",
+    # the script item, against the real keystone and placement
+    "opsbundles.openstack.api[nova]": "0",
+    "opsbundles.placement.allocated[VCPU]": "0",
+    "opsbundles.placement.allocated[MEMORY_MB]": "0",
 }
 
 
@@ -199,6 +233,8 @@ STOPS = [
     ("rabbitmq", {"rabbitmq-up"}),
     ("memcached", {"memcached-up"}),
     ("apache", {"haproxy-backends-down", "horizon-api-available"}),
+    ("keystone", {"keystone-api-available"}),
+    ("glance", {"glance-api-available"}),
 ]
 
 
@@ -250,3 +286,18 @@ def test_queue_without_consumer_opens_a_problem_notification_queues_do_not(run):
         for queue in ("opsbundles-orphan", "notifications.info"):
             rabbit.api(f"/api/queues/{vhost}/{queue}", "DELETE")
     run.wait(lambda: "rabbitmq-queue-no-consumer" not in run.problems(), "problem closed")
+
+
+def test_vcpu_allocation_is_a_share_of_what_placement_can_schedule(run):
+    """120 vCPUs on 8 physical ones at allocation ratio 16: 93.75 % of the 128
+    placement can schedule (the script reads its inventories and usages), so
+    the critical problem opens; a check ignoring the ratio would say 1500 %."""
+    key = "opsbundles.placement.allocated[VCPU]"
+    run.placement.allocate(120)
+    try:
+        run.wait(lambda: run.value(key) == "93.75", "93.75 % of the VCPUs allocated")
+        run.wait(lambda: "nova-hypervisor-vcpu-usage" in run.problems(), "the capacity problem")
+    finally:
+        run.placement.allocate(0)
+    run.wait(lambda: run.value(key) == "0", "no VCPU allocated")
+    run.wait(lambda: "nova-hypervisor-vcpu-usage" not in run.problems(), "problem closed")
