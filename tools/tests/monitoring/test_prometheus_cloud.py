@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 import time
 import urllib.parse
 from pathlib import Path
@@ -38,6 +37,7 @@ import pytest
 import yaml
 from opsbundle import catalog
 from servicechecks_repo import REAL_ROOT, context
+from testcloud import binaries
 from testcloud.daemon import free_port, password, wait_until
 from testcloud.exporters import BlackboxExporter, MysqldExporter
 from testcloud.prometheus import Alertmanager, Prometheus
@@ -56,7 +56,6 @@ RULES = "/etc/prometheus/rules/opsbundles-openstack.rules.yml"
 PROMETHEUS = "/etc/prometheus/prometheus.yml"
 ALERTMANAGER = "/etc/prometheus/alertmanager.yml"
 BLACKBOX = "/etc/prometheus/blackbox.yml"
-DEBIAN_PROMETHEUS = Path(sys.prefix) / "opt/prometheus/etc/prometheus/prometheus.yml"  # setup.sh
 # Metric families the rules read that the test cloud cannot show here:
 # openstack-exporter (not packaged by Debian), node_exporter's systemd
 # collector (no systemd; the process rules' absent branch covers it), Erlang
@@ -74,7 +73,9 @@ def site_configs(out: Path) -> dict[str, Path]:
     installed Alertmanager's and blackbox exporter's), the site having set its
     global intervals and no Alertmanager of its own yet (Debian's points at
     localhost:9093, which on a shared machine may be anyone's)."""
-    site = yaml.safe_load(DEBIAN_PROMETHEUS.read_text(encoding="utf-8"))
+    # the deb tools/setup.sh unpacked: <root>/usr/bin/promtool, <root>/etc/prometheus
+    debian = Path(binaries.find("promtool")).resolve().parents[2] / "etc/prometheus"
+    site = yaml.safe_load((debian / "prometheus.yml").read_text(encoding="utf-8"))
     site["global"].update(scrape_interval=f"{INTERVAL}s", evaluation_interval=f"{INTERVAL}s")
     site.pop("alerting", None)
     path = out / "site-prometheus.yml"
