@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -68,8 +69,7 @@ def main() -> None:
         if args.parse_lines:
             rows += bench_parse(args.parse_lines, args.repeat, Path(tmp) / "parse")
     print()
-    print(f"issue 13's targets (python tools/bench/bench.py {' '.join(sys.argv[1:])}".rstrip()
-          + ")")  # fmt: skip
+    print(f"issue 13's targets ({shlex.join(['python', 'tools/bench/bench.py', *sys.argv[1:]])})")
     print(table(rows))
     failed = [r for r in rows if not r.ok]
     print(f"bench: {len(rows) - len(failed)} PASS, {len(failed)} FAIL")

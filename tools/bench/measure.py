@@ -118,6 +118,7 @@ class Ratio:
     # (against the baseline's count, or a count); "MiB": memory against the baseline's
     unit: str = "x"
     by: str = "wall"  # or "cpu": user + system seconds of the process trees
+    failed: bool = False  # what was measured did not do its job (a test failed)
 
     @property
     def value(self) -> float:
@@ -125,6 +126,8 @@ class Ratio:
 
     @property
     def ok(self) -> bool:
+        if self.failed:
+            return False
         return self.value < self.target if self.unit == "s" else self.value <= self.target
 
 
