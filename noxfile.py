@@ -9,6 +9,7 @@
 """
 
 import atexit
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -36,19 +37,18 @@ if PROJECT_VENV:  # as if .venv were activated: its console scripts first on PAT
 def install_project(session, extras: str = "") -> None:
     """The project (editable) in the session's virtualenv; in .venv, where
     tools/setup.sh installed it already, nothing (it says if it is missing)."""
-    if not PROJECT_VENV:
+    if session.venv_backend != "none":  # not .venv (or --force-venv-backend)
         session.install("-e", f".{extras}")
         return
-    try:
-        import opsbundle  # noqa: F401  (installed by tools/setup.sh)
-    except ImportError:
-        session.error("the project is not installed in .venv: run `bash tools/setup.sh`")
+    missing = [m for m in ("opsbundle", "ruff", "yamllint") if importlib.util.find_spec(m) is None]
+    if missing:  # tools/setup.sh installs them
+        session.error(f"{', '.join(missing)} missing in .venv: run `bash tools/setup.sh`")
 
 
-@nox.session
+@nox.session(**PROJECT)
 def lint(session):
     """ruff on the Python, yamllint on every YAML file (bad fixtures excepted)."""
-    session.install("ruff", "yamllint")
+    install_project(session, "[lint]")
     session.run("ruff", "check", "tools", "noxfile.py")
     session.run("ruff", "format", "--check", "tools", "noxfile.py")
     session.run("yamllint", "--strict", ".")
@@ -70,7 +70,8 @@ def shared_test_cloud(session) -> dict[str, str]:
     stopped by PID when nox exits. Returns the environment that points pytest at it."""
     if "state" not in _CLOUD:
         _CLOUD["state"] = tempfile.mkdtemp(prefix="testcloud-nox-")
-        python = sys.executable if PROJECT_VENV else session.virtualenv.location + "/bin/python"
+        venv = session.venv_backend != "none"
+        python = f"{session.virtualenv.location}/bin/python" if venv else sys.executable
         atexit.register(_cloud_down, python, _CLOUD["state"])
     return {"OPSBUNDLES_TESTCLOUD": _CLOUD["state"]}
 

@@ -98,5 +98,6 @@ fi
 # --- end of JoniCheck ---
 
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]' nox
+# every nox session that CI runs uses this one environment (noxfile.py: PROJECT_VENV)
+.venv/bin/python -m pip install -q -e '.[test,lint]' nox
 echo "setup: ready (.venv/bin/opsbundle, .venv/bin/nox)"
