@@ -51,7 +51,7 @@ def prepare(rendered) -> list[Finding]:
         pkg = job.project["package"]
         try:
             files = debian_files(job)
-            units, rotates = host_files(job)
+            files_on_host = host_files(job)
         except BuildError as exc:
             found.append(
                 Finding("NAT001", template_shown(job.bundle, "control"), f"{exc} ({pkg})",
@@ -64,7 +64,7 @@ def prepare(rendered) -> list[Finding]:
         version = f"{job.build['version']}-{job.build['release']}"
         files = {name: [text, mode] for name, (text, mode) in files.items()}
         projects.append(
-            project_inputs(job, units, rotates, version=version, files=files, shown=shown)
+            project_inputs(job, files_on_host, version=version, files=files, shown=shown)
         )
     rendered.inputs["projects"] = json.dumps(projects, sort_keys=True)
     return found
