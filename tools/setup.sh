@@ -13,6 +13,8 @@ PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
 # below, so validate checks Joni patterns in one JVM without starting JRuby),
 # Joda-Time for logstash's date filter (the parse emulation runs it).
 PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java default-jdk-headless libjoda-time-java)
+# the strptime gem: what fluentd's own time parser (Fluent::TimeParser) uses for time_format
+PACKAGES+=(ruby-strptime)
 # monitoring: nagios4, icinga2 and the plugins their commands call (curl, jq and
 # awk for the RabbitMQ backlog and HAProxy counts); a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.

@@ -17,6 +17,11 @@ time best of --repeat and peak PSS of its process tree:
   the runner's harness, waited for by its output file alone.
 
 And memory at 1x and 4x the lines: the runner's peak must not grow with them.
+
+For fluentd and logstash, whose conversions (record_transformer, mutate,
+date) run in an emulator, "tool s" is the same Ruby runner script fed its
+request beforehand: what the tool's own process does, without opsbundle
+around it; "vs tool" is the runner against that (information, not a target).
 """
 
 from __future__ import annotations
@@ -54,6 +59,14 @@ def measure(run, best, repeat: int, tmp: Path, index: Path, total: int, bigger: 
             alone = _job("splunk-alone", str(REPO), str(index))
         else:
             alone = None
+        tool_alone = None
+        if tool in ("fluentd", "logstash"):  # the same runner script, fed beforehand
+            request = tmp / f"{tool}-request.json"
+            subprocess.run(_job("request", str(REPO), ref, str(index), str(request)), check=True)
+            script = REPO / "tools/opsbundle/logparse/regex_runner.rb"
+            tool_alone = ["sh", "-c", f'exec {binary} "{script}" < "{request}" > /dev/null']
+        # the engine runs with the JVM options the runner gives it, alone too
+        engine_env = _engine_env(tool)
         wall, mib, code = best(runner, env, repeat)
         if code:
             raise SystemExit(f"parse with {ref} failed")
@@ -67,18 +80,20 @@ def measure(run, best, repeat: int, tmp: Path, index: Path, total: int, bigger: 
                 walls.append(time.perf_counter() - start)
             alone_wall = min(walls)
         else:
-            alone_wall, _, code = best(alone, env, repeat)
+            alone_wall, _, code = best(alone, engine_env, repeat)
             if code:
                 raise SystemExit(f"{ref}: the engine alone failed")
+        tool_wall = best(tool_alone, engine_env, repeat)[0] if tool_alone else None
         _, big_mib, code = best(_job("runner", str(REPO), ref, str(bigger)), env, 1)
-        rows.append({"ref": ref, "wall": wall, "mib": mib, "alone": alone_wall, "big_mib": big_mib})
+        rows.append({"ref": ref, "wall": wall, "mib": mib, "alone": alone_wall, "big_mib": big_mib,
+                     "tool": tool_wall})  # fmt: skip
     return rows
 
 
 def report(rows: list[dict], total: int, repeat: int) -> bool:
     print(f"parse: opsbundle parse vs the engine alone, {total} lines, best of {repeat}:")
     head = f"  {'implementation':<18} {'runner s':>9} {'engine s':>9} {'ratio':>6} {'target':>7}"
-    print(head + f" {'lines/s':>9} {'MiB 1x':>7} {'MiB 4x':>7}")
+    print(head + f" {'lines/s':>9} {'MiB 1x':>7} {'MiB 4x':>7} {'tool s':>7} {'vs tool':>7}")
     ok = True
     for r in rows:
         ratio = r["wall"] / r["alone"]
@@ -86,8 +101,19 @@ def report(rows: list[dict], total: int, repeat: int) -> bool:
         ok &= met
         print(f"  {r['ref']:<18} {r['wall']:>9.2f} {r['alone']:>9.2f} {ratio:>6.2f}"
               f" {'met' if met else 'MISSED':>7} {total / r['wall']:>9.0f} {r['mib']:>7.1f}"
-              f" {r['big_mib']:>7.1f}")  # fmt: skip
+              f" {r['big_mib']:>7.1f}" + _versus_tool(r))  # fmt: skip
     return ok
+
+
+def _engine_env(tool: str) -> dict | None:
+    sys.path.insert(0, str(REPO / "tools"))
+    from opsbundle.logparse import ruby
+
+    return ruby.environment("jruby") if tool == "logstash" else None
+
+
+def _versus_tool(row: dict) -> str:
+    return f" {row['tool']:>7.2f} {row['wall'] / row['tool']:>7.2f}" if row["tool"] else ""
 
 
 def repeated(tmp: Path, lines: int) -> tuple[Path, int]:

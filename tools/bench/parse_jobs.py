@@ -1,6 +1,7 @@
 """The processes parse_bench.py times, one per command, each run fresh:
 
     python tools/bench/parse_jobs.py runner ROOT REF INDEX
+    python tools/bench/parse_jobs.py request ROOT REF INDEX OUT
     python tools/bench/parse_jobs.py patterns ROOT REF INDEX OUT
     python tools/bench/parse_jobs.py splunk-alone ROOT INDEX
     python tools/bench/parse_jobs.py rsyslog-alone ROOT INDEX WORK
@@ -30,15 +31,24 @@ def _setup(root: str, ref: str, index: str):
 
 
 def runner(root: str, ref: str, index: str) -> int:
-    """`opsbundle parse`'s code path over every file, events to /dev/null."""
+    """`opsbundle parse`'s code path (logparse.write) over every file, events
+    to /dev/null."""
     ctx, bundle, listing = _setup(root, ref, index)
     files = [(logparse.host_path(ctx, bundle, s, n), Path(p)) for s, n, p in listing]
-    unparsed = 0
     with open(os.devnull, "w") as out:
-        for _, event in logparse.stream(ctx, bundle, files):
-            unparsed += bool(event.get("unparsed"))
-            out.write(json.dumps(event, ensure_ascii=False) + "\n")
-    return 1 if unparsed else 0
+        logparse.write(ctx, bundle, files, out)
+    return 0
+
+
+def request(root: str, ref: str, index: str, out: str) -> int:
+    """The Ruby runner's request for every file (parse_bench's "tool alone")."""
+    from opsbundle.logparse import ruby
+
+    ctx, bundle, listing = _setup(root, ref, index)
+    files = [(logparse.host_path(ctx, bundle, s, n), Path(p)) for s, n, p in listing]
+    for _, _, batch in logparse.batches(ctx, bundle, files):
+        Path(out).write_text(ruby.request(batch, 1))
+    return 0
 
 
 def patterns(root: str, ref: str, index: str, out: str) -> int:
@@ -135,5 +145,6 @@ def rsyslog_alone(root: str, index: str, work: str) -> int:
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    sys.exit({"runner": runner, "patterns": patterns, "splunk-alone": splunk_alone,
-              "rsyslog-alone": rsyslog_alone}[command](*args))  # fmt: skip
+    jobs = {"runner": runner, "request": request, "patterns": patterns,
+            "splunk-alone": splunk_alone, "rsyslog-alone": rsyslog_alone}  # fmt: skip
+    sys.exit(jobs[command](*args))

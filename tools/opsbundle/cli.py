@@ -265,6 +265,12 @@ def cmd_test(args) -> int:
 
     ctx = Context.for_repo(_root(args))
     names = {ctx.named(n).ref for n in args.names} if args.names else None
+    unknown = sorted(set(args.interface or ()) - set(conformance.SUITES))
+    if unknown:
+        known = ", ".join(sorted(conformance.SUITES))
+        print(printable(f"opsbundle test: no conformance suite for {', '.join(unknown)} "
+                        f"(suites: {known})"), file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     jobs = conformance.jobs(ctx, args.interface or None, names)
     if not jobs:
         print("no conformance results: no suite covers the selected bundles")

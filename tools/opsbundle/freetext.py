@@ -51,39 +51,43 @@ def _targets(node: nodes.Node) -> set[str]:
     )
 
 
+def _assignments(tree: nodes.Template) -> list[tuple[set[str], nodes.Node]]:
+    """(names assigned, the expression they are assigned from), read in one
+    walk of the tree: sets, set blocks, for loops, with blocks, then macro
+    calls (their parameters from the arguments), each kind in tree order."""
+    kinds = (nodes.Macro, nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With, nodes.Call)
+    found: dict[type, list] = {kind: [] for kind in kinds}
+    for node in tree.find_all(kinds):
+        found[next(k for k in kinds if isinstance(node, k))].append(node)
+    macros = {m.name: m for m in found[nodes.Macro]}
+    pairs = [(_targets(n.target), n.node) for n in found[nodes.Assign]]
+    for node in found[nodes.AssignBlock]:
+        targets = _targets(node.target)
+        pairs += [(targets, out) for out in node.find_all(nodes.Output)]
+    pairs += [(_targets(n.target), n.iter) for n in found[nodes.For]]
+    for node in found[nodes.With]:
+        pairs += [(_targets(t), v) for t, v in zip(node.targets, node.values, strict=False)]
+    for call in found[nodes.Call]:
+        macro = macros.get(call.node.name) if isinstance(call.node, nodes.Name) else None
+        if macro is not None:
+            params = {a.name for a in macro.args}
+            pairs += [(params, arg) for arg in [*call.args, *(k.value for k in call.kwargs)]]
+    return pairs
+
+
 def _propagate(tree: nodes.Template, tainted: dict, escapes: frozenset) -> None:
     """Grow `tainted` (name -> parameter it came from) to a fixpoint."""
-    macros = {m.name: m for m in tree.find_all(nodes.Macro)}
+    pairs = _assignments(tree)
     changed = True
     while changed:
         changed = False
-
-        def mark(targets: set[str], source: nodes.Node) -> None:
-            nonlocal changed
+        for targets, source in pairs:
             leaked = _unescaped(source, tainted, escapes)
             if not leaked:
-                return
+                continue
             for name in targets - tainted.keys():
                 tainted[name] = tainted[leaked[0].name]
                 changed = True
-
-        for node in tree.find_all(nodes.Assign):
-            mark(_targets(node.target), node.node)
-        for node in tree.find_all(nodes.AssignBlock):
-            for out in node.find_all(nodes.Output):
-                mark(_targets(node.target), out)
-        for node in tree.find_all(nodes.For):
-            mark(_targets(node.target), node.iter)
-        for node in tree.find_all(nodes.With):
-            for target, value in zip(node.targets, node.values, strict=False):
-                mark(_targets(target), value)
-        for call in tree.find_all(nodes.Call):
-            macro = macros.get(call.node.name) if isinstance(call.node, nodes.Name) else None
-            if macro is None:
-                continue
-            params = {a.name for a in macro.args}
-            for arg in [*call.args, *(k.value for k in call.kwargs)]:
-                mark(params, arg)
 
 
 def _outputs(node: nodes.Node):

@@ -173,6 +173,10 @@ def _build_templates(ctx, bundle, params):
     """The build inputs of a package-build/v1 section: each template reads only
     parameters and the names a build gives it, and renders for every project
     (and every unit) the bundle packages. Returns the parameters they use."""
+    from ..pkgbuild import INTERFACE
+
+    if INTERFACE not in bundle.implements():
+        return set()  # no build: the build pipeline (pbr and all) is not even imported
     from ..pkgbuild import plan  # imports this module; only needed for such bundles
 
     sec = plan.section(bundle)

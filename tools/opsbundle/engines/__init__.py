@@ -83,8 +83,9 @@ ENGINES = _Lazy(
 )
 NATIVE_PATH = "OPSBUNDLE_NATIVE_PATH"
 REPO = Path(__file__).resolve().parents[3]
-# Longest first: the JVM and icinga2 take the longest, so they start first.
-_ORDER = ("logstash", "icinga2", "dpkg", "rpm", "fluentd", "prometheus")
+# Longest first: the packaging engines (rpm runs a shell and python3 for the macros of
+# every spec) and then the JVM and icinga2 take the longest, so they start first.
+_ORDER = ("dpkg", "rpm", "logstash", "icinga2", "fluentd", "prometheus")
 
 
 class Rendered:
@@ -289,18 +290,23 @@ def check_rendered(ctx, items: list[Rendered], require: bool, cache=None, on_don
     NAT002 for a missing engine when `require`), notes saying what ran and what
     was skipped. Bundles of a tool without an engine are ignored. `cache` (a
     ResultCache) answers bundles whose engine inputs are unchanged.
-    `on_done(line)` hears of each engine as it finishes (progress)."""
+    `on_done(line)` hears of each engine as it finishes (progress).
+
+    Each engine prepares, asks the cache and runs its batch in a thread of its
+    own (engines mostly wait on programs), the slowest first, so that the
+    packaging engines' rendering overlaps the JVM's start and the rest."""
     out = Outcome()
     by_engine: dict[str, list[Rendered]] = {}
     for item in items:
         name = item.tool
         if name in ENGINES:
             by_engine.setdefault(name, []).append(item)
-    batches = []
-    for name, group in sorted(by_engine.items()):
+    order = sorted(by_engine, key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
+    for name in order:
         engine = ENGINES[name]
         absent = missing(engine)
         if absent:
+            group = by_engine.pop(name)
             message = (
                 f"{', '.join(absent)} not installed (Debian package {engine.PACKAGE}); "
                 f"native check skipped for {len(group)} bundle(s)"
@@ -312,52 +318,77 @@ def check_rendered(ctx, items: list[Rendered], require: bool, cache=None, on_don
                 ]
             else:
                 out.notes.append(message)
-            continue
-        engine_id = identity(engine)
-        prepare = getattr(engine, "prepare", None)
-        todo = []
-        for item in group:
-            early = prepare(item) if prepare is not None else []
-            out.findings += early
-            if early and not item.inputs:
-                continue  # nothing left for the program to read
-            key = _files_key(engine_id, item)
-            hit = cache.get("engines", f"{name} {item.ref}", key) if cache else None
-            if hit is None:
-                todo.append((item, key))
-            else:
-                out.findings += hit
-                out.cached[name] = out.cached.get(name, 0) + 1
-        if todo:
-            batches.append((name, engine, todo))
-        out.checked[name] = len(todo)
-    batches.sort(key=lambda b: _ORDER.index(b[0]) if b[0] in _ORDER else len(_ORDER))
-    from concurrent.futures import (
-        ThreadPoolExecutor,  # only a run that starts engines pays
-        as_completed,
-    )
+    if by_engine:
+        from concurrent.futures import ThreadPoolExecutor, as_completed  # only runs with engines
 
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
-        futures = {
-            pool.submit(_run_batch, name, engine, [i for i, _ in todo]): (name, engine, todo)
-            for name, engine, todo in batches
-        }
-        for future in as_completed(futures):
-            name, engine, todo = futures[future]
-            found = future.result()
-            if on_done is not None:
-                seconds = time.monotonic() - started
-                on_done(f"{engine.BINARY} checked {len(todo)} bundle(s) ({seconds:.1f} s)")
-            out.findings += found
-            by_ref: dict[str, list[Finding]] = {}
-            for f in found:
-                by_ref.setdefault(f.bundle, []).append(f)
-            if any(f.message.startswith(f"{engine.BINARY} failed: ") for f in found):
-                out.failed |= {item.ref for item, _ in todo}
-            elif cache is not None:
-                for item, key in todo:
-                    cache.put("engines", f"{name} {item.ref}", key, by_ref.get(item.ref, []))
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=len(by_engine)) as pool:
+            jobs = {
+                pool.submit(_engine_job, name, by_engine[name], cache): name
+                for name in order
+                if name in by_engine
+            }
+            for future in as_completed(jobs):
+                name = jobs[future]
+                job = future.result()
+                out.findings += job.early + job.hits + job.found
+                out.checked[name] = len(job.todo)
+                if job.hits_count:
+                    out.cached[name] = job.hits_count
+                if job.failed:
+                    out.failed |= {item.ref for item, _ in job.todo}
+                elif cache is not None:
+                    by_ref: dict[str, list[Finding]] = {}
+                    for f in job.found:
+                        by_ref.setdefault(f.bundle, []).append(f)
+                    for item, key in job.todo:
+                        cache.put("engines", f"{name} {item.ref}", key, by_ref.get(item.ref, []))
+                if on_done is not None and job.todo:
+                    seconds = time.monotonic() - started
+                    on_done(
+                        f"{ENGINES[name].BINARY} checked {len(job.todo)} bundle(s) "
+                        f"({seconds:.1f} s)"
+                    )
+    return _notes(out, by_engine)
+
+
+@dataclass
+class _EngineJob:
+    """One engine's part of a run, worked out in its own thread."""
+
+    early: list[Finding] = field(default_factory=list)  # from prepare(): no program needed
+    hits: list[Finding] = field(default_factory=list)  # answered by the cache
+    hits_count: int = 0
+    todo: list = field(default_factory=list)  # (item, cache key) the program checked
+    found: list[Finding] = field(default_factory=list)
+    failed: bool = False
+
+
+def _engine_job(name: str, group: list[Rendered], cache) -> _EngineJob:
+    """prepare() every bundle, answer from the cache what it can, run the
+    engine's batch on the rest. Reads the cache, writes nothing shared."""
+    engine, job = ENGINES[name], _EngineJob()
+    engine_id = identity(engine)
+    prepare = getattr(engine, "prepare", None)
+    for item in group:
+        early = prepare(item) if prepare is not None else []
+        job.early += early
+        if early and not item.inputs:
+            continue  # nothing left for the program to read
+        key = _files_key(engine_id, item)
+        hit = cache.get("engines", f"{name} {item.ref}", key) if cache else None
+        if hit is None:
+            job.todo.append((item, key))
+        else:
+            job.hits += hit
+            job.hits_count += 1
+    if job.todo:
+        job.found = _run_batch(name, engine, [i for i, _ in job.todo])
+        job.failed = any(f.message.startswith(f"{engine.BINARY} failed: ") for f in job.found)
+    return job
+
+
+def _notes(out: Outcome, by_engine: dict) -> Outcome:
     for name in sorted(by_engine):
         engine = ENGINES[name]
         if name not in out.checked:

@@ -70,6 +70,29 @@ def prepare(rendered) -> list[Finding]:
     return found
 
 
+def _programs(projects: list, trees: list[Path]):
+    """Start every program at once (they are separate processes): the one
+    perl, make per distinct debian/ folder, sh per distinct maintainer script,
+    systemd-analyze and logrotate. Returns their futures and the pool."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=4)
+    perl = pool.submit(json_lines, ["perl", str(SCRIPT)], trees, TIMEOUT)
+    rules, scripts = {}, {}
+    for (_, proj), tree in zip(projects, trees, strict=True):
+        # make reads debian/rules in its folder: the folder's bytes decide the answer
+        folder = json.dumps(proj["files"], sort_keys=True)
+        if folder not in rules:
+            argv = ["make", "-n", "-f", "debian/rules", "binary"]
+            rules[folder] = pool.submit(_run, argv, tree)
+        script = tree / "debian" / f"{proj['package']}.postinst"
+        if script.is_file():
+            text = script.read_text(encoding="utf-8")
+            if text not in scripts:
+                scripts[text] = pool.submit(_run, ["sh", "-n", str(script)], tree)
+    return pool, perl, rules, scripts
+
+
 def check(batch, workdir) -> list:
     from .hostfiles import installed_files, prepared
 
@@ -84,42 +107,36 @@ def check(batch, workdir) -> list:
             path.write_text(text, encoding="utf-8")
             path.chmod(mode)
         trees.append(tree)
-    rules_runs: dict = {}
-    script_runs: dict = {}
-    for (ref, proj), tree, answer in zip(
-        projects, trees, json_lines(["perl", str(SCRIPT)], trees, TIMEOUT), strict=True
-    ):
-        pkg = proj["package"]
+    pool, perl, rules, scripts = _programs(projects, trees)
+    try:
+        host = pool.submit(installed_files, projects, workdir)
+        answers = perl.result()
+        for (ref, proj), tree, answer in zip(projects, trees, answers, strict=True):
+            pkg = proj["package"]
 
-        def report(key: str, message: str, ref=ref, proj=proj) -> None:
-            found.append(
-                Finding("NAT001", proj["shown"][key], f"{message} ({proj['package']})", bundle=ref)
-            )
+            def report(key: str, message: str, ref=ref, proj=proj) -> None:
+                found.append(
+                    Finding("NAT001", proj["shown"][key], f"{message} ({proj['package']})",
+                            bundle=ref)
+                )  # fmt: skip
 
-        changelog, listed = answer["changelog"], answer["listpackages"]
-        if changelog["exit"] != 0 or changelog["out"].strip() != proj["version"]:
-            report(
-                "changelog",
-                f"dpkg-parsechangelog: {changelog['err'].strip() or changelog['out'].strip()!r}, "
-                f"expected version {proj['version']}",
-            )
-        if listed["exit"] != 0 or listed["out"].split() != [pkg]:
-            report("control", f"dh_listpackages: {(listed['err'] or listed['out']).strip()}")
-        # make reads debian/rules in its folder: the folder's bytes decide the answer
-        folder = json.dumps(proj["files"], sort_keys=True)
-        if folder not in rules_runs:
-            rules_runs[folder] = _run(["make", "-n", "-f", "debian/rules", "binary"], tree)
-        done = rules_runs[folder]
-        if done.returncode != 0:
-            report("rules", f"make -n -f debian/rules: {done.stderr.strip()}")
-        script = tree / "debian" / f"{pkg}.postinst"
-        if script.is_file():
-            text = script.read_text(encoding="utf-8")
-            if text not in script_runs:
-                script_runs[text] = _run(["sh", "-n", str(script)], tree)
-            done = script_runs[text]
+            changelog, listed = answer["changelog"], answer["listpackages"]
+            if changelog["exit"] != 0 or changelog["out"].strip() != proj["version"]:
+                said = changelog["err"].strip() or changelog["out"].strip()
+                wanted = proj["version"]
+                report("changelog", f"dpkg-parsechangelog: {said!r}, expected version {wanted}")
+            if listed["exit"] != 0 or listed["out"].split() != [pkg]:
+                report("control", f"dh_listpackages: {(listed['err'] or listed['out']).strip()}")
+            done = rules[json.dumps(proj["files"], sort_keys=True)].result()
             if done.returncode != 0:
-                message = done.stderr.strip().replace(done.args[2], "postinst")
-                report("postinst", f"sh -n: {message}")
-    found += installed_files(projects, workdir)
+                report("rules", f"make -n -f debian/rules: {done.stderr.strip()}")
+            script = tree / "debian" / f"{pkg}.postinst"
+            if script.is_file():
+                done = scripts[script.read_text(encoding="utf-8")].result()
+                if done.returncode != 0:
+                    message = done.stderr.strip().replace(done.args[2], "postinst")
+                    report("postinst", f"sh -n: {message}")
+        found += host.result()
+    finally:
+        pool.shutdown()
     return found

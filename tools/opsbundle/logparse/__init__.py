@@ -177,9 +177,8 @@ def installed(module) -> bool:
     return shutil.which(module.BINARY) is not None
 
 
-def stream(ctx, bundle, files: list[tuple[str, Path]], values: dict | None = None):
-    """(file index, event) for each (host path, local file), each file's events
-    in order, as the tool emits them: nothing is converted after the tool."""
+def batches(ctx, bundle, files, values=None):
+    """(module, groups, batch) for the files: the inputs that read them."""
     module = parser_for(bundle)
     if not installed(module):
         raise UsageError(
@@ -197,9 +196,35 @@ def stream(ctx, bundle, files: list[tuple[str, Path]], values: dict | None = Non
             mine = [n for n, r in enumerate(routed) if r == i]
             if mine:
                 groups.append((item, mine))
-        batch = [(item, [files[n] for n in mine]) for item, mine in groups]
+        yield module, groups, [(item, [files[n] for n in mine]) for item, mine in groups]
+
+
+def stream(ctx, bundle, files: list[tuple[str, Path]], values: dict | None = None):
+    """(file index, event) for each (host path, local file), each file's events
+    in order, as the tool emits them: nothing is converted after the tool."""
+    for module, groups, batch in batches(ctx, bundle, files, values):
         for g, f, event in module.stream(batch):
             yield groups[g][1][f], event
+
+
+def write(ctx, bundle, files: list[tuple[str, Path]], out, values: dict | None = None) -> None:
+    """Every event of the files, one JSON line each, on `out`, each file's
+    events in order. A runner that can write them itself (`stream_to`) gets `out`'s file
+    descriptor: the events go from the engine's process to the output with
+    nothing in between, as a tool ships them."""
+    import json
+
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    for module, _, batch in batches(ctx, bundle, files, values):
+        if fd is not None and hasattr(module, "stream_to"):
+            out.flush()
+            module.stream_to(batch, fd)
+            return
+        for _, _, event in module.stream(batch):
+            out.write(json.dumps(event, ensure_ascii=False) + "\n")
 
 
 def parse(ctx, bundle, files: list[tuple[str, Path]], values=None) -> list[list[dict]]:
@@ -235,7 +260,6 @@ def command(ctx, ref: str, file: Path | None, as_path: str | None, out, layers=(
     """`opsbundle parse`: one JSON event per line on `out`, written as the tool
     emits it. Everything that can be refused (the bundle, the values, where
     the file lies, whether it is readable UTF-8) is before the first line."""
-    import json
     import sys
 
     bundle = ctx.bundle(ref)
@@ -261,8 +285,7 @@ def command(ctx, ref: str, file: Path | None, as_path: str | None, out, layers=(
             name = file.name if file else "nova-api.log"
             service = file.resolve().parent.name if file else "nova"
             as_path = host_path(ctx, bundle, service, name, values)
-        for _, event in stream(ctx, bundle, [(as_path, local)], values):
-            out.write(json.dumps(event, ensure_ascii=False) + "\n")
+        write(ctx, bundle, [(as_path, local)], out, values)
 
 
 def check_rendered(module, files: dict[str, Path], shown: dict[str, str]) -> str | None:

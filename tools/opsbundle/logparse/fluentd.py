@@ -111,3 +111,9 @@ def extra_patterns(item: Input) -> list[tuple[str, bool, str]]:
 
 def stream(groups):
     return ruby.stream(BINARY, groups)
+
+
+def stream_to(groups, events_fd: int) -> None:
+    """The events of `groups` as JSON lines on `events_fd`, written by the runner."""
+    for _ in ruby.stream(BINARY, groups, events_fd):
+        pass

@@ -2,12 +2,25 @@
 # Ruby (fluentd's runtime): in_tail's <parse>, then every <filter> whose tag
 # pattern matches, in order (parser and record_transformer), and the
 # <label @ERROR> filters for a record filter_parser could not parse.
+#
+# Everything a bundle ships is compiled once, before the first record, as
+# fluentd compiles its configuration at start: regexps, time parsers (the
+# strptime gem, as Fluent::TimeParser uses it), the record_transformer
+# placeholders as closures over the tree fluentd_ruby.py read (never `eval`),
+# and, per tag, the filters whose pattern matches it.
 require 'json'
 require 'time'
 require 'socket'
+begin
+  require 'strptime'
+rescue LoadError
+  nil # Time.strptime, as fluentd does without the gem
+end
 
 module FluentdPipeline
   class Refused < StandardError; end
+
+  HOSTNAME = Socket.gethostname
 
   def self.regexp(spec)
     flags = 0
@@ -22,105 +35,154 @@ module FluentdPipeline
     end
   end
 
-  # every regexp of the settings, compiled once: a bad one is an error up front
-  def self.compile(node)
-    case node
-    when Hash
-      regexp(node) if node.key?('source') && node.key?('flags')
-      node.each_value { |v| compile(v) }
-    when Array
-      regexp({ 'source' => node[1], 'flags' => node[2], 'where' => '' }) if node[0] == 'regexp'
-      node.each { |v| compile(v) }
-    end
-  end
-
   TYPES = {
     'integer' => ->(v) { v.to_i }, 'float' => ->(v) { v.to_f },
     'bool' => ->(v) { v == 'true' }, 'string' => ->(v) { v.to_s }
   }.freeze
 
-  # a <parse> section on text: [record, time] or nil when it does not match
-  def self.parse(step, text)
-    if step['type'] == 'none'
-      record = { 'message' => text }
-    else
-      m = regexp(step['expression']).match(text)
-      return nil unless m
-      record = {}
-      m.names.each { |n| record[n] = m[n] unless m[n].nil? }
-    end
-    if (null = step['null_value_pattern'])
-      re = Regexp.new(null)
-      record.each_key { |k| record[k] = nil if record[k].is_a?(String) && re.match?(record[k]) }
-    end
-    step['types'].each { |k, kind| record[k] = TYPES[kind].call(record[k]) if record.key?(k) && !record[k].nil? }
-    time = nil
-    if (key = step['time_key']) && record[key]
-      value = record[key]
-      time = step['time_format'] ? Time.strptime(value, step['time_format']) : Time.parse(value)
-      record.delete(key) unless step['keep_time_key']
-    end
-    [record, time]
+  # fluentd's TimeParser: the strptime gem when it takes the format, else Time.strptime
+  def self.time_parser(format)
+    return ->(v) { Time.parse(v) } if format.nil?
+    fast = defined?(Strptime) ? (Strptime.new(format) rescue nil) : nil
+    fast ? ->(v) { fast.exec(v) } : ->(v) { Time.strptime(v, format) }
   end
 
-  # the narrow Ruby of fluentd_ruby.py
-  def self.eval_node(node, vars)
+  # a <parse> section as a closure: text -> [record, time] or nil (no match)
+  def self.compile_parse(step)
+    re = step['type'] == 'none' ? nil : regexp(step['expression'])
+    names = re ? re.names : []
+    null = step['null_value_pattern'] && Regexp.new(step['null_value_pattern'])
+    types = step['types'].map { |k, kind| [k, TYPES[kind]] }
+    key, keep = step['time_key'], step['keep_time_key']
+    parse_time = key ? time_parser(step['time_format']) : nil
+    lambda do |text|
+      if re.nil?
+        record = { 'message' => text }
+      else
+        m = re.match(text)
+        return nil unless m
+        record = {}
+        names.each { |n| (v = m[n]).nil? || record[n] = v }
+      end
+      record.each_key { |k| record[k] = nil if record[k].is_a?(String) && null.match?(record[k]) } if null
+      types.each { |k, convert| record[k] = convert.call(record[k]) unless record[k].nil? }
+      time = nil
+      if key && (value = record[key])
+        time = parse_time.call(value)
+        record.delete(key) unless keep
+      end
+      [record, time]
+    end
+  end
+
+  # the narrow Ruby of fluentd_ruby.py, each node a closure over its children
+  def self.compile_node(node)
     case node[0]
-    when 'lit' then node[1]
-    when 'var' then vars.fetch(node[1])
-    when 'regexp' then regexp({ 'source' => node[1], 'flags' => node[2], 'where' => 'record_transformer' })
-    when 'hash' then node[1].to_h { |k, v| [eval_node(k, vars), eval_node(v, vars)] }
-    when 'index' then eval_node(node[1], vars)[eval_node(node[2], vars)]
+    when 'lit' then value = node[1]; ->(_) { value }
+    when 'var' then name = node[1]; ->(vars) { vars.fetch(name) }
+    when 'regexp'
+      re = regexp({ 'source' => node[1], 'flags' => node[2], 'where' => 'record_transformer' })
+      ->(_) { re }
+    when 'hash'
+      pairs = node[1].map { |k, v| [compile_node(k), compile_node(v)] }
+      ->(vars) { pairs.to_h { |k, v| [k.call(vars), v.call(vars)] } }
+    when 'index'
+      target, index = compile_node(node[1]), compile_node(node[2])
+      ->(vars) { target.call(vars)[index.call(vars)] }
     when 'logic'
-      left = eval_node(node[2], vars)
-      node[1] == '&&' ? (left && eval_node(node[3], vars)) : (left || eval_node(node[3], vars))
-    when 'binop' then eval_node(node[2], vars).public_send(node[1], eval_node(node[3], vars))
+      left, right = compile_node(node[2]), compile_node(node[3])
+      node[1] == '&&' ? ->(vars) { left.call(vars) && right.call(vars) } : ->(vars) { left.call(vars) || right.call(vars) }
+    when 'binop'
+      op, left, right = node[1].to_sym, compile_node(node[2]), compile_node(node[3])
+      ->(vars) { left.call(vars).public_send(op, right.call(vars)) }
     when 'call'
-      receiver = eval_node(node[1], vars)
-      receiver.public_send(node[2], *node[3].map { |a| eval_node(a, vars) })
+      receiver, name = compile_node(node[1]), node[2].to_sym
+      args = node[3].map { |a| compile_node(a) }
+      ->(vars) { receiver.call(vars).public_send(name, *args.map { |a| a.call(vars) }) }
     else raise Refused, "unknown node #{node[0]}"
     end
   end
 
-  def self.expand(template, vars)
-    return eval_node(template['typed'], vars) if template.key?('typed')
-    template['parts'].each_with_index.map { |p, i| i.even? ? p : eval_node(p, vars).to_s }.join
-  end
-
-  def self.transform(step, tag, time, record)
-    vars = { 'record' => record, 'tag' => tag, 'tag_parts' => tag.split('.'), 'time' => time,
-             'hostname' => Socket.gethostname }
-    out = step['renew_record'] ? {} : record.dup
-    step['record'].each { |key, template| out[key] = expand(template, vars) }
-    step['remove_keys'].each { |k| out.delete(k) }
-    out
-  end
-
-  # filter_parser: [:ok, record, time], [:error, record, time] or [:drop]
-  def self.filter_parser(step, time, record)
-    raw = record[step['key']]
-    parsed = raw.nil? ? nil : parse(step['parse'], raw)
-    if parsed.nil?
-      error = step['emit_invalid_record_to_error'] ? [:error, record, time] : nil
-      return [:ok, record, time, error] if step['reserve_data']
-      return [:drop, nil, nil, error]
+  def self.compile_template(template)
+    return compile_node(template['typed']) if template.key?('typed')
+    parts = template['parts'].each_with_index.map do |p, i|
+      if i.even?
+        ->(_) { p }
+      else
+        code = compile_node(p)
+        ->(vars) { code.call(vars).to_s }
+      end
     end
-    values, t = parsed
-    t = time if step['reserve_time'] || t.nil?
-    base = record.dup
-    base.delete(step['key']) if step['remove_key_name_field']
-    [:ok, step['reserve_data'] ? base.merge(values) : values, t, nil]
+    ->(vars) { parts.map { |part| part.call(vars) }.join }
   end
 
-  def self.filters(steps, tag, time, record, errors)
-    steps.each do |step|
-      next unless regexp({ 'source' => step['match'], 'flags' => '', 'where' => 'tag' }).match?(tag)
-      if step['op'] == 'parser'
-        state, record, time, error = filter_parser(step, time, record)
+  def self.compile_transformer(step)
+    record = step['record'].map { |key, template| [key, compile_template(template)] }
+    remove, renew = step['remove_keys'], step['renew_record']
+    lambda do |vars, old|
+      out = renew ? {} : old.dup
+      vars['record'] = old
+      record.each { |key, template| out[key] = template.call(vars) }
+      remove.each { |k| out.delete(k) }
+      out
+    end
+  end
+
+  # filter_parser: [:ok, record, time, error] or [:drop, nil, nil, error]
+  def self.compile_filter_parser(step)
+    parse = compile_parse(step['parse'])
+    key, reserve_data, reserve_time = step['key'], step['reserve_data'], step['reserve_time']
+    remove_key, to_error = step['remove_key_name_field'], step['emit_invalid_record_to_error']
+    lambda do |time, record|
+      raw = record[key]
+      parsed = raw.nil? ? nil : parse.call(raw)
+      if parsed.nil?
+        error = to_error ? [record, time] : nil
+        return [:ok, record, time, error] if reserve_data
+        return [:drop, nil, nil, error]
+      end
+      values, t = parsed
+      t = time if reserve_time || t.nil?
+      return [:ok, values, t, nil] unless reserve_data
+      base = record.dup
+      base.delete(key) if remove_key
+      [:ok, base.merge(values), t, nil]
+    end
+  end
+
+  def self.compile_steps(steps)
+    steps.map do |step|
+      run = step['op'] == 'parser' ? compile_filter_parser(step) : compile_transformer(step)
+      [regexp({ 'source' => step['match'], 'flags' => '', 'where' => 'tag' }), step['op'], run]
+    end
+  end
+
+  # every part of a source's settings, compiled once: a bad regexp is an error up front
+  def self.compile(settings)
+    settings['_parse'] = compile_parse(settings['parse'])
+    settings['_filters'] = compile_steps(settings['filters'])
+    settings['_error_filters'] = compile_steps(settings['error_filters'])
+    settings['_by_tag'] = {}
+  end
+
+  # the filters whose tag pattern matches `tag`, chosen once per tag
+  def self.for_tag(settings, tag)
+    settings['_by_tag'][tag] ||= begin
+      chosen = ->(steps) { steps.select { |re, _, _| re.match?(tag) }.map { |_, op, run| [op, run] } }
+      vars = { 'tag' => tag, 'tag_parts' => tag.split('.'), 'hostname' => HOSTNAME }
+      [chosen.call(settings['_filters']), chosen.call(settings['_error_filters']), vars]
+    end
+  end
+
+  def self.filters(steps, vars, time, record, errors)
+    steps.each do |op, run|
+      if op == 'parser'
+        state, record, time, error = run.call(time, record)
         errors << error if error
         return nil if state == :drop
       else
-        record = transform(step, tag, time, record)
+        vars['time'] = time
+        record = run.call(vars, record)
       end
     end
     record
@@ -130,14 +192,15 @@ module FluentdPipeline
   # error event's too), in the order they reach the output
   def self.run(text, path, settings)
     tag = settings['tag'].sub('*', path.sub(%r{\A/}, '').tr('/', '.'))
-    parsed = parse(settings['parse'], text)
+    steps, error_steps, vars = for_tag(settings, tag)
+    parsed = settings['_parse'].call(text)
     return [] if parsed.nil? # in_tail: "pattern not matched", the record is dropped
     record, time = parsed
     time ||= Time.now
     record[settings['path_key']] = path unless settings['path_key'].to_s.empty?
     errors = []
-    out = filters(settings['filters'], tag, time, record, errors)
-    emitted = errors.filter_map { |_, r, t| filters(settings['error_filters'], tag, t, r, []) }
+    out = filters(steps, vars, time, record, errors)
+    emitted = errors.filter_map { |r, t| filters(error_steps, vars, t, r, []) }
     emitted + [out].compact
   end
 end

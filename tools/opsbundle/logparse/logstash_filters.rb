@@ -7,8 +7,13 @@ require 'json'
 module LogstashFilters
   JODA = '/usr/share/java/joda-time.jar'
 
+  # compiled once per run, as logstash compiles its pipeline at start
+  PATHS = {}
+  REGEXPS = {}
+  DATE_PARSERS = {}
+
   def self.path(ref)
-    ref.start_with?('[') ? ref.scan(/\[([^\]]+)\]/).flatten : [ref]
+    (PATHS[ref] ||= (ref.start_with?('[') ? ref.scan(/\[([^\]]+)\]/).flatten : [ref]).freeze).dup
   end
 
   def self.get(event, ref)
@@ -54,7 +59,7 @@ module LogstashFilters
     end
     (step['gsub'] || []).each do |field, pattern, replacement|
       value = get(event, field)
-      set(event, field, value.gsub(Regexp.new(pattern), replacement)) if value.is_a?(String)
+      set(event, field, value.gsub(REGEXPS[pattern] ||= Regexp.new(pattern), replacement)) if value.is_a?(String)
     end
     (step['uppercase'] || []).each do |field|
       value = get(event, field)
@@ -73,18 +78,23 @@ module LogstashFilters
     Time.at(millis / 1000, (millis % 1000) * 1000, :usec).utc.strftime('%Y-%m-%dT%H:%M:%S.%LZ')
   end
 
+  def self.date_parser(format)
+    require JODA
+    parser = if format == 'ISO8601'
+               org.joda.time.format.ISODateTimeFormat.dateTimeParser
+             else
+               org.joda.time.format.DateTimeFormat.forPattern(format).withLocale(java.util.Locale::ENGLISH)
+             end
+    parser.withOffsetParsed
+  end
+
   def self.date(event, step)
     value = get(event, step['field'])
     return if value.nil?
-    require JODA
     step['formats'].each do |format|
-      parser = if format == 'ISO8601'
-                 org.joda.time.format.ISODateTimeFormat.dateTimeParser
-               else
-                 org.joda.time.format.DateTimeFormat.forPattern(format).withLocale(java.util.Locale::ENGLISH)
-               end
+      parser = DATE_PARSERS[format] ||= date_parser(format)
       begin
-        millis = parser.withOffsetParsed.parseMillis(value.to_s)
+        millis = parser.parseMillis(value.to_s)
       rescue Java::JavaLang::IllegalArgumentException
         next
       end

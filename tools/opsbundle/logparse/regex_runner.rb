@@ -6,6 +6,9 @@
 #                "path_patterns": [re...], "inputs": [{"path": host path, "file": local}...],
 #                "logstash": {...} | "fluentd": {...}}...]}
 #   -> {"g": group, "f": input, "e": event} per event, then {"done": true}
+#   with "events_fd": n in the request, each event is written to that file
+#   descriptor as its own JSON line instead (`opsbundle parse`: the events go
+#   straight to its output), and only {"done": true} or an error to stdout
 #   -> {"error": message, "group": g, "which": "starts"|"patterns"|"path_patterns", "index": i}
 #   -> {"error": message, "where": true}   (the message names the file and line)
 # A line starts a new record when it matches any of `starts` (none: every line
@@ -78,6 +81,8 @@ if request['groups'].any? { |g| g['fluentd'] }
 end
 
 $stdout.sync = false
+direct = request['events_fd'] && IO.new(request['events_fd'], 'w')
+direct&.sync = false
 request['groups'].zip(compiled).each_with_index do |(group, c), g|
   group['inputs'].each_with_index do |input, f|
     base = from_path(input['path'], c['path_patterns'])
@@ -93,8 +98,13 @@ request['groups'].zip(compiled).each_with_index do |(group, c), g|
           [LogstashFilters.event(record, input['path'], base, grok(record, c['patterns']),
                                  group['logstash'])]
         end
-      events.each { |event| $stdout.write(JSON.generate({ 'g' => g, 'f' => f, 'e' => event }), "\n") }
+      if direct
+        events.each { |event| direct.write(JSON.generate(event), "\n") }
+      else
+        events.each { |event| $stdout.write(JSON.generate({ 'g' => g, 'f' => f, 'e' => event }), "\n") }
+      end
     end
   end
 end
+direct&.flush
 $stdout.write(JSON.generate({ 'done' => true }), "\n")

@@ -63,7 +63,10 @@ def _forward_template(out) -> str:
 
 
 def _harness(template: str, events: Path, names: Path) -> str:
+    # a bounded main queue: imfile waits for the rules instead of holding the
+    # whole file in memory (memory flat in the file size)
     return (
+        'main_queue(queue.size="2000")\n'
         'template(name="opsbundle_runner_source" type="string" '
         'string="%$!metadata!filename%\\n")\n'
         'ruleset(name="opsbundles_forward") {\n'
@@ -79,16 +82,16 @@ class _Tail:
     def __init__(self, path: Path):
         self.path, self.offset, self.rest = path, 0, b""
 
-    def new_lines(self) -> list[str]:
+    def new_lines(self) -> list[bytes]:
         try:
             with self.path.open("rb") as f:
                 f.seek(self.offset)
-                data = f.read()
+                data = f.read(1 << 20)  # a chunk at a time: memory flat however fast it writes
         except FileNotFoundError:
             return []
         self.offset += len(data)
         *lines, self.rest = (self.rest + data).split(b"\n")
-        return [line.decode("utf-8") for line in lines]
+        return lines
 
 
 def _copy(local: Path, copy: Path) -> None:
@@ -109,6 +112,27 @@ def _ends_with_newline(path: Path) -> bool:
 
 def stream(groups):
     """(group, input, event) as rsyslogd writes them; each file's in order."""
+    for g, n, line in _run(groups):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            raise ParseError(f"rsyslogd's template does not write JSON: {line[:200]!r}") from None
+        yield g, n, event
+
+
+def stream_to(groups, events_fd: int) -> None:
+    """The events as rsyslogd's template wrote them (JSON lines), copied to
+    `events_fd` as they come: nothing decodes them in between."""
+    import os
+
+    for _, _, line in _run(groups):
+        os.write(events_fd, line + b"\n")
+
+
+def _run(groups):
+    """(group, input, JSON line) as rsyslogd writes them; each file's in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..engines.rsyslog import localise, problems
 
     out = groups[0][0].extra["out"]
@@ -132,11 +156,14 @@ def stream(groups):
             return re.sub(r'\bFile="/', f'File="{root}/*/', text)  # imfile's, not CAFile=
 
         main, where = localise(files, work, _harness(template, events, names), rewrite)
-        # rsyslogd runs on past config errors (with defaults): refuse them first
-        found = problems(main, where, files)
-        if found:
-            raise ParseError("; ".join(f"{shown}: {message}" for shown, message in found[:3]))
+        # rsyslogd runs on past config errors (with defaults): `rsyslogd -N1`
+        # checks the same configuration while it starts, and no event is
+        # passed on before it has accepted it
+        checking = ThreadPoolExecutor(1)
+        checked = checking.submit(problems, main, where, files)
+        checking.shutdown(wait=False)
         if not wanted:
+            _refuse(checked.result())
             return
         proc = subprocess.Popen(
             [BINARY, "-n", "-f", str(main), "-i", str(work / "rsyslogd.pid")],
@@ -145,7 +172,8 @@ def stream(groups):
             text=True,
         )
         try:
-            yield from _collect(proc, template, _Tail(names), _Tail(events), wanted)
+            _refuse(checked.result())
+            yield from _collect(proc, _Tail(names), _Tail(events), wanted)
         finally:
             proc.terminate()
             try:
@@ -155,11 +183,19 @@ def stream(groups):
                 proc.wait()
 
 
-def _collect(proc, template: str, sources: _Tail, lines: _Tail, wanted: dict):
+def _refuse(found: list) -> None:
+    if found:
+        raise ParseError("; ".join(f"{shown}: {message}" for shown, message in found[:3]))
+
+
+_SENTINEL = b'"logger":"opsbundle.sentinel"'
+
+
+def _collect(proc, sources: _Tail, lines: _Tail, wanted: dict):
     """Pair each event rsyslogd wrote with the file it came from, until every
     file's sentinel is through; an idle wait longer than TIMEOUT is an error."""
-    pending_sources: list[str] = []
-    pending_events: list[str] = []
+    pending_sources: list[bytes] = []
+    pending_events: list[bytes] = []
     done: set[str] = set()
     deadline = time.monotonic() + TIMEOUT
     while done < set(wanted):
@@ -169,19 +205,14 @@ def _collect(proc, template: str, sources: _Tail, lines: _Tail, wanted: dict):
         pending_sources += new_sources
         pending_events += new_events
         ready = min(len(pending_sources), len(pending_events))
-        for source, text in zip(pending_sources[:ready], pending_events[:ready], strict=True):
-            try:
-                event = json.loads(text)
-            except ValueError:
-                raise ParseError(
-                    f"template {template} does not write JSON: {text[:200]!r}"
-                ) from None
+        for raw, text in zip(pending_sources[:ready], pending_events[:ready], strict=True):
+            source = raw.decode("utf-8")
             if source not in wanted or source in done:
                 continue
-            if event.get("logger") == "opsbundle.sentinel":
+            if _SENTINEL in text:
                 done.add(source)
                 continue
-            yield (*wanted[source], event)
+            yield (*wanted[source], text)
         del pending_sources[:ready], pending_events[:ready]
         if proc.poll() is not None:
             error = proc.stderr.read()[-800:]

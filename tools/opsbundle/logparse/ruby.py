@@ -15,11 +15,27 @@ from pathlib import Path
 from . import ParseError
 
 RUNNER = Path(__file__).with_name("regex_runner.rb")
+# JRuby's JVM for a short batch: the client compiler only, the serial
+# collector, class data sharing and a bounded heap (its start halves on a
+# loaded machine; the heap, not the file size, bounds its memory). Options
+# in the caller's JAVA_OPTS come after, so they win.
+JVM_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx384m"
 
 
-def _request(groups) -> str:
+def environment(binary: str) -> dict | None:
+    """The environment the runner starts with (None: this process's)."""
+    import os
+
+    if Path(binary).name != "jruby":
+        return None
+    return {**os.environ, "JAVA_OPTS": f"{JVM_OPTIONS} {os.environ.get('JAVA_OPTS', '')}".strip()}
+
+
+def request(groups, events_fd: int | None) -> str:
+    """The runner's JSON request for `groups` (events to `events_fd` when given)."""
     return json.dumps(
         {
+            **({"events_fd": events_fd} if events_fd is not None else {}),
             "groups": [
                 {
                     "starts": [r.source for r in item.starts],
@@ -31,7 +47,7 @@ def _request(groups) -> str:
                     **{k: item.extra[k] for k in ("logstash", "fluentd") if k in item.extra},
                 }
                 for item, inputs in groups
-            ]
+            ],
         }
     )
 
@@ -44,10 +60,14 @@ def _refusal(binary: str, groups, answer: dict) -> ParseError:
     return ParseError(f"{rule.where}: {binary} rejects the pattern: {answer['error']}")
 
 
-def stream(binary: str, groups):
-    """(group, input, event) for every event, in each file's order."""
+def stream(binary: str, groups, events_fd: int | None = None):
+    """(group, input, event) for every event, in each file's order; with
+    `events_fd`, the runner writes each event as a JSON line to that file
+    descriptor itself and this yields nothing (`opsbundle parse`)."""
     proc = subprocess.Popen(
         [binary, str(RUNNER)],
+        pass_fds=() if events_fd is None else (events_fd,),
+        env=environment(binary),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -55,7 +75,7 @@ def stream(binary: str, groups):
         encoding="utf-8",
     )
     try:
-        proc.stdin.write(_request(groups))
+        proc.stdin.write(request(groups, events_fd))
         proc.stdin.close()
         done = False
         for line in proc.stdout:

@@ -199,8 +199,9 @@ def stream(groups):
                 for k, v in (m.groupdict() if m else {}).items():
                     if v is not None:
                         from_path.setdefault(k, v)
-            for raw in _events(Path(local), breaker):
-                event = _text(raw, Path(local))
+            local = Path(local)
+            for raw in _events(local, breaker):
+                event = _text(raw, local)
                 if event is None:
                     continue
                 fields: dict = {}

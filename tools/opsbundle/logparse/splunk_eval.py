@@ -15,6 +15,8 @@ UTC here (the bundle README says so).
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from datetime import UTC, datetime
 
@@ -110,12 +112,18 @@ class _Parser:
 
 
 def compile_eval(text: str):
-    """The parsed expression; EvalError when it is not one this interpreter runs."""
+    """The expression as a function of the event's fields (closures over the
+    parsed tree, built once, as Splunk compiles a props.conf EVAL once);
+    EvalError when it is not one this interpreter runs."""
     parser = _Parser(text)
     tree = parser.expression()
     if parser.peek()[0] != "end":
         raise EvalError(f"unexpected {parser.peek()[1]!r} after the expression")
-    return tree
+    return _closure(tree)
+
+
+# what float() takes beside digits: a word that is one of these, else not a number
+_FLOAT_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"}
 
 
 def _number(value):
@@ -123,6 +131,8 @@ def _number(value):
         return None
     if isinstance(value, int | float):
         return value
+    if value[:1].isalpha() and value.strip().lower() not in _FLOAT_WORDS:
+        return None  # what int() and float() refuse, without their exceptions
     try:
         return int(value)
     except ValueError:
@@ -152,25 +162,33 @@ def _text(value) -> str:
     return str(value)
 
 
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
+            "<=": operator.le, ">=": operator.ge}  # fmt: skip
+
+
 def _compare(op: str, a, b):
     if a is None or b is None:
         return None
     x, y = _number(a), _number(b)
     if x is None or y is None:
         x, y = _text(a), _text(b)
-    return {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
+    return _COMPARE[op](x, y)
+
+
+@functools.lru_cache(maxsize=256)
+def _pcre2(regex: str):
+    import pcre2
+
+    try:
+        return pcre2.compile(regex)
+    except Exception as exc:
+        raise EvalError(f"replace(): PCRE2 rejects {regex!r}: {exc}") from None
 
 
 def _replace(value, regex, replacement):
-    import pcre2
-
     if value is None:
         return None
-    try:
-        compiled = pcre2.compile(regex)
-    except Exception as exc:
-        raise EvalError(f"replace(): PCRE2 rejects {regex!r}: {exc}") from None
-    return compiled.sub(_text(replacement), _text(value))  # \1 back-references, as Splunk
+    return _pcre2(regex).sub(_text(replacement), _text(value))  # \1 back-references, as Splunk
 
 
 def _strftime(when, fmt):
@@ -199,56 +217,86 @@ FUNCTIONS = {
 }  # fmt: skip
 
 
-def _eval(tree, fields: dict):
+def _call(name: str, fn, args: list):
+    def call(fields):
+        values = [a(fields) for a in args]
+        try:
+            return fn(*values)
+        except TypeError:
+            raise EvalError(f"{name}() does not take {len(values)} argument(s)") from None
+
+    return call
+
+
+def _closure(tree):
+    """`tree` as a function of the fields, with _eval's meaning."""
     kind = tree[0]
     if kind == "lit":
-        return tree[1]
+        value = tree[1]
+        return lambda fields: value
     if kind == "field":
-        return fields.get(tree[1])
+        name = tree[1]
+        return lambda fields: fields.get(name)
     if kind == "not":
-        value = _eval(tree[1], fields)
-        return None if value is None else not value
+        inner = _closure(tree[1])
+
+        def negated(fields):
+            value = inner(fields)
+            return None if value is None else not value
+
+        return negated
     if kind == "op":
-        op, left = tree[1], _eval(tree[2], fields)
-        if op in ("AND", "OR"):
-            if op == "OR" and left:
-                return True
-            if op == "AND" and not left:
-                return False
-            return bool(_eval(tree[3], fields))
-        right = _eval(tree[3], fields)
-        if op in ("==", "!=", "<", ">", "<=", ">="):
-            return _compare(op, left, right)
-        return _arith(op, left, right)
-    name, args = tree[1], tree[2]
+        op, left, right = tree[1], _closure(tree[2]), _closure(tree[3])
+        if op == "OR":
+            return lambda fields: True if left(fields) else bool(right(fields))
+        if op == "AND":
+            return lambda fields: bool(right(fields)) if left(fields) else False
+        if op in _COMPARE and tree[3][0] == "lit" and tree[3][1] is not None:
+            return _compare_literal(op, left, tree[3][1])
+        if op in _COMPARE:
+            return lambda fields: _compare(op, left(fields), right(fields))
+        return lambda fields: _arith(op, left(fields), right(fields))
+    name, args = tree[1], [_closure(a) for a in tree[2]]
     if name == "if":
         if len(args) != 3:
-            raise EvalError("if() takes 3 arguments")
-        return _eval(args[1] if _eval(args[0], fields) else args[2], fields)
+            return _refuse("if() takes 3 arguments")
+        cond, then, otherwise = args
+        return lambda fields: then(fields) if cond(fields) else otherwise(fields)
     if name == "case":
         if len(args) % 2:
-            raise EvalError("case() takes condition, value pairs")
-        for cond, value in zip(args[::2], args[1::2], strict=True):
-            if _eval(cond, fields):
-                return _eval(value, fields)
-        return None
+            return _refuse("case() takes condition, value pairs")
+        pairs = list(zip(args[::2], args[1::2], strict=True))
+        return lambda fields: next((v(fields) for c, v in pairs if c(fields)), None)
     if name == "coalesce":
-        for arg in args:
-            value = _eval(arg, fields)
-            if value is not None:
-                return value
-        return None
-    values = [_eval(a, fields) for a in args]
-    try:
-        return FUNCTIONS[name](*values)
-    except TypeError:
-        raise EvalError(f"{name}() does not take {len(values)} argument(s)") from None
+        return lambda fields: next((x for x in (a(fields) for a in args) if x is not None), None)
+    return _call(name, FUNCTIONS[name], args)
+
+
+def _compare_literal(op: str, left, literal):
+    """`left op "literal"`: _compare with the literal's number and text known."""
+    compare, number, text = _COMPARE[op], _number(literal), _text(literal)
+
+    def compared(fields):
+        a = left(fields)
+        if a is None:
+            return None
+        x = _number(a) if number is not None else None
+        return compare(_text(a), text) if x is None else compare(x, number)
+
+    return compared
+
+
+def _refuse(why: str):
+    def refused(fields):
+        raise EvalError(why)
+
+    return refused
 
 
 def run_evals(evals: dict, fields: dict) -> dict:
     """Every EVAL on the fields as extracted (Splunk computes them side by
     side: none sees another's result); a null result removes the field."""
-    results = {name: _eval(tree, fields) for name, tree in evals.items()}
+    results = {name: compiled(fields) for name, compiled in evals.items()}
     out = dict(fields)
     for name, value in results.items():
         if value is None:
