@@ -142,3 +142,40 @@ def test_neutron_sudoers_allow_the_rootwrap_daemon_and_privsep(ctx):
             "/usr/bin/neutron-rootwrap-daemon /etc/neutron/rootwrap.conf",
             "/usr/bin/privsep-helper *",
         ], bundle
+
+
+def _install_guide(source) -> str:
+    """The project's install guide (doc/source/install/*.rst), its shell
+    lines joined where they continue with a backslash."""
+    text = "\n".join(p.read_text() for p in sorted((source / "doc/source/install").rglob("*.rst")))
+    return re.sub(r"\s+", " ", text.replace("\\\n", " "))
+
+
+# each WSGI application, the sdist whose own documentation gives its port, and how
+DOCUMENTED = [
+    ("keystone-api", "keystone", "22.0.2", r"--bootstrap-public-url http://controller:(\d+)"),
+    ("placement-api", "openstack-placement", "8.0.0", r"placement public http://controller:(\d+)"),
+    ("nova-api", "nova", "32.0.0", r"compute public http://controller:(\d+)"),
+    ("glance-api", "glance", "25.1.0", r"image public http://controller:(\d+)"),
+    ("neutron-api", "neutron", "27.0.0", r"network public http://controller:(\d+)"),
+    ("cinder-api", "cinder", "25.0.0", r"volumev3 public http://controller:(\d+)"),
+]
+
+
+@pytest.mark.parametrize("app, dist, version, endpoint", DOCUMENTED)
+def test_each_wsgi_api_is_on_the_port_its_install_guide_registers(ctx, app, dist, version,
+                                                                   endpoint):  # fmt: skip
+    """The catalogue's port is the one the project's own install guide
+    registers in keystone's catalog (`openstack endpoint create ... public`)."""
+    ports = {a["name"]: a["port"] for p in plan.catalogue(ctx).values() for a in p["wsgi"]}
+    documented = set(re.findall(endpoint, _install_guide(sdist(dist, version))))
+    assert documented == {str(ports[app])}, (app, documented)
+
+
+def test_the_metadata_api_is_on_the_port_neutrons_metadata_agent_calls(ctx):
+    """nova's metadata API has no endpoint: neutron's metadata agent finds it
+    at its `nova_metadata_port` option's default (neutron/conf/agent/metadata)."""
+    ports = {a["name"]: a["port"] for p in plan.catalogue(ctx).values() for a in p["wsgi"]}
+    text = (sdist("neutron", "27.0.0") / "neutron/conf/agent/metadata/config.py").read_text()
+    m = re.search(r"PortOpt\('nova_metadata_port',\s*default=(\d+)", text)
+    assert m and int(m[1]) == ports["nova-metadata-api"]
