@@ -179,3 +179,73 @@ def test_the_metadata_api_is_on_the_port_neutrons_metadata_agent_calls(ctx):
     text = (sdist("neutron", "27.0.0") / "neutron/conf/agent/metadata/config.py").read_text()
     m = re.search(r"PortOpt\('nova_metadata_port',\s*default=(\d+)", text)
     assert m and int(m[1]) == ports["nova-metadata-api"]
+
+
+# what makes systemd's readiness notification happen: oslo.service's launchers
+# (service.launch / serve, ProcessLauncher, ServiceLauncher call
+# systemd.notify_once when their workers run) or a direct notify_once
+_NOTIFIES = re.compile(
+    r"\b(?:service\.(?:serve|launch)|ProcessLauncher|ServiceLauncher|systemd\.notify_once)\("
+)
+
+
+def _module_file(source, module: str):
+    base = source / module.replace(".", "/")
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _imported(text: str, package: str) -> set[str]:
+    """The package's own modules a module's text names: imports (`from a
+    import b` may name a module b) and dotted module names in strings
+    (os-ken loads its apps by name)."""
+    text = text.replace("\\\n", " ")
+    found = set()
+    for m in re.finditer(rf"(?m)^\s*from ({package}(?:\.\w+)*)\s+import\s+\(?([\w, \n]+)", text):
+        found.add(m[1])
+        found |= {f"{m[1]}.{name}" for name in re.findall(r"\w+", m[2])}
+    found |= set(re.findall(rf"(?m)^\s*import ({package}(?:\.\w+)+)", text))
+    joined = re.sub(r"(['\"])\s*\1", "", text)  # 'a.' 'b' is 'a.b'
+    found |= set(re.findall(rf"['\"]({package}(?:\.\w+)+)['\"]", joined))
+    return found
+
+
+def _reaches_a_notification(source, package: str, module: str) -> bool:
+    seen, todo = set(), [module]
+    while todo:
+        path = _module_file(source, todo.pop())
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        text = path.read_text()
+        if _NOTIFIES.search(text):
+            return True
+        todo += sorted(_imported(text, package))
+    return False
+
+
+@pytest.mark.parametrize("name, version", [("nova", "32.0.0"), ("neutron", "27.0.0"),
+                                           ("glance", "25.1.0")])  # fmt: skip
+def test_type_notify_exactly_where_the_source_notifies(ctx, name, version):
+    """A daemon's unit is Type=notify when the code its console script
+    imports calls sd_notify (a unit whose program never notifies would
+    never finish starting), Type=simple otherwise. Read from the source:
+    the modules the console script's module reaches through imports."""
+    source = sdist(name, version)
+    setup = configparser.ConfigParser(interpolation=None)
+    setup.read_string((source / "setup.cfg").read_text())
+    scripts = dict(
+        (part.strip() for part in line.split("=", 1))
+        for line in setup["entry_points"]["console_scripts"].strip().splitlines()
+    )
+    catalogue = plan.catalogue(ctx)[name]
+    checked = {}
+    for daemon in catalogue["daemons"]:
+        target = scripts.get(daemon["exec"])
+        if target is None:
+            continue  # not in this release (nova 32 has no eventlet nova-api)
+        module = target.split(":", 1)[0]
+        checked[daemon["exec"]] = (daemon["notify"], _reaches_a_notification(source, name, module))
+    assert checked and all(ours == source_says for ours, source_says in checked.values()), checked
