@@ -3,8 +3,8 @@ bundles render for every project (the values validation uses) against the
 distributions' own files, and against the sources' own rootwrap.conf:
 
 - RDO's openstack-<p>.spec %pre: `groupadd -r --gid N` / `useradd -u N` with
-  glance 161, nova 162, keystone 163 (rhbz#752842), cinder 165; neutron and
-  placement get no fixed id; `%pre compute: usermod -a -G qemu nova` (and
+  glance 161, nova 162, keystone 163 (rhbz#752842), cinder 165, heat 187
+  (rhbz#845078); neutron and placement get no fixed id; `%pre compute: usermod -a -G qemu nova` (and
   libvirt's group).
 - Debian's openstack-pkg-tools pkgos_adduser (pkgos_func): `--uid/--gid`
   64060 nova, 64061 cinder, 64062 glance (bug #884178), every other user
@@ -28,9 +28,9 @@ from opsbundle.repo import discover
 
 from ..conftest import ROOT, sdist
 
-RDO_UIDS = {"glance": 161, "nova": 162, "keystone": 163, "cinder": 165}
+RDO_UIDS = {"glance": 161, "nova": 162, "keystone": 163, "cinder": 165, "heat": 187}
 DEBIAN_UIDS = {"nova": 64060, "cinder": 64061, "glance": 64062}
-SERVICES = ("keystone", "nova", "neutron", "glance", "cinder", "placement")
+SERVICES = ("keystone", "nova", "neutron", "glance", "cinder", "placement", "heat")
 OVS_SWITCH = {"packaging/rpm": "openvswitch.service", "packaging/deb": "openvswitch-switch.service"}
 
 
@@ -159,6 +159,8 @@ DOCUMENTED = [
     ("glance-api", "glance", "25.1.0", r"image public http://controller:(\d+)"),
     ("neutron-api", "neutron", "27.0.0", r"network public http://controller:(\d+)"),
     ("cinder-api", "cinder", "25.0.0", r"volumev3 public http://controller:(\d+)"),
+    ("heat-api", "openstack-heat", "23.0.0", r"orchestration public http://controller:(\d+)"),
+    ("heat-api-cfn", "openstack-heat", "23.0.0", r"cloudformation public http://controller:(\d+)"),
 ]
 
 
@@ -226,14 +228,18 @@ def _reaches_a_notification(source, package: str, module: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("name, version", [("nova", "32.0.0"), ("neutron", "27.0.0"),
-                                           ("glance", "25.1.0")])  # fmt: skip
-def test_type_notify_exactly_where_the_source_notifies(ctx, name, version):
+@pytest.mark.parametrize("name, dist, version", [
+    ("nova", "nova", "32.0.0"),
+    ("neutron", "neutron", "27.0.0"),
+    ("glance", "glance", "25.1.0"),
+    ("heat", "openstack-heat", "23.0.0"),
+])  # fmt: skip
+def test_type_notify_exactly_where_the_source_notifies(ctx, name, dist, version):
     """A daemon's unit is Type=notify when the code its console script
     imports calls sd_notify (a unit whose program never notifies would
     never finish starting), Type=simple otherwise. Read from the source:
     the modules the console script's module reaches through imports."""
-    source = sdist(name, version)
+    source = sdist(dist, version)
     setup = configparser.ConfigParser(interpolation=None)
     setup.read_string((source / "setup.cfg").read_text())
     scripts = dict(
