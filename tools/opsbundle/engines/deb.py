@@ -7,7 +7,7 @@ tools without building:
                           level); it must list the project's package
     make -n -f debian/rules binary   the rules makefile parses
     sh -n                 the maintainer scripts parse
-plus the units and logrotate files the packages install (see hostfiles).
+plus the units, logrotate and sudoers files the packages install (see hostfiles).
 
 The first two run as the library code of those programs in one perl for every
 folder of the run (debian_check.pl). make and sh read one program each per
@@ -28,8 +28,8 @@ from . import json_lines
 TOOL = "dpkg"
 BINARY = "dpkg-parsechangelog"
 BINARIES = ("perl", "dpkg-parsechangelog", "dh_listpackages", "make", "sh", "systemd-analyze",
-            "logrotate")  # fmt: skip
-PACKAGE = "dpkg-dev, debhelper, make, systemd, logrotate"
+            "logrotate", "visudo")  # fmt: skip
+PACKAGE = "dpkg-dev, debhelper, make, systemd, logrotate, sudo"
 USES = ("engines/hostfiles.py", "engines/debian_check.pl")
 SCRIPT = Path(__file__).with_name("debian_check.pl")
 TIMEOUT = 300

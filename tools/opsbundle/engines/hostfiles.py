@@ -1,8 +1,9 @@
 """The files a package installs on hosts, checked by the programs that read
 them there: systemd units with `systemd-analyze verify`, logrotate files with
-`logrotate -d`, httpd/mod_wsgi sites with `apache2 -t`. Shared by the rpm and
-deb engines; each program runs once per call, for every unit (or logrotate
-file, or site) of every project of every bundle.
+`logrotate -d`, httpd/mod_wsgi sites with `apache2 -t`, sudoers files with
+`visudo -c`. Shared by the rpm and deb engines; each program runs once per
+call, for every unit (or logrotate file, site, sudoers file) of every project
+of every bundle.
 
 systemd-analyze runs offline against a scratch --root holding a copy of this
 machine's system units (for targets such as network-online.target), each unit
@@ -36,6 +37,10 @@ bundles packaging the same project both ship: such a project's sites go into
 a second config (one more run per bundle shipping the same project, not per
 site). apache2 stops at its first error: the site it names is reported and
 the config read again without it.
+
+sudoers files are read by sudo's own parser, `visudo -c -f` on one file that
+`@include`s each of them: it names the file and line of a syntax error, and
+stops there, so a file it names is reported and the rest read again.
 
 An output line neither program ties to one file sends the files of that call
 back through one run each, so every finding lands where it belongs.
@@ -331,17 +336,21 @@ def check_sites(sites: list[HostFile], workdir: Path) -> list[Finding]:
     by_site: dict[int, list[str]] = {}
     for n, layer in enumerate(_site_layers(sites)):
         by_site.update(_apache_check(folder, n, layer, paths))
-    same = {}
+    same: dict[str, int] = {}
     for i, site in enumerate(sites):
         same.setdefault(site.text, i)
-    found = []
-    for site in sites:
-        for line in by_site.get(same[site.text], []):
-            found.append(
-                Finding("NAT001", site.shown, f"apache2 -t ({site.label}): {line}",
-                        bundle=site.ref)
-            )  # fmt: skip
-    return found
+    return _per_file(sites, same, by_site, "apache2 -t")
+
+
+def _per_file(files: list[HostFile], first: dict, said: dict, program: str) -> list[Finding]:
+    """A finding for each line `program` said about a file (`said` is keyed
+    by the index of the first file with the same text: identical files were
+    read once and share its answer)."""
+    return [
+        Finding("NAT001", f.shown, f"{program} ({f.label}): {line}", bundle=f.ref)
+        for f in files
+        for line in said.get(first[f.text], [])
+    ]
 
 
 def _apache_check(folder: Path, n: int, which: list[int], paths: list[Path]) -> dict:
@@ -389,14 +398,61 @@ def _apache_check(folder: Path, n: int, which: list[int], paths: list[Path]) -> 
     return out
 
 
+# --------------------------------------------------------------------------- sudoers
+
+_SUDO_ERROR = re.compile(r"^(/\S+?):(\d+):(\d+): (.*)$")
+
+
+def check_sudoers(files: list[HostFile], workdir: Path) -> list[Finding]:
+    if not files:
+        return []
+    if shutil.which("visudo") is None:
+        return [
+            Finding("NAT002", files[0].shown,
+                    "visudo is not installed (sudo): the sudoers files were not read",
+                    bundle=files[0].ref)
+        ]  # fmt: skip
+    folder = workdir / "sudoers"
+    folder.mkdir(exist_ok=True)
+    paths, first = [], {}
+    for i, entry in enumerate(files):
+        first.setdefault(entry.text, i)
+        path = folder / f"sudoers-{i}"
+        path.write_text(entry.text, encoding="utf-8")
+        paths.append(path)
+    which = sorted(set(first.values()))  # identical files once
+    out: dict[int, list[str]] = {}
+    while which:
+        main = folder / f"main-{len(which)}"
+        main.write_text("".join(f"@include {paths[i]}\n" for i in which), encoding="utf-8")
+        done = _run(["visudo", "-c", "-f", str(main)])
+        if done.returncode == 0:
+            break
+        lines = [ln for ln in (done.stderr + done.stdout).splitlines() if ln.strip()]
+        named = [m for m in map(_SUDO_ERROR.match, lines) if m]
+        owner = next((i for m in named for i in which if str(paths[i]) == m[1]), None)
+        if owner is None:  # nothing names one of them: say so on each
+            for i in which:
+                out[i] = [" ".join(ln.strip() for ln in lines) or f"exit {done.returncode}"]
+            break
+        m = next(m for m in named if m[1] == str(paths[owner]))
+        text_lines = files[owner].text.splitlines()
+        n = int(m[2])
+        shown = text_lines[n - 1].strip() if 0 < n <= len(text_lines) else ""
+        out[owner] = [f"line {n} of the rendered file ({shown!r}): {m[4]}"]
+        which.remove(owner)
+    return _per_file(files, first, out, "visudo -c")
+
+
 # --------------------------------------------------------------------------- projects
 
 
 def host_files(job):
-    """The units, logrotate files and httpd sites one project's package installs."""
+    """The units, logrotate files, httpd sites and sudoers files one project's
+    package installs."""
     shown_unit = template_shown(job.bundle, "unit")
     shown_logrotate = template_shown(job.bundle, "logrotate")
-    units, rotates, sites = [], [], []
+    units, rotates, sites, sudoers = [], [], [], []
     proj = job.project
     group = f"{job.bundle.ref} {proj['package']}"
     for unit, text in job.renderings("unit"):
@@ -413,7 +469,11 @@ def host_files(job):
             HostFile(template_shown(job.bundle, "httpd"), label, text, proj.get("user", ""),
                      job.bundle.ref, group, log_dir=proj.get("log_dir", ""))
         )  # fmt: skip
-    return units, rotates, sites
+    for _, text in job.renderings("sudoers"):
+        label = f"sudoers of {proj['package']}"
+        sudoers.append(HostFile(template_shown(job.bundle, "sudoers"), label, text,
+                                proj.get("user", ""), job.bundle.ref, group))  # fmt: skip
+    return units, rotates, sites, sudoers
 
 
 def project_inputs(job, on_host: tuple, **fields) -> dict:
@@ -421,12 +481,13 @@ def project_inputs(job, on_host: tuple, **fields) -> dict:
     (the cache keys on it): its package, host files (host_files()) and `fields`."""
     from dataclasses import asdict
 
-    units, rotates, sites = on_host
+    units, rotates, sites, sudoers = on_host
     return {
         "package": job.project["package"],
         "units": [asdict(u) for u in units],
         "rotates": [asdict(r) for r in rotates],
         "sites": [asdict(s) for s in sites],
+        "sudoers": [asdict(s) for s in sudoers],
         **fields,
     }
 
@@ -445,14 +506,15 @@ def prepared(batch) -> list[tuple[str, dict]]:
 
 
 def installed_files(projects: list[tuple[str, dict]], workdir: Path) -> list[Finding]:
-    """The units (one systemd-analyze), logrotate files (one logrotate) and
-    httpd sites (one apache2 per bundle shipping a project) of every prepared
-    project."""
+    """The units (one systemd-analyze), logrotate files (one logrotate),
+    httpd sites (one apache2 per bundle shipping a project) and sudoers files
+    (one visudo) of every prepared project."""
     units = [HostFile(**u) for _, p in projects for u in p["units"]]
     rotates = [HostFile(**r) for _, p in projects for r in p["rotates"]]
     sites = [HostFile(**s) for _, p in projects for s in p.get("sites", ())]
+    sudoers = [HostFile(**s) for _, p in projects for s in p.get("sudoers", ())]
     return (verify_units(units, workdir) + check_logrotate(rotates, workdir)
-            + check_sites(sites, workdir))  # fmt: skip
+            + check_sites(sites, workdir) + check_sudoers(sudoers, workdir))  # fmt: skip
 
 
 def jobs(batch):

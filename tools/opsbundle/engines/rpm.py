@@ -6,8 +6,8 @@ The parser is the library behind `rpmspec -P`, run through python3-rpm in one
 process for every spec of the run (rpmspec_check.py): it expands every macro
 and fails on unknown tags, bad conditionals and broken sections, printing
 `line N`, which is reported with that line of the rendered spec. The
-httpd/mod_wsgi sites the packages ship are read by `apache2 -t` (see
-hostfiles)."""
+httpd/mod_wsgi sites the packages ship are read by `apache2 -t`, their
+sudoers files by `visudo -c` (see hostfiles)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from . import json_lines
 
 TOOL = "rpm"
 BINARY = "python3-rpm"
-BINARIES = ("systemd-analyze", "logrotate", "apache2")
-PACKAGE = "python3-rpm, systemd, logrotate, apache2, libapache2-mod-wsgi-py3"
+BINARIES = ("systemd-analyze", "logrotate", "apache2", "visudo")
+PACKAGE = "python3-rpm, systemd, logrotate, apache2, libapache2-mod-wsgi-py3, sudo"
 PYTHON = Path("/usr/bin/python3")  # Debian's, where python3-rpm is installed
 RPM_MODULE = Path("/usr/lib/python3/dist-packages/rpm")
 IDENTITY = (PYTHON,)
