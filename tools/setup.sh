@@ -26,6 +26,8 @@ PACKAGES+=(nagios4-core icinga2 monitoring-plugins-basic monitoring-plugins-stan
 # python3-rpm is rpm's spec parser as a library: one process parses every spec.
 PACKAGES+=(rpm rpmlint python3-rpm cpio dpkg-dev debhelper devscripts lintian fakeroot make
     logrotate systemd python3-all python3-setuptools python3-pbr dh-python)
+# visudo (sudo's own parser) reads the sudoers files the packages ship
+PACKAGES+=(sudo)
 # the bench counts every program each engine starts (strace -f -e execve)
 PACKAGES+=(strace)
 # tools/testcloud: the real daemons of the test cloud (started on private
