@@ -3,7 +3,9 @@ tools/testcloud (Debian's packages), each logging what it does twice where it
 can: the text line parsers read, and a second view of the same record written
 by a real program (the oracle).
 
-    python interfaces/log-fields/v1/conformance/generate_daemons.py [OUT]
+    python interfaces/log-fields/v1/conformance/generate_daemons.py [OUT] [--openstack]
+
+(--openstack: the mini cloud's services instead of the infrastructure daemons)
 
 - Apache 2.4: Debian's `combined` CustomLog and a second CustomLog writing the
   same fields as JSON.
@@ -14,6 +16,11 @@ by a real program (the oracle).
 - RabbitMQ 3.10: the plaintext log file and the JSON console formatter.
 - MariaDB 10.11: the error log (no second formatter exists: the oracle reads
   the records by sql/log.cc's printf layout, see oracle.mariadb_events).
+- keystone, placement and glance, our own debs in the mini cloud (`openstack`,
+  run in `nox -s cloud`): each service's own log, written by oslo.log's
+  ContextFormatter, and its JSONFormatter's twin of the same records (the
+  cloud's log_config_append, testcloud/openstack.py), from the service's
+  start through requests a site's users make, some refused.
 
 The requests are real; times are the real ones, so a re-run writes new times
 (the oracle comes with them). `site.json` names the program and version.
@@ -222,23 +229,150 @@ def mariadb(cloud, out: Path) -> int:
     return text.count("\n")
 
 
+def _call(url: str, method: str = "GET", body=None, token: str | None = None, headers=None):
+    """(status, body) of a request to an OpenStack API; an error status is an answer."""
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    if token:
+        sent["X-Auth-Token"] = token
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _password_auth(admin: dict, password: str) -> dict:
+    user = {"name": admin["username"], "domain": {"id": "default"}, "password": password}
+    scope = {"project": {"name": admin["project_name"], "domain": {"id": "default"}}}
+    return {"auth": {"identity": {"methods": ["password"], "password": {"user": user}},
+                     "scope": scope}}  # fmt: skip
+
+
+def openstack_traffic(cloud) -> list[tuple[str, str, str, int]]:
+    """What a site's users do to the three services, some of it refused:
+    (service, method, path, status) of each request made."""
+    from testcloud import identity
+
+    keystone = cloud.get("keystone")
+    admin = keystone.info["admin"]
+    token = identity.Keystone(keystone.info["url"], admin["username"], admin["password"]).token
+    nothing = "7a1c2e3f4b5d46e8a9b0c1d2e3f4a5b6"
+    urls = {name: cloud.get(name).info["url"] for name in ("keystone", "placement", "glance")}
+    calls = [
+        ("keystone", "POST", "/v3/auth/tokens", _password_auth(admin, "wrong"), None, {}),
+        ("keystone", "GET", f"/v3/projects/{nothing}", None, token, {}),
+        ("keystone", "GET", "/v3/users?name=nobody", None, token, {}),
+        ("keystone", "GET", "/v3/auth/tokens", None, token, {"X-Subject-Token": "not-a-token"}),
+        ("placement", "GET", "/", None, None, {}),
+        ("placement", "GET", "/resource_providers", None, token,
+         {"OpenStack-API-Version": "placement 1.20"}),
+        ("placement", "GET", f"/resource_providers/{nothing}", None, token, {}),
+        ("placement", "GET", "/resource_providers", None, "not-a-token", {}),
+        ("glance", "GET", "/v2/images", None, token, {}),
+        ("glance", "GET", "/v2/images/8c3f6a2e-1d4b-4f7a-9e2c-5b6d7e8f9a01", None, token, {}),
+        ("glance", "GET", "/v2/images", None, "not-a-token", {}),
+    ]  # fmt: skip
+    made = []
+    for name, method, path, body, auth, headers in calls:
+        status, _ = _call(urls[name] + path, method, body, auth, headers)
+        made.append((name, method, path, status))
+    return made
+
+
+def _oslo_records(log: Path, twin: Path, marks: tuple[int, int]) -> tuple[str, list[str]]:
+    """What the text log and its twin gained since `marks` (their sizes then),
+    once both hold the same records: the handlers write each record to the
+    text first, then the twin, so the two are read until the twin has a record
+    for every record start in the text (each JSON record's own prefix, in the
+    same order) and neither grows."""
+    from testcloud.daemon import DaemonError, wait_until
+
+    def prefix(record: dict) -> str:
+        return (f"{record['asctime']}.{int(record['msecs']):03d} {record['process']} "
+                f"{record['levelname']} {record['name']} ")  # fmt: skip
+
+    seen: dict = {}
+
+    def settled() -> bool:
+        if _size(str(log)) < marks[0] or _size(str(twin)) < marks[1]:
+            raise DaemonError(f"{log.name} or its twin was rotated meanwhile: run again")
+        twins = twin.read_bytes()[marks[1] :].decode("utf-8").splitlines()
+        text = log.read_bytes()[marks[0] :].decode("utf-8")
+        at = 0
+        for line in twins:
+            at = text.find(prefix(json.loads(line)), at)
+            if at < 0:
+                return False
+            at += 1
+        now = (len(text), len(twins))
+        ok = seen.get("last") == now
+        seen.update(last=now, text=text, twins=twins)
+        return ok
+
+    wait_until(settled, f"{log.name} and its twin to hold the same records", 60)
+    return seen["text"], seen["twins"]
+
+
+def openstack(cloud, out: Path, from_start: bool = False) -> int:
+    """Each service's own oslo.log records and oslo.log's JSON twin of them,
+    through the requests of openstack_traffic (from the service's start
+    when `from_start`: a cloud of its own, as main() makes)."""
+    from testcloud.debs import RELEASE
+
+    node = Path(cloud.get("node").info["root"])
+    daemons = {name: cloud.get(name) for name in ("keystone", "placement", "glance")}
+    files = {
+        name: (node / "var/log" / d.project / f"{d.program}.log",
+               node / "var/log" / d.project / f"{d.program}.twin.jsonl")
+        for name, d in daemons.items()
+    }  # fmt: skip
+    marks = {
+        name: (0, 0) if from_start else (_size(str(log)), _size(str(twin)))
+        for name, (log, twin) in files.items()
+    }
+    openstack_traffic(cloud)
+    oslo = _version(["chroot", str(node), "dpkg-query", "-W", "python3-oslo.log"], "\t")
+    records = 0
+    for name, daemon in daemons.items():
+        text, twins = _oslo_records(*files[name], marks[name])
+        version = RELEASE[name][1]
+        folder = out / f"{name}-{version}" / "oslo-service" / daemon.project
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{daemon.program}.log").write_text(text, encoding="utf-8")
+        (folder / f"{daemon.program}.twin.jsonl").write_text("".join(f"{t}\n" for t in twins))
+        options = daemon.info["oslo_log"]
+        options = {k: v for k, v in options.items() if k.startswith(("logging_", "instance_"))}
+        how = "the service's own log (log_config_append: ContextFormatter + JSONFormatter)"
+        _site(folder.parent, name, version, **options, **{"oslo.log": oslo.split("-")[0]},
+              format=how)  # fmt: skip
+        records += len(twins)
+    return records
+
+
 DAEMONS = {"apache": apache, "haproxy": haproxy, "rabbitmq": rabbitmq, "mariadb": mariadb}
+# the services of our own debs: the mini cloud (`nox -s cloud`, marked openstack)
+CLOUD = {"openstack": lambda cloud, out: openstack(cloud, out, from_start=True)}
 
 
 def write(cloud, out: Path, names=DAEMONS) -> dict[str, int]:
     """Write each daemon's source under `out`; the records written, per daemon."""
-    return {name: DAEMONS[name](cloud, out) for name in names}
+    makers = {**DAEMONS, **CLOUD}
+    return {name: makers[name](cloud, out) for name in names}
 
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(HERE.parents[3] / "tools"))
     from testcloud.cloud import Cloud
 
+    names = list(CLOUD) if "--openstack" in argv else list(DAEMONS)
+    argv = [a for a in argv if a != "--openstack"]
     out = Path(argv[0]) if argv else HERE / "corpus"
     state = Path(tempfile.mkdtemp(prefix="opsbundle-corpus-"))
     cloud = Cloud(state)
     try:
-        for name, count in write(cloud, out).items():
+        for name, count in write(cloud, out, names).items():
             print(f"{name}: {count} records")
     finally:
         cloud.down()
