@@ -8,6 +8,7 @@ with our own keystone, placement and glance in the mini cloud (`nox -s cloud`)."
 
 import importlib.util
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -80,9 +81,8 @@ def test_every_parser_bundle_gives_the_oracles_events_for_what_the_daemons_wrote
 def fresh_cloud(testcloud, tmp_path_factory):
     testcloud.up(["openstack"])
     out = tmp_path_factory.mktemp("cloud-corpus")
-    generator = _generator()
-    made = generator.openstack_traffic(testcloud)
-    counts = {"openstack": generator.openstack(testcloud, out)}  # what they write from now
+    made: list = []
+    counts = {"openstack": _generator().openstack(testcloud, out, made=made)}  # from now
     return out, counts, made
 
 
@@ -98,7 +98,7 @@ def test_the_requests_were_answered_and_some_refused(fresh_cloud):
 def test_each_service_wrote_its_records_and_oslo_logs_json_twin_of_them(fresh_cloud):
     out, counts, _ = fresh_cloud
     sources = sorted(p.name.split("-")[0] for p in out.iterdir())
-    assert sources == ["glance", "keystone", "placement"]
+    assert sources == ["glance", "keystone", "placement", "uwsgi"]
     for log in out.glob("*/oslo-service/*/*.log"):
         twins = [json.loads(line) for line in log.with_name(f"{log.stem}.twin.jsonl").open()]
         assert twins, f"{log}: no records"
@@ -113,8 +113,24 @@ def test_each_service_wrote_its_records_and_oslo_logs_json_twin_of_them(fresh_cl
     site = json.loads(next(out.glob("keystone-*/oslo-service/site.json")).read_text())
     assert site["oslo.log"] and "%(user_identity)s" in site["logging_context_format_string"]
     assert counts["openstack"] == sum(
-        len(p.read_text().splitlines()) for p in out.glob("*/oslo-service/*/*.twin.jsonl")
+        len(p.read_text().splitlines())
+        for p in [*out.glob("*/oslo-service/*/*.twin.jsonl"), *out.glob("uwsgi-*/uwsgi/*/*.log")]
     )
+
+
+@pytest.mark.openstack
+def test_uwsgi_logged_each_request_to_its_services_as_the_client_saw_it(fresh_cloud):
+    """uwsgi has no second view of its log: the oracle reads its printf
+    layout; here that reading is held against what the client sent and got."""
+    out, _, made = fresh_cloud
+    logged = Counter(
+        (e["service"], e["http_method"], e["http_path"], e["http_status"])
+        for log in out.glob("uwsgi-*/uwsgi/*/*.log")
+        for e in expected(log)
+        if not e.get("unparsed")
+    )
+    asked = Counter((n, m, p, s) for n, m, p, s in made if n in ("keystone", "placement"))
+    assert asked and not asked - logged, (asked, logged)
 
 
 @pytest.mark.openstack

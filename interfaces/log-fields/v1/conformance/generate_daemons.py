@@ -315,10 +315,11 @@ def _oslo_records(log: Path, twin: Path, marks: tuple[int, int]) -> tuple[str, l
     return seen["text"], seen["twins"]
 
 
-def openstack(cloud, out: Path, from_start: bool = False) -> int:
+def openstack(cloud, out: Path, from_start: bool = False, made: list | None = None) -> int:
     """Each service's own oslo.log records and oslo.log's JSON twin of them,
-    through the requests of openstack_traffic (from the service's start
-    when `from_start`: a cloud of its own, as main() makes)."""
+    and uwsgi's request log, through the requests of openstack_traffic
+    (added to `made` when given); from the service's start when
+    `from_start` (a cloud of its own, as main() makes)."""
     from testcloud.debs import RELEASE
 
     node = Path(cloud.get("node").info["root"])
@@ -332,7 +333,15 @@ def openstack(cloud, out: Path, from_start: bool = False) -> int:
         name: (0, 0) if from_start else (_size(str(log)), _size(str(twin)))
         for name, (log, twin) in files.items()
     }
-    openstack_traffic(cloud)
+    uwsgi_logs = {
+        name: log
+        for name, d in daemons.items()
+        for log in sorted((node / "var/log" / d.project).glob("*-uwsgi.log"))
+    }
+    uwsgi_marks = {name: 0 if from_start else _size(str(log)) for name, log in uwsgi_logs.items()}
+    traffic = openstack_traffic(cloud)
+    if made is not None:
+        made.extend(traffic)
     oslo = _version(["chroot", str(node), "dpkg-query", "-W", "python3-oslo.log"], "\t")
     records = 0
     for name, daemon in daemons.items():
@@ -348,7 +357,36 @@ def openstack(cloud, out: Path, from_start: bool = False) -> int:
         _site(folder.parent, name, version, **options, **{"oslo.log": oslo.split("-")[0]},
               format=how)  # fmt: skip
         records += len(twins)
+    records += _uwsgi(node, uwsgi_logs, uwsgi_marks, traffic, out)
     return records
+
+
+def _uwsgi(node: Path, logs: dict, marks: dict, made: list, out: Path) -> int:
+    """The request log of the services uwsgi runs (the package's ini: logto
+    /var/log/<project>/<unit>-uwsgi.log): what it gained since `marks`, once
+    every request made to the service is in it."""
+    from testcloud.daemon import wait_until
+
+    done = subprocess.run(["chroot", str(node), "uwsgi", "--version"], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    version = done.stdout.strip().split("-")[0]
+    lines = 0
+    for name, log in logs.items():
+        asked = sum(1 for service, *_ in made if service == name)
+
+        def text(log=log, name=name) -> str:
+            return log.read_bytes()[marks[name] :].decode("utf-8")
+
+        wait_until(lambda asked=asked: text().count(" => generated ") >= asked,
+                   f"{log.name}: the requests made", 60)  # fmt: skip
+        folder = out / f"uwsgi-{version}" / "uwsgi" / log.parent.name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / log.name).write_text(text(), encoding="utf-8")
+        lines += text().count("\n")
+    _site(
+        folder.parent, "uwsgi", version, format="the packages' ini (logto), uwsgi's own request log"
+    )
+    return lines
 
 
 DAEMONS = {"apache": apache, "haproxy": haproxy, "rabbitmq": rabbitmq, "mariadb": mariadb}
