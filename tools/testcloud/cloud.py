@@ -23,6 +23,7 @@ from pathlib import Path
 from . import state
 from .apache import Apache
 from .daemon import HOST, Daemon, DaemonError, password
+from .dnsmasq import Dnsmasq
 from .haproxy import HAProxy
 from .mariadb import MariaDB
 from .memcached import Memcached
@@ -103,6 +104,8 @@ SERVICES: dict[str, Service] = {
     "rsyslog": Service((), lambda cloud, wd: RsyslogReceiver(wd)),
     # the host's own syslog (imuxsock, Debian's rules): HAProxy logs there too
     "syslog": Service((), lambda cloud, wd: HostSyslog(wd)),
+    # neutron's DHCP agent's dnsmasq, logging to its own file as in Kolla
+    "dnsmasq": Service((), lambda cloud, wd: Dnsmasq(wd)),
     # our own debs of keystone, placement and glance, in an installed chroot
     "node": Service((), lambda cloud, wd: Node(wd)),
     "keystone": Service(OPENSTACK_NEEDS, _openstack(Keystone, "keystone")),
@@ -121,6 +124,7 @@ GROUPS = {
         "uwsgi",
         "rsyslog",
         "syslog",
+        "dnsmasq",
     ),  # fmt: skip
 }
 

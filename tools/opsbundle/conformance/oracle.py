@@ -272,6 +272,27 @@ def uwsgi_events(text: str, service: str, program: str) -> list[dict]:
     return events
 
 
+# dnsmasq's log file (log.c): "%.15s %s[%d]: " -- ctime()+4 (no year), its
+# tag (dnsmasq, dnsmasq-dhcp, dnsmasq-tftp...), its pid, then the message.
+_DNSMASQ = re.compile(
+    r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} (?P<tag>[^\s\[]+)\[(?P<pid>\d+)\]: "
+)
+
+
+def dnsmasq_events(text: str, service: str) -> list[dict]:
+    """dnsmasq has one formatter (log.c, above): a line an event; it prints
+    no year, so no timestamp (a collector's guess of the year is not the
+    record's); `program` is its tag, as for a syslog line."""
+    events = []
+    for line in text.splitlines():
+        m = _DNSMASQ.match(line)
+        if m is None:
+            raise ValueError(f"not a dnsmasq log line: {line[:80]!r}")
+        events.append({"pid": int(m["pid"]), "program": m["tag"], "service": service,
+                       "message": line[m.end():]})  # fmt: skip
+    return events
+
+
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
@@ -293,6 +314,8 @@ def expected(log: Path) -> list[dict]:
     site = json.loads(site_file.read_text(encoding="utf-8")) if site_file.exists() else {}
     if site.get("program") == "mariadbd":
         return mariadb_events(log.read_text(encoding="utf-8"), _levels(), service, program)
+    if site.get("program") == "dnsmasq":
+        return dnsmasq_events(log.read_text(encoding="utf-8"), service)
     if site.get("program") == "uwsgi":
         return uwsgi_events(log.read_text(encoding="utf-8"), service, program)
     if not twin.exists():

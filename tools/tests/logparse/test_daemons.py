@@ -40,7 +40,10 @@ def test_each_daemon_wrote_records_and_their_second_view(fresh):
     out, counts = fresh
     assert all(n > 0 for n in counts.values()), counts
     sources = {p.name.split("-")[0] for p in out.iterdir()}
-    assert sources == {"apache2", "haproxy", "rabbitmq", "mariadb"}
+    assert sources == {"apache2", "haproxy", "rabbitmq", "mariadb", "dnsmasq"}
+    # dnsmasq answered the configured name and refused the others (no upstream)
+    site = json.loads(next(out.glob("dnsmasq-*/dnsmasq/site.json")).read_text())
+    assert site["answers"] == [0, 5, 5]
     # the HAProxy twin is HAProxy's own view of the same requests
     folder = next(out.glob("haproxy-*/haproxy-httplog/haproxy"))
     text = (folder / "haproxy.log").read_text().splitlines()

@@ -16,6 +16,8 @@ by a real program (the oracle).
 - RabbitMQ 3.10: the plaintext log file and the JSON console formatter.
 - MariaDB 10.11: the error log (no second formatter exists: the oracle reads
   the records by sql/log.cc's printf layout, see oracle.mariadb_events).
+- dnsmasq 2.90: its log file as neutron's DHCP agent has it in Kolla (no
+  second view either: log.c's layout, see oracle.dnsmasq_events).
 - keystone, placement and glance, our own debs in the mini cloud (`openstack`,
   run in `nox -s cloud`): each service's own log, written by oslo.log's
   ContextFormatter, and its JSONFormatter's twin of the same records (the
@@ -389,7 +391,36 @@ def _uwsgi(node: Path, logs: dict, marks: dict, made: list, out: Path) -> int:
     return lines
 
 
-DAEMONS = {"apache": apache, "haproxy": haproxy, "rabbitmq": rabbitmq, "mariadb": mariadb}
+def dnsmasq(cloud, out: Path) -> int:
+    """neutron's dnsmasq as Kolla runs it (log-facility=.../neutron/dnsmasq.log):
+    its start, and queries answered, refused and of another type."""
+    daemon = cloud.get("dnsmasq")
+    from testcloud.daemon import wait_until
+
+    asked = (("a.corpus.example", 1), ("nothing.invalid", 1), ("b.corpus.example", 28))
+    answers = [daemon.query(name, qtype) for name, qtype in asked]
+
+    def queries() -> int:
+        return sum("query[" in line for line in _lines(daemon.logs["dnsmasq"]))
+
+    wait_until(lambda: queries() >= len(asked), "dnsmasq logging the queries", 60)
+    text = Path(daemon.logs["dnsmasq"]).read_text(encoding="utf-8")
+    version = _version(["dnsmasq", "--version"], "version ")
+    folder = out / f"dnsmasq-{version}" / "dnsmasq" / "neutron"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dnsmasq.log").write_text(text, encoding="utf-8")
+    _site(folder.parent, "dnsmasq", version, format="log-facility file, log-queries (Kolla's)",
+          answers=answers)  # fmt: skip
+    return text.count("\n")
+
+
+DAEMONS = {
+    "apache": apache,
+    "haproxy": haproxy,
+    "rabbitmq": rabbitmq,
+    "mariadb": mariadb,
+    "dnsmasq": dnsmasq,
+}
 # the services of our own debs: the mini cloud (`nox -s cloud`, marked openstack)
 CLOUD = {"openstack": lambda cloud, out: openstack(cloud, out, from_start=True)}
 
