@@ -1,8 +1,8 @@
 """Render a tool bundle or a stack into a directory a deployment repo copies from.
 
-The output is all-or-nothing: everything is rendered into a fresh directory next
-to the target and swapped in with rename(2) only when every file rendered, so a
-failure leaves the target exactly as it was. No path is written outside it.
+The output is all-or-nothing (output.py: staged beside the target, swapped in
+with rename(2) only when every file rendered, so a failure leaves the target
+exactly as it was). No path is written outside it.
 
 Layout of the output:
     <DIR>/<domain>/<name>/<destination without its leading />
@@ -12,18 +12,16 @@ Layout of the output:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from . import __version__, render_index, repo
+from . import __version__, render_index
 from .bundle import Bundle
 from .checks import Context, run_all
 from .findings import ERROR
 from .interfaces import interface_data
+from .output import OutputError, staged_output
 from .paths import dest_problem
 from .secrets import resolve_refs
 from .templating import TemplateProblem, compiled, render_string
@@ -139,7 +137,14 @@ def render(
         planned = check_values(ctx, members, layers, strict)
     except ValuesError as exc:
         raise RenderError(str(exc)) from None
-    with staged_output(out.absolute(), force, root) as staging:
+    try:
+        return _write(ctx, target, planned, out.absolute(), force, root, check)
+    except OutputError as exc:
+        raise RenderError(str(exc)) from None
+
+
+def _write(ctx, target, planned, out, force, root, check) -> dict:
+    with staged_output(out, force, root) as staging:
         index = []
         for member, values in planned:
             index += render_files(ctx, member, values, staging)
@@ -152,28 +157,6 @@ def render(
             if problems:
                 raise RenderError("the native engines refuse the rendered files:\n" + problems)
     return document
-
-
-def check_target(out: Path, force: bool, root: Path | None = None) -> None:
-    """`out` may be written: not the repository (`root`) or a part of it that
-    holds bundles, not a file, and empty unless `force`."""
-    unsafe = repo.unsafe_output(root, out) if root is not None else None
-    if unsafe:
-        raise RenderError(unsafe)
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise RenderError(f"{out} exists and is not a directory")
-    claim = out / CLAIM
-    if claim.is_file():
-        try:
-            holder = int(claim.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            holder = 0
-        if holder and _alive(holder):
-            raise RenderError(f"{out}: another render is writing it (process {holder})")
-        with contextlib.suppress(OSError):
-            claim.unlink()  # its render was killed
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise RenderError(f"{out} is not empty; pass --force to replace its contents")
 
 
 def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> list[dict]:
@@ -253,98 +236,3 @@ def _used(entry: dict, bundle: Bundle) -> set[str]:
         return set()
     text = (bundle.path / entry["source"]).read_text(encoding="utf-8")
     return compiled(text, f"{bundle.ref}/{entry['source']}").variables
-
-
-CLAIM = ".opsbundle-claim"
-OWNER = ".opsbundle-owner"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _clean_stale(out: Path) -> None:
-    """Staging folders of renders into `out` that were killed (SIGKILL, power
-    loss) before they could clean up: their owner process is gone."""
-    for stale in out.parent.glob(f".{out.name}.*"):
-        owner = stale / OWNER
-        try:
-            pid = int(owner.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not _alive(pid):
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _claim(out: Path, force: bool) -> str:
-    """Take a new or empty `out` for this render with an O_EXCL claim file:
-    "created" (the folder is ours), "claimed" (an empty folder we now hold),
-    "" when `--force` replaces a folder that already has content."""
-    created = "claimed"
-    try:
-        os.mkdir(out)
-        created = "created"
-    except FileExistsError:
-        pass
-    if force and any(p.name != CLAIM for p in out.iterdir()):
-        return ""
-    try:
-        fd = os.open(out / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        raise RenderError(f"{out}: another render is writing it") from None
-    os.write(fd, str(os.getpid()).encode())
-    os.close(fd)
-    if any(p.name != CLAIM for p in out.iterdir()) and not force:
-        (out / CLAIM).unlink()
-        raise RenderError(f"{out} is not empty; pass --force to replace its contents")
-    return created
-
-
-@contextlib.contextmanager
-def staged_output(out: Path, force: bool, root: Path | None = None):
-    """A staging folder beside `out`, swapped in when the block succeeds and
-    removed whatever else happens (an exception, Ctrl-C, SIGTERM: the command
-    turns SIGTERM into an exception). A new `out` is claimed first with
-    mkdir(2) and a claim file, so two renders into one new folder cannot both
-    succeed: the second finds it taken and not empty."""
-    check_target(out, force, root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(out)
-    claimed = _claim(out, force)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        (staging / OWNER).write_text(str(os.getpid()), encoding="utf-8")
-        yield staging
-        (staging / OWNER).unlink()
-        swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if claimed and (out / CLAIM).is_file():
-            (out / CLAIM).unlink()
-            if claimed == "created":
-                with contextlib.suppress(OSError):
-                    os.rmdir(out)
-        raise
-
-
-def swap_in(staging: Path, out: Path) -> None:
-    """Replace `out` by `staging` with renames only, so readers see the old
-    or the new tree, never a half-written one."""
-    if not out.exists():
-        os.rename(staging, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-    os.rmdir(old)
-    os.rename(out, old)
-    try:
-        os.rename(staging, out)
-    except OSError:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

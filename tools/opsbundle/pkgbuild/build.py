@@ -19,7 +19,8 @@ from pathlib import Path
 from ..bundle import Bundle
 from ..checks import Context, run_all
 from ..findings import ERROR
-from ..render import RenderError, check_target, swap_in, vocabulary
+from ..output import OutputError, staged_output
+from ..render import vocabulary
 from ..templating import TemplateProblem, compiled
 from ..values import ValuesError, resolve
 from . import depends, entrypoints, plan, requires
@@ -118,56 +119,44 @@ def build(
         raise BuildError(
             f"{', '.join(missing)} not installed (Debian packages: {' '.join(driver.PACKAGES)})"
         )
-    out = out.absolute()
-    try:
-        check_target(out, force, root)
-    except RenderError as exc:
-        raise BuildError(str(exc)) from None
     job = Job(ctx, bundle, project, version, params, source, build_vals)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as exc:
-        raise BuildError(f"cannot write next to {out}: {exc.strerror}") from None
-    try:
-        with tempfile.TemporaryDirectory(prefix="opsbundle-build-") as tmp:
-            built = driver.build(job, Path(tmp))
-            packages = []
-            for path in built:
-                shutil.copy2(path, staging / path.name)
-                packages.append(
-                    {
-                        "file": path.name,
-                        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                        **driver.describe(staging / path.name),
-                    }
-                )
-        summary = {
-            "format": SUMMARY_FORMAT,
-            "bundle": bundle.ref,
-            "bundle_version": bundle.version,
-            "family": family,
-            "project": project_name,
-            "source": str(source),
-            "version": {
-                "pbr": version.pbr,
-                "package": version.package,
-                "release": build_vals["release"],
-                "from": version.source,
-            },
-            "packages": packages,
-            "units": [u["name"] for u in project["units"]],
-            "wsgi": [
-                {"name": a["name"], "port": a["port"], "served": a["served"]}
-                for a in project["apps"]
-            ],
-        }
-        (staging / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        swap_in(staging, out)
+        with staged_output(out.absolute(), force, root) as staging:
+            with tempfile.TemporaryDirectory(prefix="opsbundle-build-") as tmp:
+                built = driver.build(job, Path(tmp))
+                packages = []
+                for path in built:
+                    shutil.copy2(path, staging / path.name)
+                    packages.append(
+                        {
+                            "file": path.name,
+                            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                            **driver.describe(staging / path.name),
+                        }
+                    )
+            summary = {
+                "format": SUMMARY_FORMAT,
+                "bundle": bundle.ref,
+                "bundle_version": bundle.version,
+                "family": family,
+                "project": project_name,
+                "source": str(source),
+                "version": {
+                    "pbr": version.pbr,
+                    "package": version.package,
+                    "release": build_vals["release"],
+                    "from": version.source,
+                },
+                "packages": packages,
+                "units": [u["name"] for u in project["units"]],
+                "wsgi": [
+                    {"name": a["name"], "port": a["port"], "served": a["served"]}
+                    for a in project["apps"]
+                ],
+            }
+            (staging / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    except OutputError as exc:
+        raise BuildError(str(exc)) from None
     except (OSError, shutil.Error) as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise BuildError(f"build stopped: {exc}") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return summary

@@ -1,23 +1,21 @@
 """`opsbundle site -o DIR`: the whole catalog as static pages.
 
-All or nothing, like `opsbundle render`: the pages are written into a fresh
-folder beside DIR and swapped in with rename(2) once every page is written,
-so a failure leaves DIR as it was; a non-empty DIR is replaced only with
-force. The output is a pure function of the repository (and the results
-file): no dates, no absolute paths, so two builds of one commit are equal
-byte for byte and a published site changes only when the catalog does.
+All or nothing, like `opsbundle render` (output.py): the pages are staged
+beside DIR and swapped in once every page is written, so a failure leaves DIR
+as it was; a non-empty DIR is replaced only with force. The output is a pure
+function of the repository (and the results file): no dates, no absolute
+paths, so two builds of one commit are equal byte for byte and a published
+site changes only when the catalog does.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import repo
 from ..checks import Context
-from ..render import RenderError, check_target, swap_in
+from ..output import OutputError, staged_output
 from . import content, reference, urls
 from .pages import Writer
 from .results import ResultsError, read
@@ -81,23 +79,15 @@ def build(root: Path, out: Path, results: Path | None = None, force: bool = Fals
     except ResultsError as exc:
         raise SiteError(str(exc)) from None
     cat = content.gather(root, found, ctx)
-    out = out.absolute()
     try:
-        check_target(out, force)
-    except RenderError as exc:
+        with staged_output(out.absolute(), force) as staging:
+            staging.chmod(0o755)
+            writer = Writer(staging, cat)
+            _write(writer, cat)
+    except OutputError as exc:
         raise SiteError(str(exc)) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        staging.chmod(0o755)
-        writer = Writer(staging, cat)
-        _write(writer, cat)
-        swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return Summary(
-        out=out,
+        out=out.absolute(),
         pages=writer.pages,
         bundles=len(cat.bundles),
         checks=len(cat.matrix.checks),
