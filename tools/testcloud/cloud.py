@@ -29,6 +29,7 @@ from .mariadb import MariaDB
 from .memcached import Memcached
 from .node import Node
 from .openstack import Glance, Keystone, Placement
+from .openvswitch import OpenVswitch, Ovn
 from .rabbitmq import RabbitMQ
 from .rsyslog import HostSyslog, RsyslogReceiver
 from .uwsgi import Uwsgi
@@ -106,6 +107,9 @@ SERVICES: dict[str, Service] = {
     "syslog": Service((), lambda cloud, wd: HostSyslog(wd)),
     # neutron's DHCP agent's dnsmasq, logging to its own file as in Kolla
     "dnsmasq": Service((), lambda cloud, wd: Dnsmasq(wd)),
+    # Open vSwitch (dummy datapath only: nothing on the host changes) and OVN
+    "openvswitch": Service((), lambda cloud, wd: OpenVswitch(wd)),
+    "ovn": Service((), lambda cloud, wd: Ovn(wd)),
     # our own debs of keystone, placement and glance, in an installed chroot
     "node": Service((), lambda cloud, wd: Node(wd)),
     "keystone": Service(OPENSTACK_NEEDS, _openstack(Keystone, "keystone")),
@@ -125,6 +129,8 @@ GROUPS = {
         "rsyslog",
         "syslog",
         "dnsmasq",
+        "openvswitch",
+        "ovn",
     ),  # fmt: skip
 }
 

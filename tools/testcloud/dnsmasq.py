@@ -19,10 +19,18 @@ from pathlib import Path
 from .daemon import HOST, Daemon
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+def free_dns_port() -> int:
+    """A port free for UDP and for TCP (dnsmasq listens on both)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind((HOST, 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind((HOST, port))
+                except OSError:
+                    continue
+                return port
 
 
 class Dnsmasq(Daemon):
@@ -30,7 +38,7 @@ class Dnsmasq(Daemon):
     start_timeout = 30.0
 
     def prepare(self) -> None:
-        self.ports["dns"] = free_udp_port()
+        self.ports["dns"] = free_dns_port()
         self.info["port"] = self.ports["dns"]
         self.log("dnsmasq", "dnsmasq.log")
 
@@ -51,7 +59,7 @@ class Dnsmasq(Daemon):
         return log.exists() and b"started, version" in log.read_bytes()
 
     def ports_still_free(self) -> bool:
-        return True  # UDP: nobody else takes it between two tries
+        return False  # a failed start: always try again on a new port
 
     def query(self, name: str, qtype: int = 1) -> int:
         ident = random.randrange(1 << 16)

@@ -40,7 +40,7 @@ def test_each_daemon_wrote_records_and_their_second_view(fresh):
     out, counts = fresh
     assert all(n > 0 for n in counts.values()), counts
     sources = {p.name.split("-")[0] for p in out.iterdir()}
-    assert sources == {"apache2", "haproxy", "rabbitmq", "mariadb", "dnsmasq"}
+    assert sources == {"apache2", "haproxy", "rabbitmq", "mariadb", "dnsmasq", "openvswitch", "ovn"}
     # dnsmasq answered the configured name and refused the others (no upstream)
     site = json.loads(next(out.glob("dnsmasq-*/dnsmasq/site.json")).read_text())
     assert site["answers"] == [0, 5, 5]
@@ -51,6 +51,18 @@ def test_each_daemon_wrote_records_and_their_second_view(fresh):
     assert len(text) == len(sd) == counts["haproxy"]
     for line, values in zip(text, sd, strict=True):
         assert f'"{values["request"]}"' in line and f" {values['status']} " in line
+
+
+def test_vlogs_twin_is_the_same_records_by_sequence_number(fresh):
+    out, _ = fresh
+    logs = sorted(out.glob("*/openvswitch/*/*.log"))
+    assert {p.stem for p in logs} >= {"ovsdb-server", "ovs-vswitchd", "ovn-northd"}
+    for log in logs:
+        text = [line.split("|")[1] for line in log.read_text().splitlines()]
+        twin = [line.split("\t")[1] for line in log.with_suffix(".twin.tsv").open()]
+        assert [int(n) for n in text] == [int(n) for n in twin], log
+    vswitchd = next(p for p in logs if p.stem == "ovs-vswitchd")
+    assert {e["level"] for e in expected(vswitchd)} >= {"INFO", "WARNING"}
 
 
 def test_rabbitmq_gives_one_event_per_line_of_a_multi_line_record(fresh):

@@ -16,6 +16,9 @@ by a real program (the oracle).
 - RabbitMQ 3.10: the plaintext log file and the JSON console formatter.
 - MariaDB 10.11: the error log (no second formatter exists: the oracle reads
   the records by sql/log.cc's printf layout, see oracle.mariadb_events).
+- Open vSwitch 3.1 and OVN 23.03: ovsdb-server, ovs-vswitchd (dummy datapath),
+  the OVN databases and ovn-northd, each writing its --log-file and, as the
+  second view, the same records to its console in a tab-separated pattern.
 - dnsmasq 2.90: its log file as neutron's DHCP agent has it in Kolla (no
   second view either: log.c's layout, see oracle.dnsmasq_events).
 - keystone, placement and glance, our own debs in the mini cloud (`openstack`,
@@ -414,12 +417,66 @@ def dnsmasq(cloud, out: Path) -> int:
     return text.count("\n")
 
 
+def _vlog_pairs(log: Path, twin: Path) -> tuple[str, str]:
+    """A vlog file and its console twin, once the twin holds a record for
+    every sequence number the file has (and no more)."""
+    from testcloud.daemon import wait_until
+
+    def numbers(text: str, sep: str) -> list[str]:
+        return [line.split(sep)[1] for line in text.splitlines() if line.count(sep) >= 4]
+
+    seen: dict = {}
+
+    def settled() -> bool:
+        text, second = log.read_text(encoding="utf-8"), twin.read_text(encoding="utf-8")
+        ok = [int(n) for n in numbers(text, "|")] == [int(n) for n in numbers(second, "\t")]
+        seen.update(text=text, twin=second)
+        return ok
+
+    wait_until(settled, f"{log.name} and its console twin to hold the same records", 60)
+    return seen["text"], seen["twin"]
+
+
+def openvswitch(cloud, out: Path) -> int:
+    """Open vSwitch and OVN (Debian's): their start, a bridge on the dummy
+    datapath with a port that has no device, a logical switch and router."""
+    ovs, ovn = cloud.get("openvswitch"), cloud.get("ovn")
+    ovs.ctl("ovs-vsctl", "add-br", "br-corpus", "--", "set", "bridge", "br-corpus",
+            "datapath_type=dummy")  # fmt: skip
+    ovs.ctl(
+        "ovs-vsctl", "add-port", "br-corpus", "p1", "--", "set", "interface", "p1", "type=dummy"
+    )
+    ovs.ctl("ovs-vsctl", "add-port", "br-corpus", "tap-corpus-gone")  # no such device
+    ovs.ctl("ovs-vsctl", "del-port", "br-corpus", "p1")
+    ovn.ctl("ovn-nbctl", "ls-add", "sw-corpus")
+    ovn.ctl("ovn-nbctl", "lsp-add", "sw-corpus", "sw-corpus-p1")
+    ovn.ctl("ovn-nbctl", "lsp-set-addresses", "sw-corpus-p1", "50:54:00:00:00:01 10.0.0.5")
+    ovn.ctl("ovn-nbctl", "lr-add", "lr-corpus")
+    ovn.ctl("ovn-nbctl", "--wait=sb", "sync")
+    records = 0
+    versions = {"openvswitch": (["ovs-vswitchd", "--version"], ") "),
+                "ovn": (["ovn-northd", "--version"], "ovn-northd ")}  # fmt: skip
+    for daemon, project, service in ((ovs, "openvswitch", "openvswitch"), (ovn, "ovn", "ovn")):
+        version = _version(*versions[project])
+        folder = out / f"{project}-{version}" / "openvswitch" / service
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in (n for n in daemon.logs if not n.endswith(".twin")):
+            text, twin = _vlog_pairs(Path(daemon.logs[name]), Path(daemon.logs[f"{name}.twin"]))
+            (folder / f"{name}.log").write_text(text, encoding="utf-8")
+            (folder / f"{name}.twin.tsv").write_text(twin, encoding="utf-8")
+            records += text.count("\n")
+        how = "--log-file (vlog's default file pattern) + console twin, tab-separated"
+        _site(folder.parent, project, version, format=how)
+    return records
+
+
 DAEMONS = {
     "apache": apache,
     "haproxy": haproxy,
     "rabbitmq": rabbitmq,
     "mariadb": mariadb,
     "dnsmasq": dnsmasq,
+    "openvswitch": openvswitch,
 }
 # the services of our own debs: the mini cloud (`nox -s cloud`, marked openstack)
 CLOUD = {"openstack": lambda cloud, out: openstack(cloud, out, from_start=True)}
