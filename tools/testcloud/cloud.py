@@ -25,7 +25,7 @@ from .apache import Apache
 from .daemon import HOST, Daemon, DaemonError, password
 from .dnsmasq import Dnsmasq
 from .haproxy import HAProxy
-from .mariadb import MariaDB
+from .mariadb import MariaDB, MariaDBSafe
 from .memcached import Memcached
 from .node import Node
 from .openstack import Glance, Keystone, Placement
@@ -94,6 +94,8 @@ OPENSTACK_NEEDS = ("node", "mariadb", "memcached", "rabbitmq")
 
 SERVICES: dict[str, Service] = {
     "mariadb": Service((), lambda cloud, wd: MariaDB(wd, slow_log=True)),
+    # the same as Kolla's image starts it: through mysqld_safe (its own lines)
+    "mariadb_safe": Service((), lambda cloud, wd: MariaDBSafe(wd)),
     "rabbitmq": Service((), lambda cloud, wd: RabbitMQ(wd, json_log=True)),
     "memcached": Service((), lambda cloud, wd: Memcached(wd)),
     "uwsgi": Service((), lambda cloud, wd: Uwsgi(wd, wsgi_file=_echo_app(cloud))),

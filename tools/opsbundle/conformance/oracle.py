@@ -201,12 +201,30 @@ _MARIADB = re.compile(
 )
 
 
+# mysqld_safe's own lines in the same log (its log_generic):
+# `date +'%y%m%d %H:%M:%S'` mysqld_safe $*
+_MYSQLD_SAFE = re.compile(
+    r"^(?P<y>\d{2})(?P<mo>\d{2})(?P<d>\d{2}) (?P<hms>\d{2}:\d{2}:\d{2}) mysqld_safe "
+)
+
+
 def mariadb_events(text: str, levels: dict, service: str, program: str) -> list[dict]:
     """MariaDB has no second formatter for its error log (no JSON, no
     structured sink in 10.11): the records are cut where sql/log.cc's prefix
-    begins a line, and its fields read by that printf layout."""
+    begins a line, and its fields read by that printf layout. mysqld_safe
+    (Kolla's mariadbd-safe) writes lines of its own there: each is a record,
+    `program` mysqld_safe, the two-digit year of 20xx, no level."""
     events: list[dict] = []
     for line in text.splitlines():
+        safe = _MYSQLD_SAFE.match(line)
+        if safe:
+            events.append({
+                "timestamp": f"20{safe['y']}-{safe['mo']}-{safe['d']}T{safe['hms']}.000",
+                "message": line[safe.end():],
+                "service": service,
+                "program": "mysqld_safe",
+            })  # fmt: skip
+            continue
         m = _MARIADB.match(line)
         if m is None and events:
             events[-1]["message"] += "\n" + line

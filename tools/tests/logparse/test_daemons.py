@@ -53,6 +53,15 @@ def test_each_daemon_wrote_records_and_their_second_view(fresh):
         assert f'"{values["request"]}"' in line and f" {values['status']} " in line
 
 
+def test_mysqld_safes_lines_are_records_of_their_own_around_the_servers(fresh):
+    out, _ = fresh
+    log = next(out.glob("mariadb-*/mariadb-safe/mariadb/mariadb.log"))
+    events = expected(log)
+    safe = [e["message"] for e in events if e["program"] == "mysqld_safe"]
+    assert len(safe) == 3 and "ended" in safe[1] and safe[2].startswith("Starting mariadbd")
+    assert events[0]["program"] == "mysqld_safe" and events[-1]["program"] == "mariadb"
+
+
 def test_vlogs_twin_is_the_same_records_by_sequence_number(fresh):
     out, _ = fresh
     logs = sorted(out.glob("*/openvswitch/*/*.log"))

@@ -417,6 +417,26 @@ def dnsmasq(cloud, out: Path) -> int:
     return text.count("\n")
 
 
+def mariadb_safe(cloud, out: Path) -> int:
+    """MariaDB as Kolla's image runs it (`mariadbd-safe`): mysqld_safe's own
+    lines around the server's (its start, the server's end), an aborted
+    connection, a restart."""
+    import socket
+
+    daemon = cloud.get("mariadb_safe")
+    with socket.create_connection((daemon.info["host"], daemon.info["port"]), timeout=10) as s:
+        s.recv(1024)
+    daemon.stop()  # mariadbd ends, then mysqld_safe says so
+    daemon = cloud.get("mariadb_safe")  # started again, appending to the same log
+    text = Path(daemon.logs["error"]).read_text(encoding="utf-8")
+    version = _version(["mariadbd", "--version"], "Ver ").split("-")[0]
+    folder = out / f"mariadb-{version}" / "mariadb-safe" / "mariadb"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mariadb.log").write_text(text, encoding="utf-8")
+    _site(folder.parent, "mariadbd", version, format="error log via mysqld_safe (Kolla's command)")
+    return text.count("\n")
+
+
 def _vlog_pairs(log: Path, twin: Path) -> tuple[str, str]:
     """A vlog file and its console twin, once the twin holds a record for
     every sequence number the file has (and no more)."""
@@ -475,6 +495,7 @@ DAEMONS = {
     "haproxy": haproxy,
     "rabbitmq": rabbitmq,
     "mariadb": mariadb,
+    "mariadb_safe": mariadb_safe,
     "dnsmasq": dnsmasq,
     "openvswitch": openvswitch,
 }
