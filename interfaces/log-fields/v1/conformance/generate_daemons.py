@@ -216,21 +216,29 @@ def rabbitmq(cloud, out: Path, records: int = 25) -> int:
 def mariadb(cloud, out: Path) -> int:
     """The server's error log from its start: notes, warnings, the
     multi-line "ready for connections", an aborted connection."""
+    daemon = cloud.get("mariadb")
+    _hang_up(daemon)
+    daemon.sql("SET GLOBAL log_warnings = 4")
+    _hang_up(daemon)
+    daemon.sql("SET GLOBAL log_warnings = 2")
+    return _error_log(daemon, out, "mariadb-error", "error log (no second view: see the README)")
+
+
+def _hang_up(daemon) -> None:
+    """Take MariaDB's handshake and hang up without logging in."""
     import socket
 
-    daemon = cloud.get("mariadb")
-    with socket.create_connection((daemon.info["host"], daemon.info["port"]), timeout=10) as s:
-        s.recv(1024)  # the handshake; then hang up without logging in
-    daemon.sql("SET GLOBAL log_warnings = 4")
     with socket.create_connection((daemon.info["host"], daemon.info["port"]), timeout=10) as s:
         s.recv(1024)
-    daemon.sql("SET GLOBAL log_warnings = 2")
+
+
+def _error_log(daemon, out: Path, kind: str, how: str) -> int:
     text = Path(daemon.logs["error"]).read_text(encoding="utf-8")
     version = _version(["mariadbd", "--version"], "Ver ").split("-")[0]
-    folder = out / f"mariadb-{version}" / "mariadb-error" / "mariadb"
+    folder = out / f"mariadb-{version}" / kind / "mariadb"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "mariadb.log").write_text(text, encoding="utf-8")
-    _site(folder.parent, "mariadbd", version, format="error log (no second view: see the README)")
+    _site(folder.parent, "mariadbd", version, format=how)
     return text.count("\n")
 
 
@@ -421,20 +429,11 @@ def mariadb_safe(cloud, out: Path) -> int:
     """MariaDB as Kolla's image runs it (`mariadbd-safe`): mysqld_safe's own
     lines around the server's (its start, the server's end), an aborted
     connection, a restart."""
-    import socket
-
     daemon = cloud.get("mariadb_safe")
-    with socket.create_connection((daemon.info["host"], daemon.info["port"]), timeout=10) as s:
-        s.recv(1024)
+    _hang_up(daemon)
     daemon.stop()  # mariadbd ends, then mysqld_safe says so
     daemon = cloud.get("mariadb_safe")  # started again, appending to the same log
-    text = Path(daemon.logs["error"]).read_text(encoding="utf-8")
-    version = _version(["mariadbd", "--version"], "Ver ").split("-")[0]
-    folder = out / f"mariadb-{version}" / "mariadb-safe" / "mariadb"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mariadb.log").write_text(text, encoding="utf-8")
-    _site(folder.parent, "mariadbd", version, format="error log via mysqld_safe (Kolla's command)")
-    return text.count("\n")
+    return _error_log(daemon, out, "mariadb-safe", "error log via mysqld_safe (Kolla's command)")
 
 
 def _vlog_pairs(log: Path, twin: Path) -> tuple[str, str]:
