@@ -29,7 +29,7 @@ from .mariadb import MariaDB, MariaDBSafe
 from .memcached import Memcached
 from .node import Node
 from .openstack import Glance, Keystone, Placement
-from .openvswitch import OpenVswitch, Ovn
+from .openvswitch import OpenVswitch, Ovn, OvnController
 from .rabbitmq import RabbitMQ
 from .rsyslog import HostSyslog, RsyslogReceiver
 from .uwsgi import Uwsgi
@@ -112,6 +112,15 @@ SERVICES: dict[str, Service] = {
     # Open vSwitch (dummy datapath only: nothing on the host changes) and OVN
     "openvswitch": Service((), lambda cloud, wd: OpenVswitch(wd)),
     "ovn": Service((), lambda cloud, wd: Ovn(wd)),
+    "ovn_controller": Service(
+        ("openvswitch", "ovn"),
+        lambda cloud, wd: OvnController(
+            wd,
+            ovs_db=cloud.daemons["openvswitch"].info["db"],
+            sb_db=cloud.daemons["ovn"].info["sb_db"],
+            ovs_rundir=str(cloud.daemons["openvswitch"].workdir),
+        ),
+    ),
     # our own debs of keystone, placement and glance, in an installed chroot
     "node": Service((), lambda cloud, wd: Node(wd)),
     "keystone": Service(OPENSTACK_NEEDS, _openstack(Keystone, "keystone")),
@@ -133,6 +142,7 @@ GROUPS = {
         "dnsmasq",
         "openvswitch",
         "ovn",
+        "ovn_controller",
     ),  # fmt: skip
 }
 

@@ -11,8 +11,11 @@ live in ovs-vswitchd only, so nothing on this host changes (no kernel
 datapath, no tap device). `Ovn`: the northbound and southbound ovsdb-servers
 and ovn-northd between them.
 
+`OvnController`: ovn-controller as a chassis of that OVN, its br-int on the
+dummy datapath too.
+
 Logs: `ovsdb-server`, `ovs-vswitchd` (OVN: `ovsdb-server-nb`, `ovsdb-server-sb`,
-`ovn-northd`), each with `<name>.twin`. Info: `db` (the unix socket ovs-vsctl
+`ovn-northd`; `ovn-controller`), each with `<name>.twin`. Info: `db` (the unix socket ovs-vsctl
 or ovn-nbctl takes), `env` (OVS_RUNDIR for the ctl tools).
 """
 
@@ -23,12 +26,14 @@ from pathlib import Path
 
 from .daemon import Daemon, DaemonError
 
-# vlog's values again, tab-separated: time, sequence, module, level, message
-TWIN_PATTERN = "%D{%Y-%m-%dT%H:%M:%S.###Z}\t%N\t%c\t%p\t%m"
+# vlog's values again, tab-separated: time, sequence (counted per thread),
+# thread ("main" or the thread's name), module, level, message
+TWIN_PATTERN = "%D{%Y-%m-%dT%H:%M:%S.###Z}\t%N\t%t\t%c\t%p\t%m"
 READY = {
     "ovsdb-server": "|ovsdb_server|INFO|ovsdb-server (Open vSwitch)",
     "ovs-vswitchd": "|bridge|INFO|ovs-vswitchd (Open vSwitch)",
     "ovn-northd": "|ovn_northd|INFO|",
+    "ovn-controller": "|main|INFO|OVS OpenFlow connection reconnected",
 }
 
 
@@ -46,9 +51,11 @@ class _Vlog(Daemon):
         so the first record, "opened log file", has its twin too)."""
         log = self.log(name, f"{name}.log")
         self.log(f"{name}.twin", f"{name}.twin")
-        return ["-vconsole:info", f"-vPATTERN:console:{TWIN_PATTERN}", f"--log-file={log}",
-                f"--pidfile={self.path(name + '.pid')}",
-                f"--unixctl={self.path(name + '.ctl')}"]  # fmt: skip
+        argv = ["-vconsole:info", f"-vPATTERN:console:{TWIN_PATTERN}", f"--log-file={log}",
+                f"--pidfile={self.path(name + '.pid')}"]  # fmt: skip
+        if name != "ovn-controller":  # its control socket follows OVN_RUNDIR
+            argv.append(f"--unixctl={self.path(name + '.ctl')}")
+        return argv
 
     def run_vlog(self, name: str, argv: list[str]) -> None:
         self.spawn([*argv, *self.vlog(name)], name, log=self.logs[f"{name}.twin"], env=self.env)
@@ -117,3 +124,29 @@ class Ovn(_Vlog):
             f"--ovnsb-db={self.info['sb_db']}",
         ]
         self.run_vlog("ovn-northd", argv)
+
+
+class OvnController(_Vlog):
+    """ovn-controller on the OpenVswitch daemon's database and OVN's
+    southbound one, as a chassis ("chassis-corpus", geneve on 127.0.0.1)
+    whose integration bridge br-int lives on the dummy datapath
+    (ovn-bridge-datapath-type=dummy). Options: ovs (the OpenVswitch's info
+    and workdir), sb_db."""
+
+    kind = "ovn_controller"
+
+    @property
+    def env(self) -> dict:
+        return {**super().env, "OVS_RUNDIR": self.options["ovs_rundir"],
+                "OVN_RUNDIR": str(self.workdir)}  # fmt: skip
+
+    def prepare(self) -> None:
+        self.info["db"] = self.options["ovs_db"]
+        self.info["env"] = self.env
+        self.ctl("ovs-vsctl", "set", "open_vswitch", ".", "external_ids:system-id=chassis-corpus",
+                 f"external_ids:ovn-remote={self.options['sb_db']}",
+                 "external_ids:ovn-encap-type=geneve", "external_ids:ovn-encap-ip=127.0.0.1",
+                 "external_ids:ovn-bridge-datapath-type=dummy")  # fmt: skip
+
+    def launch(self) -> None:
+        self.run_vlog("ovn-controller", ["ovn-controller", self.info["db"]])

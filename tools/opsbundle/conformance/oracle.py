@@ -311,29 +311,36 @@ def dnsmasq_events(text: str, service: str) -> list[dict]:
     return events
 
 
-# vlog's file pattern (lib/vlog.c's default): "%D{%Y-%m-%dT%H:%M:%S.###Z}|%05N|..."
-_VLOG_FILE = re.compile(r"^(?P<time>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|(?P<seq>\d+)\|")
+# vlog's file pattern (lib/vlog.c's default): "%D{%Y-%m-%dT%H:%M:%S.###Z}|%05N|%c%T|..."
+# (%T: "(thread)" for a thread other than main; sequence numbers are per thread)
+_VLOG_FILE = re.compile(
+    r"^(?P<time>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|(?P<seq>\d+)\|[^|(]*(?:\((?P<thread>[^)]+)\))?\|"
+)
 
 
 def vlog_events(text: str, twin: str, levels: dict, service: str, program: str) -> list[dict]:
     """Open vSwitch / OVN: the same records vlog wrote to its console with a
-    tab-separated pattern of the same values (time, sequence, module, level,
-    message; a line without the tabs goes on the message). vlog formats each
+    tab-separated pattern of the same values (time, sequence, thread, module,
+    level, message; a line without the tabs goes on the message). vlog formats each
     destination's time itself, the console's first, so the two differ by
     the time between (a millisecond or more on a loaded machine, seen here):
     the time is the file's, read by vlog's file pattern for the same
     sequence number, and must lie at or after the twin's, within a second."""
     from datetime import datetime
 
-    printed = {int(m["seq"]): m["time"] for m in map(_VLOG_FILE.match, text.splitlines()) if m}
+    printed = {
+        (m["thread"] or "main", int(m["seq"])): m["time"]
+        for m in map(_VLOG_FILE.match, text.splitlines())
+        if m
+    }
     events: list[dict] = []
     for line in twin.splitlines():
-        parts = line.split("\t", 4)
-        if len(parts) < 5 or not parts[1].isdigit():
+        parts = line.split("\t", 5)
+        if len(parts) < 6 or not parts[1].isdigit():
             events[-1]["message"] += "\n" + line
             continue
-        when, seq, module, level, message = parts
-        stamp = printed[int(seq)]
+        when, seq, thread, module, level, message = parts
+        stamp = printed[(thread, int(seq))]
         skew = datetime.fromisoformat(stamp) - datetime.fromisoformat(when)  # console first
         if not 0 <= skew.total_seconds() <= 1:
             raise ValueError(f"vlog record {seq}: file time {stamp}, console time {when}")

@@ -65,11 +65,20 @@ def test_mysqld_safes_lines_are_records_of_their_own_around_the_servers(fresh):
 def test_vlogs_twin_is_the_same_records_by_sequence_number(fresh):
     out, _ = fresh
     logs = sorted(out.glob("*/openvswitch/*/*.log"))
-    assert {p.stem for p in logs} >= {"ovsdb-server", "ovs-vswitchd", "ovn-northd"}
+    assert {p.stem for p in logs} >= {
+        "ovsdb-server",
+        "ovs-vswitchd",
+        "ovn-northd",
+        "ovn-controller",
+    }
     for log in logs:
         text = [line.split("|")[1] for line in log.read_text().splitlines()]
         twin = [line.split("\t")[1] for line in log.with_suffix(".twin.tsv").open()]
         assert [int(n) for n in text] == [int(n) for n in twin], log
+    controller = next(p for p in logs if p.stem == "ovn-controller")
+    events = expected(controller)
+    assert any(e["message"] == "Claiming lport sw-corpus-p1 for this chassis." for e in events)
+    assert "pinctrl" in {e["logger"] for e in events}  # a record of another thread
     vswitchd = next(p for p in logs if p.stem == "ovs-vswitchd")
     assert {e["level"] for e in expected(vswitchd)} >= {"INFO", "WARNING"}
 

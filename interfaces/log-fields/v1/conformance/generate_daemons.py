@@ -438,19 +438,28 @@ def mariadb_safe(cloud, out: Path) -> int:
 
 def _vlog_pairs(log: Path, twin: Path) -> tuple[str, str]:
     """A vlog file and its console twin, once the twin holds a record for
-    every sequence number the file has (and no more)."""
+    every (thread, sequence number) the file has, in the same order."""
     from testcloud.daemon import wait_until
 
-    def numbers(text: str, sep: str) -> list[str]:
-        return [line.split(sep)[1] for line in text.splitlines() if line.count(sep) >= 4]
+    def keys(text: str, sep: str) -> list[tuple[str, int]]:
+        out = []
+        for line in text.splitlines():
+            parts = line.split(sep)
+            if len(parts) < 5 or not parts[1].isdigit():
+                continue
+            if sep == "|":
+                thread = parts[2].partition("(")[2].rstrip(")") or "main"
+            else:
+                thread = parts[2]
+            out.append((thread, int(parts[1])))
+        return out
 
     seen: dict = {}
 
     def settled() -> bool:
         text, second = log.read_text(encoding="utf-8"), twin.read_text(encoding="utf-8")
-        ok = [int(n) for n in numbers(text, "|")] == [int(n) for n in numbers(second, "\t")]
         seen.update(text=text, twin=second)
-        return ok
+        return keys(text, "|") == keys(second, "\t")
 
     wait_until(settled, f"{log.name} and its console twin to hold the same records", 60)
     return seen["text"], seen["twin"]
@@ -472,10 +481,18 @@ def openvswitch(cloud, out: Path) -> int:
     ovn.ctl("ovn-nbctl", "lsp-set-addresses", "sw-corpus-p1", "50:54:00:00:00:01 10.0.0.5")
     ovn.ctl("ovn-nbctl", "lr-add", "lr-corpus")
     ovn.ctl("ovn-nbctl", "--wait=sb", "sync")
+    controller = cloud.get("ovn_controller")  # a chassis; its VM's port is bound
+    port = ["interface", "vm-corpus-p1", "type=dummy", "external_ids:iface-id=sw-corpus-p1"]
+    ovs.ctl("ovs-vsctl", "--may-exist", "add-port", "br-int", "vm-corpus-p1", "--", "set", *port)
+    from testcloud.daemon import wait_until
+
+    wait_until(lambda: "up in Southbound" in Path(controller.logs["ovn-controller"]).read_text(),
+               "ovn-controller binding the port", 60)  # fmt: skip
     records = 0
     versions = {"openvswitch": (["ovs-vswitchd", "--version"], ") "),
                 "ovn": (["ovn-northd", "--version"], "ovn-northd ")}  # fmt: skip
-    for daemon, project, service in ((ovs, "openvswitch", "openvswitch"), (ovn, "ovn", "ovn")):
+    sources = ((ovs, "openvswitch", "openvswitch"), (ovn, "ovn", "ovn"), (controller, "ovn", "ovn"))
+    for daemon, project, service in sources:
         version = _version(*versions[project])
         folder = out / f"{project}-{version}" / "openvswitch" / service
         folder.mkdir(parents=True, exist_ok=True)
