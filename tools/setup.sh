@@ -33,7 +33,8 @@ PACKAGES+=(strace)
 # tools/testcloud: the real daemons of the test cloud (started on private
 # 127.0.0.1 ports by the tests; installing them starts nothing: policy-rc.d).
 PACKAGES+=(mariadb-server mariadb-client rabbitmq-server memcached haproxy apache2
-    libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3)
+    libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3 dnsmasq-base
+    openvswitch-switch ovn-central ovn-host)
 # nox -s cloud: mmdebstrap makes the Debian 12 chroot our own debs install in;
 # Debian's openstackclient (with the placement plugin) proves the cloud.
 PACKAGES+=(mmdebstrap python3-openstackclient python3-osc-placement)
