@@ -12,11 +12,13 @@
 """
 
 import atexit
-import contextlib
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 import nox
 
@@ -26,75 +28,79 @@ nox.options.sessions = [
 nox.options.reuse_existing_virtualenvs = True
 SITE = "build/site"  # the catalog `nox -s site` builds and tests (CI keeps it)
 
+# tools/setup.sh installs the project, with its test extras, into .venv, and CI
+# runs .venv/bin/nox: there every session that needs the project runs in that
+# environment instead of building a virtualenv and installing the same thing
+# again per session. Another nox (or `nox --force-venv-backend`) gets
+# a virtualenv per session, with the project installed in it.
+PROJECT_VENV = Path(sys.prefix).resolve() == (Path(__file__).parent / ".venv").resolve()
+PROJECT = {"venv_backend": "none"} if PROJECT_VENV else {}
+if PROJECT_VENV:  # as if .venv were activated: its console scripts first on PATH
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
-@nox.session
+
+def install_project(session, extras: str = "") -> None:
+    """The project (editable) in the session's virtualenv; in .venv, where
+    tools/setup.sh installed it already, nothing (it says if it is missing)."""
+    if session.venv_backend != "none":  # not .venv (or --force-venv-backend)
+        session.install("-e", f".{extras}")
+        return
+    missing = [m for m in ("opsbundle", "ruff", "yamllint") if importlib.util.find_spec(m) is None]
+    if missing:  # tools/setup.sh installs them
+        session.error(f"{', '.join(missing)} missing in .venv: run `bash tools/setup.sh`")
+
+
+@nox.session(**PROJECT)
 def lint(session):
     """ruff on the Python, yamllint on every YAML file (bad fixtures excepted)."""
-    session.install("ruff", "yamllint")
+    install_project(session, "[lint]")
     session.run("ruff", "check", "tools", "noxfile.py")
     session.run("ruff", "format", "--check", "tools", "noxfile.py")
     session.run("yamllint", "--strict", ".")
 
 
-@contextlib.contextmanager
-def one_test_cloud(session):
-    """One test cloud (tools/testcloud) for every pytest worker of the session:
-    each daemon starts once, when a test first needs it, into one state dir
-    (its lock serialises the starts), and all are stopped by PID at the end."""
-    state = tempfile.mkdtemp(prefix="testcloud-nox-")
-    try:
-        yield {"OPSBUNDLES_TESTCLOUD": state}
-    finally:
-        session.run("python", "-m", "testcloud", "down", "--state", state, silent=True)
-        shutil.rmtree(state, ignore_errors=True)
+_CLOUD: dict[str, str] = {}
 
 
-# The cloud `nox -s cloud` and `nox -s monitoring` share within one nox run
-# (CI runs both): the first of them starts it, nox's exit stops it.
-_SHARED_CLOUD: dict[str, str] = {}
-
-
-def _stop_shared_cloud(python: str, state: str) -> None:
+def _cloud_down(python: str, state: str) -> None:
     subprocess.run([python, "-m", "testcloud", "down", "--state", state], check=False)
     shutil.rmtree(state, ignore_errors=True)
 
 
 def shared_test_cloud(session) -> dict[str, str]:
-    """The environment that points pytest at the one mini cloud of this nox
-    run (OPSBUNDLES_TESTCLOUD), made by the first session that asks: the
-    debs' install and the services' start (about 2 minutes here) happen once
-    for `cloud` and `monitoring`. A caller's own OPSBUNDLES_TESTCLOUD is used
-    as it is, and left running."""
-    if os.environ.get("OPSBUNDLES_TESTCLOUD"):
-        return {"OPSBUNDLES_TESTCLOUD": os.environ["OPSBUNDLES_TESTCLOUD"]}
-    if not _SHARED_CLOUD:
-        state = tempfile.mkdtemp(prefix="testcloud-nox-")
-        _SHARED_CLOUD["state"] = state
-        atexit.register(_stop_shared_cloud, os.path.join(session.bin, "python"), state)
-    return {"OPSBUNDLES_TESTCLOUD": _SHARED_CLOUD["state"]}
+    """One test cloud (tools/testcloud) for every session of this nox run and
+    every pytest worker in them: each daemon starts once, when a test first
+    needs it (the state dir's lock serialises the starts), and `nox -s cloud`
+    adds our packaged services to the daemons `nox -s tests` started. All are
+    stopped by PID when nox exits. Returns the environment that points pytest at it."""
+    if "state" not in _CLOUD:
+        _CLOUD["state"] = tempfile.mkdtemp(prefix="testcloud-nox-")
+        venv = session.venv_backend != "none"
+        python = f"{session.virtualenv.location}/bin/python" if venv else sys.executable
+        atexit.register(_cloud_down, python, _CLOUD["state"])
+    return {"OPSBUNDLES_TESTCLOUD": _CLOUD["state"]}
 
 
-@nox.session
+@nox.session(**PROJECT)
 def tests(session):
     """The test suite of the opsbundle command and its checks, in one process
     per core (pytest-xdist; a test file stays on one worker, so its module
     fixtures start once)."""
-    session.install("-e", ".[test]")
-    with one_test_cloud(session) as env:
-        # the site's tests run in `nox -s site`, with the site they build kept;
-        # those of our packaged OpenStack services in `nox -s cloud`, the
-        # real-engine monitoring suites in `nox -s monitoring`
-        session.run(
-            "pytest", "-q", "-n", "auto", "--dist", "loadfile", "-m", "not openstack",
-            "--ignore=tools/tests/static_site", "--ignore=tools/tests/monitoring",
-            *session.posargs, env=env,
-        )  # fmt: skip
+    install_project(session, "[test]")
+    # the site's tests run in `nox -s site`, with the site they build kept;
+    # those of our packaged OpenStack services in `nox -s cloud`, the
+    # real-engine monitoring suites in `nox -s monitoring`
+    session.run(
+        "pytest", "-q", "-n", "auto", "--dist", "loadfile", "-m", "not openstack",
+        "--ignore=tools/tests/static_site", "--ignore=tools/tests/monitoring",
+        *session.posargs, env=shared_test_cloud(session),
+    )  # fmt: skip
 
 
-@nox.session
+@nox.session(**PROJECT)
 def validate(session):
     """Every bundle in the repository, with the real engines required."""
-    session.install("-e", ".")
+    install_project(session)
     session.run("opsbundle", "validate", "--require-native", "--no-cache", *session.posargs)
 
 
@@ -128,29 +134,29 @@ def _changes_base(session) -> str | None:
     return None
 
 
-@nox.session
+@nox.session(**PROJECT)
 def changes(session):
     """`opsbundle validate --changed-since BASE`: the bundles changed on this
     branch (or by the last commit on main) and that each bumped its version."""
-    session.install("-e", ".")
+    install_project(session)
     base = _changes_base(session)
     if base:
         session.run("opsbundle", "validate", "--no-native", "--changed-since", base)
 
 
-@nox.session
+@nox.session(**PROJECT)
 def injection(session):
     """Every tool bundle x every string parameter x the hostile corpus, through
     the real engines (issue 8); prints the figures: refused, escaped, executed."""
-    session.install("-e", ".")
+    install_project(session)
     session.run("opsbundle", "test", "--interface", "injection", *session.posargs)
 
 
-@nox.session
+@nox.session(**PROJECT)
 def site(session):
     """`opsbundle site -o build/site`, every page through the W3C Nu checker, and
     Debian's headless Chromium on the DOM; screenshots land in build/site/screenshots."""
-    session.install("-e", ".[test]")
+    install_project(session, "[test]")
     session.run(
         "pytest",
         "-q",
@@ -160,38 +166,39 @@ def site(session):
     )
 
 
-@nox.session
-def monitoring(session):
-    """Each monitoring bundle as its real engine runs it, on real daemons: Debian's
-    Prometheus and Alertmanager with the rendered rules, scrape jobs, blackbox
-    modules and route, paging a webhook; zabbix_server and agent 2 executing the
-    imported template; the nagios, icinga2 and sensu commands; all against the
-    mini cloud's keystone, placement and glance too. Every suite shares one test
-    cloud: the one `nox -s cloud` started when both run (CI), else its own."""
-    session.install("-e", ".[test]")
-    env = shared_test_cloud(session)
-    state = env["OPSBUNDLES_TESTCLOUD"]
-    session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
-    session.run("pytest", "-q", "tools/tests/monitoring", *session.posargs, env=env)
-
-
-@nox.session
+@nox.session(**PROJECT)
 def bench(session):
     """validate against a YAML-only baseline, parsers against a line split, same run."""
-    session.install("-e", ".")
+    install_project(session)
     session.run("python", "tools/bench/bench.py", *session.posargs)
 
 
-@nox.session
+@nox.session(**PROJECT)
 def cloud(session):
     """Build keystone, placement and glance debs from their PyPI sdists (cached by
     content), install them in a Debian 12 chroot, start them as their units say
     with real MariaDB, memcached and RabbitMQ, run every `openstack`-marked test
-    against that one cloud (openstackclient, logs, logrotate, purge), stop it."""
-    session.install("-e", ".[test]")
+    against that one cloud (openstackclient, logs, logrotate, purge): the cloud
+    `nox -s tests` started, when both run."""
+    install_project(session, "[test]")
     env = shared_test_cloud(session)
     state = env["OPSBUNDLES_TESTCLOUD"]
     session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
     # the monitoring suites use this cloud too, in `nox -s monitoring`
     session.run("pytest", "-q", "-m", "openstack", "--ignore=tools/tests/monitoring",
                 *session.posargs, env=env)  # fmt: skip
+
+
+@nox.session(**PROJECT)
+def monitoring(session):
+    """Each monitoring bundle as its real engine runs it, on real daemons: Debian's
+    Prometheus and Alertmanager with the rendered rules, scrape jobs, blackbox
+    modules and route, paging a webhook; zabbix_server and agent 2 executing the
+    imported template; the nagios, icinga2 and sensu commands; all against the
+    mini cloud's keystone, placement and glance too, on the one test cloud of
+    this nox run (the one `nox -s cloud` started, when both run)."""
+    install_project(session, "[test]")
+    env = shared_test_cloud(session)
+    state = env["OPSBUNDLES_TESTCLOUD"]
+    session.run("python", "-m", "testcloud", "up", "openstack", "--state", state)
+    session.run("pytest", "-q", "tools/tests/monitoring", *session.posargs, env=env)

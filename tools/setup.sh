@@ -34,12 +34,15 @@ PACKAGES+=(prometheus-blackbox-exporter prometheus-mysqld-exporter prometheus-no
 # python3-rpm is rpm's spec parser as a library: one process parses every spec.
 PACKAGES+=(rpm rpmlint python3-rpm cpio dpkg-dev debhelper devscripts lintian fakeroot make
     logrotate systemd python3-all python3-setuptools python3-pbr dh-python)
+# visudo (sudo's own parser) reads the sudoers files the packages ship
+PACKAGES+=(sudo)
 # the bench counts every program each engine starts (strace -f -e execve)
 PACKAGES+=(strace)
 # tools/testcloud: the real daemons of the test cloud (started on private
 # 127.0.0.1 ports by the tests; installing them starts nothing: policy-rc.d).
 PACKAGES+=(mariadb-server mariadb-client rabbitmq-server memcached haproxy apache2
-    libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3)
+    libapache2-mod-wsgi-py3 uwsgi-core uwsgi-plugin-python3 dnsmasq-base
+    openvswitch-switch ovn-central ovn-host)
 # nox -s cloud: mmdebstrap makes the Debian 12 chroot our own debs install in;
 # Debian's openstackclient (with the placement plugin) proves the cloud.
 PACKAGES+=(mmdebstrap python3-openstackclient python3-osc-placement)
@@ -110,5 +113,6 @@ fi
 # --- end of JoniCheck ---
 
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]' nox
+# every nox session that CI runs uses this one environment (noxfile.py: PROJECT_VENV)
+.venv/bin/python -m pip install -q -e '.[test,lint]' nox
 echo "setup: ready (.venv/bin/opsbundle, .venv/bin/nox)"

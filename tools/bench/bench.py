@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -42,15 +43,14 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 import validate_bench  # noqa: E402
-from measure import best, run  # noqa: E402
+from measure import Ratio, best, run, table  # noqa: E402
 
 
-def bench_parse(lines: int, repeat: int, tmp: Path) -> None:
+def bench_parse(lines: int, repeat: int, tmp: Path) -> list[Ratio]:
     """Each `opsbundle parse` runner against its engine alone (parse_bench.py)."""
     import parse_bench
 
-    if not parse_bench.bench(run, best, lines, repeat, tmp):
-        print("  parse: a target was MISSED")
+    return parse_bench.bench(run, best, lines, repeat, tmp)
 
 
 def main() -> None:
@@ -64,13 +64,16 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     exec_sizes = [int(s) for s in args.exec_sizes.split(",") if s]
     print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; best of {args.repeat}")
-    ok = True
     with tempfile.TemporaryDirectory(prefix="opsbundle-bench-") as tmp:
-        ok = validate_bench.report(Path(tmp), sizes, exec_sizes, args.repeat, not args.no_test)
+        rows = validate_bench.report(Path(tmp), sizes, exec_sizes, args.repeat, not args.no_test)
         if args.parse_lines:
-            bench_parse(args.parse_lines, args.repeat, Path(tmp) / "parse")
-    if not ok:
-        print("bench: a target was MISSED")
+            rows += bench_parse(args.parse_lines, args.repeat, Path(tmp) / "parse")
+    print()
+    print(f"issue 13's targets ({shlex.join(['python', 'tools/bench/bench.py', *sys.argv[1:]])})")
+    print(table(rows))
+    failed = [r for r in rows if not r.ok]
+    print(f"bench: {len(rows) - len(failed)} PASS, {len(failed)} FAIL")
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

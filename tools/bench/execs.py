@@ -3,7 +3,7 @@ execve(2) of the command and all its descendants (`strace -f`, filtered in the
 kernel with seccomp-bpf so the count costs next to nothing).
 
 ENGINE_PROGRAMS says which engine starts which program; a program two engines
-share (systemd-analyze, logrotate for rpm and deb) counts for both together.
+share (systemd-analyze, logrotate, visudo for rpm and deb) counts for both together.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ ENGINE_PROGRAMS = {
     "sh": "deb (sh -n, per distinct script)",
     "systemd-analyze": "rpm + deb (systemd-analyze)",
     "logrotate": "rpm + deb (logrotate)",
+    "apache2": "rpm (apache2 -t, per bundle shipping a project's httpd sites)",
+    "visudo": "rpm + deb (visudo)",
     "nagios4": "nagios",
     "icinga2": "icinga2",
     "promtool": "prometheus (promtool)",

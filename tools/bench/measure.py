@@ -4,6 +4,7 @@ against baselines measured in the same run."""
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
 import threading
@@ -37,7 +38,19 @@ def _tree(pid: int) -> list[int]:
 
 def run(cmd: list[str], env: dict) -> tuple[float, float, int]:
     """(wall seconds, peak MiB of the process tree, exit code)"""
+    return timed(cmd, env)[:3]
+
+
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(cmd: list[str], env: dict) -> tuple[float, float, int, float]:
+    """(wall seconds, peak MiB of the process tree, exit code, CPU seconds:
+    user + system of the whole tree, every process of it reaped by its parent)"""
     peak = 0
+    cpu = _cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
@@ -52,11 +65,12 @@ def run(cmd: list[str], env: dict) -> tuple[float, float, int]:
     sampler.start()
     _, err = proc.communicate()
     wall = time.perf_counter() - start
+    cpu = _cpu() - cpu
     done.set()
     sampler.join()
     if proc.returncode not in (0,):
         sys.stderr.write(err.decode(errors="replace")[-2000:])
-    return wall, peak / 1024, proc.returncode
+    return wall, peak / 1024, proc.returncode, cpu
 
 
 def best(cmd, env, repeat):
@@ -65,28 +79,31 @@ def best(cmd, env, repeat):
     return wall, max(r[1] for r in runs), max(r[2] for r in runs)
 
 
-def paired(measured, baseline, env, repeat, setup=None):
+def paired(measured, baseline, env, repeat, setup=None, by="wall"):
     """Best of `repeat` for both commands, run in turns (baseline, measured,
     baseline, ...) so a machine that gets busier or idler mid-way weighs on
-    both alike. `setup()` runs before each measured run (to reset a cache)."""
+    both alike. `setup()` runs before each measured run (to reset a cache).
+    by="cpu" compares CPU seconds instead of wall seconds: for two single
+    processes doing the same work, what a loaded machine's waits cannot blur."""
     base, mine = [], []
     run(baseline, env)  # untimed: Python writes its bytecode cache, as it has for a user
     if setup is not None:
         setup()
     run(measured, env)
     for _ in range(repeat):
-        base.append(run(baseline, env))
+        base.append(timed(baseline, env))
         if setup is not None:
             setup()
-        mine.append(run(measured, env))
+        mine.append(timed(measured, env))
     for name, runs in (("baseline", base), ("measured", mine)):
         if any(r[2] != 0 for r in runs):
             raise SystemExit(f"{name} failed: {' '.join(map(str, measured if mine else baseline))}")
-    return min(r[0] for r in mine), min(r[0] for r in base), max(r[1] for r in mine)
+    at = 3 if by == "cpu" else 0
+    return min(r[at] for r in mine), min(r[at] for r in base), max(r[1] for r in mine)
 
 
 def verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
+    return "PASS" if ok else "FAIL"
 
 
 @dataclass
@@ -97,7 +114,11 @@ class Ratio:
     measured: float
     baseline: float | None  # None: an absolute target (seconds)
     target: float
+    # "x": seconds against the baseline's; "s": seconds; "n": processes started
+    # (against the baseline's count, or a count); "MiB": memory against the baseline's
     unit: str = "x"
+    by: str = "wall"  # or "cpu": user + system seconds of the process trees
+    failed: bool = False  # what was measured did not do its job (a test failed)
 
     @property
     def value(self) -> float:
@@ -105,17 +126,31 @@ class Ratio:
 
     @property
     def ok(self) -> bool:
-        return self.value <= self.target if self.unit == "x" else self.value < self.target
+        if self.failed:
+            return False
+        return self.value < self.target if self.unit == "s" else self.value <= self.target
 
 
 def table(rows: list[Ratio]) -> str:
     width = max(len(r.name) for r in rows)
-    lines = [f"{'measure':<{width}}  {'measured':>9}  {'baseline':>9}  {'ratio':>7}  "
+    lines = [f"{'measure':<{width}}  {'by':<4}  {'measured':>9}  {'baseline':>9}  {'ratio':>7}  "
              f"{'target':>8}  verdict"]  # fmt: skip
     for r in rows:
-        base = f"{r.baseline:>8.3f}s" if r.baseline else f"{'-':>9}"
-        ratio = f"{r.value:>6.2f}x" if r.unit == "x" else f"{r.value:>6.3f}s"
-        target = f"<= {r.target:g}x" if r.unit == "x" else f"< {r.target:g} s"
-        lines.append(f"{r.name:<{width}}  {r.measured:>8.3f}s  {base}  {ratio}  {target:>8}  "
+        if r.unit == "n":  # processes: a count, or a count against the baseline's count
+            measured = f"{r.measured:>9.0f}"
+            base = f"{r.baseline:>9.0f}" if r.baseline else f"{'-':>9}"
+        elif r.unit == "MiB":
+            measured, base = f"{r.measured:>6.1f}MiB", f"{r.baseline:>6.1f}MiB"
+        else:
+            measured = f"{r.measured:>8.3f}s"
+            base = f"{r.baseline:>8.3f}s" if r.baseline else f"{'-':>9}"
+        if r.unit == "s":
+            ratio, target = f"{r.value:>6.3f}s", f"< {r.target:g} s"
+        elif r.unit == "n" and not r.baseline:
+            ratio, target = f"{r.value:>7.0f}", f"<= {r.target:g}"
+        else:
+            ratio, target = f"{r.value:>6.2f}x", f"<= {r.target:g}x"
+        by = r.by if r.unit in ("x", "s") else ""
+        lines.append(f"{r.name:<{width}}  {by:<4}  {measured}  {base}  {ratio}  {target:>8}  "
                      f"{verdict(r.ok)}")  # fmt: skip
     return "\n".join(lines)

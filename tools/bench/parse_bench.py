@@ -137,8 +137,24 @@ def repeated(tmp: Path, lines: int) -> tuple[Path, int]:
     return index, total
 
 
-def bench(run, best, lines: int, repeat: int, tmp: Path) -> bool:
+def ratios(rows: list[dict]) -> list:
+    """The summary's rows: each runner against its engine alone, and its peak
+    memory at 4x the lines against 1x (flat: at most 1.25x it, plus 8 MiB of
+    slack for the allocator: 1.25 x (1x + 6.4 MiB))."""
+    from measure import Ratio
+
+    found = []
+    for r in rows:
+        ref = r["ref"]
+        found.append(Ratio(f"parse runner / engine alone, {ref}", r["wall"], r["alone"], TARGET))
+        found.append(Ratio(f"parse memory, 4x lines / (1x lines + 6.4 MiB), {ref}", r["big_mib"],
+                           r["mib"] + 8 / 1.25, 1.25, unit="MiB"))  # fmt: skip
+    return found
+
+
+def bench(run, best, lines: int, repeat: int, tmp: Path) -> list:
     index, total = repeated(tmp / "1x", lines)
     bigger, _ = repeated(tmp / "4x", 4 * lines)
     rows = measure(run, best, repeat, tmp, index, total, bigger)
-    return report(rows, total, repeat)
+    report(rows, total, repeat)
+    return ratios(rows)

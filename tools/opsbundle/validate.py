@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,9 +116,20 @@ def run(root: Path, opts: Options) -> Report:
     report = Report()
     targets = repo.select(root, everything, opts.names) if opts.names else everything
     touched: list[repo.BundleDir] = []
+    cache = ResultCache(root, enabled=opts.cache)
+    interfaces = cache.get("checks", INTERFACES, cache.base)
+    registry = None
     if opts.changed_since:
         base = repo.merge_base(root, opts.changed_since)
-        touched, outside = repo.changed_bundles(root, everything, base)
+        # git answers (its processes) while this one reads the interfaces and
+        # loads the checks, which an uncached run needs whatever git says
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            asked = pool.submit(repo.changed_bundles, root, everything, base)
+            if interfaces is None:
+                from . import checks  # noqa: F401
+
+                registry = _registry(root)
+            touched, outside = asked.result()
         if not outside:
             wanted = {b.ref for b in touched}
             targets = [b for b in targets if b.ref in wanted]
@@ -130,7 +142,6 @@ def run(root: Path, opts: Options) -> Report:
             )
     report.checked = [b.ref for b in targets]
     native = opts.native or opts.require_native
-    cache = ResultCache(root, enabled=opts.cache)
     keys = _Keys(everything)
     todo, found, native_hits = _from_cache(cache, keys, targets, native, opts.require_native)
     report.findings += found
@@ -138,13 +149,11 @@ def run(root: Path, opts: Options) -> Report:
         report.notes.append(
             f"engines: {native_hits} bundle(s) unchanged since they were checked (from the cache)"
         )
-    interfaces = cache.get("checks", INTERFACES, cache.base)
     ctx = None
     if todo or interfaces is None:
         from .checks import Context
-        from .interfaces import Registry
 
-        registry = Registry(root)
+        registry = registry or _registry(root)
         interfaces = [dataclasses.replace(f, bundle=INTERFACES) for f in registry.problems]
         cache.put("checks", INTERFACES, cache.base, interfaces)
         ctx = Context(root, registry, {b.ref: b for b in everything})
@@ -165,6 +174,12 @@ def run(root: Path, opts: Options) -> Report:
     cache.save({b.ref for b in everything} | {INTERFACES})
     report.notes += cache.notes
     return report
+
+
+def _registry(root: Path):
+    from .interfaces import Registry
+
+    return Registry(root)
 
 
 class _Keys:

@@ -23,13 +23,15 @@ from pathlib import Path
 from . import state
 from .apache import Apache
 from .daemon import HOST, Daemon, DaemonError, password
+from .dnsmasq import Dnsmasq
 from .exporters import NodeExporter
 from .galera import Galera
 from .haproxy import HAProxy
-from .mariadb import MariaDB
+from .mariadb import MariaDB, MariaDBSafe
 from .memcached import Memcached
 from .node import Node
 from .openstack import Glance, Keystone, Placement
+from .openvswitch import OpenVswitch, Ovn, OvnController
 from .rabbitmq import RabbitMQ
 from .rsyslog import HostSyslog, RsyslogReceiver
 from .uwsgi import Uwsgi
@@ -95,6 +97,8 @@ OPENSTACK_NEEDS = ("node", "mariadb", "memcached", "rabbitmq")
 
 SERVICES: dict[str, Service] = {
     "mariadb": Service((), lambda cloud, wd: MariaDB(wd, slow_log=True)),
+    # the same as Kolla's image starts it: through mysqld_safe (its own lines)
+    "mariadb_safe": Service((), lambda cloud, wd: MariaDBSafe(wd)),
     "rabbitmq": Service((), lambda cloud, wd: RabbitMQ(wd, json_log=True, stats_interval_ms=1000)),
     "memcached": Service((), lambda cloud, wd: Memcached(wd)),
     "uwsgi": Service((), lambda cloud, wd: Uwsgi(wd, wsgi_file=_echo_app(cloud))),
@@ -111,6 +115,20 @@ SERVICES: dict[str, Service] = {
     "rsyslog": Service((), lambda cloud, wd: RsyslogReceiver(wd)),
     # the host's own syslog (imuxsock, Debian's rules): HAProxy logs there too
     "syslog": Service((), lambda cloud, wd: HostSyslog(wd)),
+    # neutron's DHCP agent's dnsmasq, logging to its own file as in Kolla
+    "dnsmasq": Service((), lambda cloud, wd: Dnsmasq(wd)),
+    # Open vSwitch (dummy datapath only: nothing on the host changes) and OVN
+    "openvswitch": Service((), lambda cloud, wd: OpenVswitch(wd)),
+    "ovn": Service((), lambda cloud, wd: Ovn(wd)),
+    "ovn_controller": Service(
+        ("openvswitch", "ovn"),
+        lambda cloud, wd: OvnController(
+            wd,
+            ovs_db=cloud.daemons["openvswitch"].info["db"],
+            sb_db=cloud.daemons["ovn"].info["sb_db"],
+            ovs_rundir=str(cloud.daemons["openvswitch"].workdir),
+        ),
+    ),
     # our own debs of keystone, placement and glance, in an installed chroot
     "node": Service((), lambda cloud, wd: Node(wd)),
     "keystone": Service(OPENSTACK_NEEDS, _openstack(Keystone, "keystone")),
@@ -129,6 +147,10 @@ GROUPS = {
         "uwsgi",
         "rsyslog",
         "syslog",
+        "dnsmasq",
+        "openvswitch",
+        "ovn",
+        "ovn_controller",
     ),  # fmt: skip
 }
 

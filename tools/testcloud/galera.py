@@ -27,9 +27,9 @@ class Galera(MariaDB):
         self.port("galera")
         self.port("ist")
 
-    def argv(self) -> list[str]:
+    def server_options(self) -> list[str]:
         group, ist = f"{HOST}:{self.ports['galera']}", f"{HOST}:{self.ports['ist']}"
-        return super().argv() + [
+        return super().server_options() + [
             "--wsrep-on=ON",
             f"--wsrep-provider={PROVIDER}",
             "--wsrep-cluster-address=gcomm://",

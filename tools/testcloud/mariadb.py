@@ -1,4 +1,6 @@
 """MariaDB (Debian's mariadb-server) with its own data directory.
+`MariaDBSafe`: the same started through mysqld_safe, as Kolla's image starts
+it, which writes lines of its own into the same error log.
 
 Logs: `error` (the server's error log, what Kolla ships as mariadb.log) and,
 with slow_log=True, `slow` (every statement: long_query_time 0).
@@ -7,6 +9,10 @@ works over TCP (root works over the socket only).
 """
 
 from __future__ import annotations
+
+import contextlib
+import os
+import signal
 
 from .daemon import HOST, Daemon, password, run
 
@@ -43,11 +49,10 @@ class MariaDB(Daemon):
             self.log("slow", "slow.log")
 
     def launch(self) -> None:
-        self.spawn(self.argv(), "mariadbd")
+        self.spawn(["mariadbd", *self.server_options()], "mariadbd")
 
-    def argv(self) -> list[str]:
+    def server_options(self) -> list[str]:
         argv = [
-            "mariadbd",
             "--no-defaults",
             f"--datadir={self.workdir / 'data'}",
             f"--socket={self.info['socket']}",
@@ -108,3 +113,23 @@ class MariaDB(Daemon):
         self.sql(f"CREATE DATABASE IF NOT EXISTS `{name}`")
         self.grant(user, secret, name)
         return f"mysql+pymysql://{user}:{secret}@{HOST}:{self.ports['sql']}/{name}"
+
+
+class MariaDBSafe(MariaDB):
+    """mysqld_safe runs mariadbd and writes its own lines ("... mysqld_safe
+    Starting mariadbd daemon with databases from ...") into the error log.
+    It ignores SIGTERM: stopping it is stopping mariadbd (by the pid file),
+    after which mysqld_safe logs the end and exits."""
+
+    kind = "mariadb_safe"
+
+    def launch(self) -> None:
+        self.spawn(["mariadbd-safe", *self.server_options()], "mariadbd-safe")  # Kolla's command
+
+    def stop(self) -> None:
+        pid_file = self.path("run", "mysqld.pid")
+        if self.procs and self.procs[0].alive() and pid_file.exists():
+            with contextlib.suppress(ValueError, ProcessLookupError):
+                os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+            self.procs[0].wait(self.stop_timeout)
+        super().stop()

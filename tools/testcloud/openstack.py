@@ -16,13 +16,24 @@ Info: `url` (the endpoint), `unit`, `exec_start` (as started) and
 username, password, project and domain names, region: what OS_* takes).
 Logs: every *.log the service writes under its /var/log/<project>/,
 as paths on this host.
+
+oslo.log's JSON twin: the service logs through a `log_config_append` file
+(twin_logging) with two handlers on the same records, oslo.log's own
+ContextFormatter into `<program>.log` (the file the service writes without
+it, in the same format: the site's logging options as oslo.config reads
+them) and oslo.log's JSONFormatter into `<program>.twin.jsonl` (logs
+`<program>.twin`). The options in effect are in info["oslo_log"]; the
+log-fields corpus takes its oracle from them (interfaces/log-fields/v1).
+The manage commands run without it (they would log into the service's files).
 """
 
 from __future__ import annotations
 
 import configparser
 import io
+import json
 import os
+import subprocess
 from pathlib import Path
 
 from . import identity, probes
@@ -31,6 +42,25 @@ from .node import inside, run_inside
 from .units import read as read_unit
 
 REGION = "RegionOne"
+# The logging options in effect for a service's config file, read by the
+# chroot's own oslo.config and oslo.log (the site's values, else its defaults).
+_LOG_OPTIONS = """
+import json, sys
+from oslo_config import cfg
+from oslo_log import log
+conf = cfg.ConfigOpts()
+log.register_options(conf)
+conf([], project=sys.argv[1], default_config_files=sys.argv[2:])
+names = sys.stdin.read().split()
+print(json.dumps({name: getattr(conf, name) for name in names}))
+"""
+LOG_OPTIONS = (
+    "debug", "default_log_levels", "log_date_format", "logging_context_format_string",
+    "logging_default_format_string", "logging_user_identity_format",
+    "logging_debug_format_suffix", "logging_exception_prefix", "instance_format",
+    "instance_uuid_format",
+)  # fmt: skip
+TWIN_CONFIG = "/etc/{project}/logging-twin.conf"
 
 
 class Packaged(Daemon):
@@ -40,6 +70,8 @@ class Packaged(Daemon):
 
     project = ""
     unit = ""
+    config_file = ""  # the service's own, which sets log_config_append
+    program = ""  # the log oslo.log names after the program without log_config_append
     socket_option = "--http-socket"
     ready_path = "/"
     start_timeout = 180.0
@@ -55,7 +87,8 @@ class Packaged(Daemon):
         return run_inside(self.root, argv, what, user=user, timeout=timeout)
 
     def configure(self, file: str, sections: dict) -> None:
-        """Set options in a config file of the chroot, keeping what is there."""
+        """Set options in a config file of the chroot, keeping what is there
+        (a value None removes the option)."""
         path = self.host_path(file)
         parser = configparser.ConfigParser(interpolation=None, strict=False)
         parser.optionxform = str
@@ -64,17 +97,75 @@ class Packaged(Daemon):
             if section != "DEFAULT" and not parser.has_section(section):
                 parser.add_section(section)
             for key, value in options.items():
-                parser.set(section, key, str(value))
+                if value is None:
+                    parser.remove_option(section, key)
+                else:
+                    parser.set(section, key, str(value))
         out = io.StringIO()
         parser.write(out)
         path.write_text(out.getvalue())
 
     def logs_found(self) -> None:
         folder = self.host_path(f"/var/log/{self.project}")
-        for path in sorted(folder.glob("*.log")):
-            self.logs[path.stem] = str(path)
+        for path in sorted([*folder.glob("*.log"), *folder.glob("*.twin.jsonl")]):
+            self.logs[path.name.removesuffix(".jsonl").removesuffix(".log")] = str(path)
+
+    def log_options(self) -> dict:
+        argv = ["python3", "-c", _LOG_OPTIONS, self.project, self.config_file]
+        command = inside(self.root, argv)
+        done = subprocess.run(command, input=" ".join(LOG_OPTIONS), capture_output=True,
+                              text=True, timeout=120, check=False)  # fmt: skip
+        if done.returncode != 0:
+            raise DaemonError(f"{self.project}: reading its logging options: {done.stderr[-2000:]}")
+        return json.loads(done.stdout)
+
+    def plain_logging(self) -> None:
+        """Before the manage commands: the service's config without the twin."""
+        self.configure(self.config_file, {"DEFAULT": {"log_config_append": None}})
+
+    def twin_logging(self) -> None:
+        """The service's records twice: oslo.log's ContextFormatter into the
+        file it writes anyway, its JSONFormatter beside it (see the module's
+        docstring). Logger levels as `default_log_levels` says (oslo.log
+        ignores it with log_config_append)."""
+        self.plain_logging()
+        opts = self.log_options()
+        self.info["oslo_log"] = opts
+        folder = f"/var/log/{self.project}"
+        loggers = [item.split("=", 1) for item in opts["default_log_levels"]]
+        out = io.StringIO()
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str
+        keys = [f"l{n}" for n in range(len(loggers))]
+        parser["loggers"] = {"keys": ",".join(["root", *keys])}
+        parser["handlers"] = {"keys": "text,json"}
+        parser["formatters"] = {"keys": "context,json"}
+        parser["logger_root"] = {"level": "DEBUG" if opts["debug"] else "INFO",
+                                 "handlers": "text,json"}  # fmt: skip
+        for key, (name, level) in zip(keys, loggers, strict=True):
+            parser[f"logger_{key}"] = {"level": level, "qualname": name, "handlers": ""}
+        for handler, (formatter, path) in {
+            "text": ("context", f"{folder}/{self.program}.log"),
+            "json": ("json", f"{folder}/{self.program}.twin.jsonl"),
+        }.items():
+            parser[f"handler_{handler}"] = {
+                "class": "logging.handlers.WatchedFileHandler",
+                "args": repr((path,)),
+                "formatter": formatter,
+            }
+        for formatter, cls in (("context", "ContextFormatter"), ("json", "JSONFormatter")):
+            parser[f"formatter_{formatter}"] = {
+                "class": f"oslo_log.formatters.{cls}",
+                "datefmt": opts["log_date_format"],
+            }
+        parser.write(out)
+        config = TWIN_CONFIG.format(project=self.project)
+        self.host_path(config).write_text(out.getvalue())
+        self.host_path(config).chmod(0o644)
+        self.configure(self.config_file, {"DEFAULT": {"log_config_append": config}})
 
     def launch(self) -> None:
+        self.twin_logging()
         service = read_unit(self.host_path(f"/lib/systemd/system/{self.unit}"))
         argv = list(service.exec_start)
         if self.socket_option in argv:
@@ -141,9 +232,12 @@ class Keystone(Packaged):
     kind = "keystone"
     project = "keystone"
     unit = "keystone-api.service"
+    config_file = "/etc/keystone/keystone.conf"
+    program = "keystone-wsgi-public"
     ready_path = "/v3"
 
     def prepare(self) -> None:
+        self.plain_logging()
         self.port("api")
         url = f"http://{HOST}:{self.ports['api']}"
         self.info["url"] = url
@@ -191,8 +285,11 @@ class Placement(Packaged):
     kind = "placement"
     project = "placement"
     unit = "placement-api.service"
+    config_file = "/etc/placement/placement.conf"
+    program = "placement-api"
 
     def prepare(self) -> None:
+        self.plain_logging()
         self.port("api")
         self.info["url"] = f"http://{HOST}:{self.ports['api']}"
         self.info.setdefault("password", password())
@@ -213,8 +310,11 @@ class Glance(Packaged):
     kind = "glance"
     project = "glance"
     unit = "glance-api.service"
+    config_file = "/etc/glance/glance-api.conf"
+    program = "glance-api"
 
     def prepare(self) -> None:
+        self.plain_logging()
         self.port("api")
         self.info["url"] = f"http://{HOST}:{self.ports['api']}"
         self.info.setdefault("password", password())

@@ -58,12 +58,16 @@ DOMAIN_DIRS = ("logging", "monitoring", "packaging", "bundles")
 # start first and no worker is left with one of them at the end.
 HEAVY_FIRST = (
     "pkgbuild/test_build_",
+    "ansible/test_deploy_role",
+    "ansible/test_site_flow",
     "test_zabbix_import",
     "logparse/test_conformance",
     "test_conformance_service_checks",
     "cloud/",
     "conformance/",
     "engines/",
+    "pkgbuild/test_depends",
+    "logparse/",
 )
 
 

@@ -350,7 +350,9 @@ def test_real_rsyslog_bundle_renders_with_its_test_values(tmp_path):
     ]
     out = tmp_path / "out/logging/rsyslog/etc/rsyslog.d"
     inputs = (out / "60-opsbundles-openstack.conf").read_text()
-    assert 'File="/var/log/keystone/*.log"' in inputs
+    # every *.log of the folder but uwsgi's and dnsmasq's, through globs; those two apart
+    assert 'File="/var/log/keystone/*[!iq].log"' in inputs
+    assert 'File="/var/log/keystone/*-uwsgi.log"' in inputs
     forward = (out / "61-opsbundles-forward.conf").read_text()
     assert 'target="logs.example.org"' in forward
     assert 'StreamDriver.CAFile="/etc/ssl/certs/ca-certificates.crt"' in forward

@@ -201,12 +201,30 @@ _MARIADB = re.compile(
 )
 
 
+# mysqld_safe's own lines in the same log (its log_generic):
+# `date +'%y%m%d %H:%M:%S'` mysqld_safe $*
+_MYSQLD_SAFE = re.compile(
+    r"^(?P<y>\d{2})(?P<mo>\d{2})(?P<d>\d{2}) (?P<hms>\d{2}:\d{2}:\d{2}) mysqld_safe "
+)
+
+
 def mariadb_events(text: str, levels: dict, service: str, program: str) -> list[dict]:
     """MariaDB has no second formatter for its error log (no JSON, no
     structured sink in 10.11): the records are cut where sql/log.cc's prefix
-    begins a line, and its fields read by that printf layout."""
+    begins a line, and its fields read by that printf layout. mysqld_safe
+    (Kolla's mariadbd-safe) writes lines of its own there: each is a record,
+    `program` mysqld_safe, the two-digit year of 20xx, no level."""
     events: list[dict] = []
     for line in text.splitlines():
+        safe = _MYSQLD_SAFE.match(line)
+        if safe:
+            events.append({
+                "timestamp": f"20{safe['y']}-{safe['mo']}-{safe['d']}T{safe['hms']}.000",
+                "message": line[safe.end():],
+                "service": service,
+                "program": "mysqld_safe",
+            })  # fmt: skip
+            continue
         m = _MARIADB.match(line)
         if m is None and events:
             events[-1]["message"] += "\n" + line
@@ -221,6 +239,113 @@ def mariadb_events(text: str, levels: dict, service: str, program: str) -> list[
             "service": service,
             "program": program,
         })  # fmt: skip
+    return events
+
+
+# uwsgi 2.0's request line, as core/logging.c's uwsgi_logit_simple prints it:
+# "[pid: %d|app: %d|req: %d/%llu] %.*s (%.*s) {%d vars in %d bytes} [%.*s] %.*s
+# %.*s => generated %llu bytes in %llu %s%s(%.*s %d) %d headers in %llu bytes
+# (%d switches on core %d)" -- pid, remote address, remote user, the request's
+# start as ctime() prints it (local time), method, URI, the body's size, the
+# time taken in msecs (micros with log-micros), " " or " via <what>() ", the
+# protocol and the status.
+_UWSGI = re.compile(
+    r"^\[pid: (?P<pid>\d+)\|app: -?\d+\|req: -?\d+/\d+\] (?P<addr>\S*) \([^)]*\) "
+    r"\{\d+ vars in \d+ bytes\} \[(?P<ctime>[^]]{24})\] (?P<method>\S+) (?P<uri>\S+) "
+    r"=> generated (?P<size>\d+) bytes in (?P<time>\d+) (?P<unit>msecs|micros)"
+    r"(?: via \S+)? \((?P<protocol>\S+) (?P<status>\d+)\) "
+)
+
+
+def uwsgi_events(text: str, service: str, program: str) -> list[dict]:
+    """uwsgi has no second view of its request log (its log encoders see only
+    the formatted line): each request line is read by the printf layout of
+    core/logging.c (above); every other line uwsgi writes (its start, its
+    workers' life) is a record of its own that no rule of the contract
+    parses, so `unparsed` with the line as `message`."""
+    from datetime import datetime
+
+    events = []
+    for line in text.splitlines():
+        m = _UWSGI.match(line)
+        if m is None:
+            events.append({"message": line, "unparsed": True, "service": service,
+                           "program": program})  # fmt: skip
+            continue
+        when = datetime.strptime(m["ctime"], "%a %b %d %H:%M:%S %Y")
+        scale = 1000 if m["unit"] == "msecs" else 1000000
+        events.append({
+            "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.000"),
+            "pid": int(m["pid"]),
+            "service": service,
+            "program": program,
+            "http_client_ip": m["addr"],
+            "http_method": m["method"],
+            "http_path": m["uri"],
+            "http_version": m["protocol"].removeprefix("HTTP/"),
+            "http_status": int(m["status"]),
+            "http_bytes": int(m["size"]),
+            "http_duration_s": int(m["time"]) / scale,
+        })  # fmt: skip
+    return events
+
+
+# dnsmasq's log file (log.c): "%.15s %s[%d]: " -- ctime()+4 (no year), its
+# tag (dnsmasq, dnsmasq-dhcp, dnsmasq-tftp...), its pid, then the message.
+_DNSMASQ = re.compile(
+    r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} (?P<tag>[^\s\[]+)\[(?P<pid>\d+)\]: "
+)
+
+
+def dnsmasq_events(text: str, service: str) -> list[dict]:
+    """dnsmasq has one formatter (log.c, above): a line an event; it prints
+    no year, so no timestamp (a collector's guess of the year is not the
+    record's); `program` is its tag, as for a syslog line."""
+    events = []
+    for line in text.splitlines():
+        m = _DNSMASQ.match(line)
+        if m is None:
+            raise ValueError(f"not a dnsmasq log line: {line[:80]!r}")
+        events.append({"pid": int(m["pid"]), "program": m["tag"], "service": service,
+                       "message": line[m.end():]})  # fmt: skip
+    return events
+
+
+# vlog's file pattern (lib/vlog.c's default): "%D{%Y-%m-%dT%H:%M:%S.###Z}|%05N|%c%T|..."
+# (%T: "(thread)" for a thread other than main; sequence numbers are per thread)
+_VLOG_FILE = re.compile(
+    r"^(?P<time>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|(?P<seq>\d+)\|[^|(]*(?:\((?P<thread>[^)]+)\))?\|"
+)
+
+
+def vlog_events(text: str, twin: str, levels: dict, service: str, program: str) -> list[dict]:
+    """Open vSwitch / OVN: the same records vlog wrote to its console with a
+    tab-separated pattern of the same values (time, sequence, thread, module,
+    level, message; a line without the tabs goes on the message). vlog formats each
+    destination's time itself, the console's first, so the two differ by
+    the time between (a millisecond or more on a loaded machine, seen here):
+    the time is the file's, read by vlog's file pattern for the same
+    sequence number, and must lie at or after the twin's, within a second."""
+    from datetime import datetime
+
+    printed = {
+        (m["thread"] or "main", int(m["seq"])): m["time"]
+        for m in map(_VLOG_FILE.match, text.splitlines())
+        if m
+    }
+    events: list[dict] = []
+    for line in twin.splitlines():
+        parts = line.split("\t", 5)
+        if len(parts) < 6 or not parts[1].isdigit():
+            events[-1]["message"] += "\n" + line
+            continue
+        when, seq, thread, module, level, message = parts
+        stamp = printed[(thread, int(seq))]
+        skew = datetime.fromisoformat(stamp) - datetime.fromisoformat(when)  # console first
+        if not 0 <= skew.total_seconds() <= 1:
+            raise ValueError(f"vlog record {seq}: file time {stamp}, console time {when}")
+        events.append({"timestamp": stamp, "level": _level(level, levels), "logger": module,
+                       "message": message, "service": service, "program": program})  # fmt: skip
     return events
 
 
@@ -245,6 +370,14 @@ def expected(log: Path) -> list[dict]:
     site = json.loads(site_file.read_text(encoding="utf-8")) if site_file.exists() else {}
     if site.get("program") == "mariadbd":
         return mariadb_events(log.read_text(encoding="utf-8"), _levels(), service, program)
+    if site.get("program") in ("openvswitch", "ovn"):
+        twin_text = log.with_name(f"{log.stem}.twin.tsv").read_text(encoding="utf-8")
+        text = log.read_text(encoding="utf-8")
+        return vlog_events(text, twin_text, _levels(), service, program)
+    if site.get("program") == "dnsmasq":
+        return dnsmasq_events(log.read_text(encoding="utf-8"), service)
+    if site.get("program") == "uwsgi":
+        return uwsgi_events(log.read_text(encoding="utf-8"), service, program)
     if not twin.exists():
         return json.loads(log.with_suffix(".json").read_text(encoding="utf-8"))
     twins = _jsonl(twin)

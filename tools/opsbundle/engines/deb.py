@@ -7,7 +7,7 @@ tools without building:
                           level); it must list the project's package
     make -n -f debian/rules binary   the rules makefile parses
     sh -n                 the maintainer scripts parse
-plus the units and logrotate files the packages install (see hostfiles).
+plus the units, logrotate and sudoers files the packages install (see hostfiles).
 
 The first two run as the library code of those programs in one perl for every
 folder of the run (debian_check.pl). make and sh read one program each per
@@ -28,8 +28,8 @@ from . import json_lines
 TOOL = "dpkg"
 BINARY = "dpkg-parsechangelog"
 BINARIES = ("perl", "dpkg-parsechangelog", "dh_listpackages", "make", "sh", "systemd-analyze",
-            "logrotate")  # fmt: skip
-PACKAGE = "dpkg-dev, debhelper, make, systemd, logrotate"
+            "logrotate", "visudo")  # fmt: skip
+PACKAGE = "dpkg-dev, debhelper, make, systemd, logrotate, sudo"
 USES = ("engines/hostfiles.py", "engines/debian_check.pl")
 SCRIPT = Path(__file__).with_name("debian_check.pl")
 TIMEOUT = 300
@@ -51,7 +51,7 @@ def prepare(rendered) -> list[Finding]:
         pkg = job.project["package"]
         try:
             files = debian_files(job)
-            units, rotates = host_files(job)
+            files_on_host = host_files(job)
         except BuildError as exc:
             found.append(
                 Finding("NAT001", template_shown(job.bundle, "control"), f"{exc} ({pkg})",
@@ -64,7 +64,7 @@ def prepare(rendered) -> list[Finding]:
         version = f"{job.build['version']}-{job.build['release']}"
         files = {name: [text, mode] for name, (text, mode) in files.items()}
         projects.append(
-            project_inputs(job, units, rotates, version=version, files=files, shown=shown)
+            project_inputs(job, files_on_host, version=version, files=files, shown=shown)
         )
     rendered.inputs["projects"] = json.dumps(projects, sort_keys=True)
     return found

@@ -1,7 +1,9 @@
 """The files a package installs on hosts, checked by the programs that read
 them there: systemd units with `systemd-analyze verify`, logrotate files with
-`logrotate -d`. Shared by the rpm and deb engines; each program runs once per
-call, for every unit (or logrotate file) of every project of every bundle.
+`logrotate -d`, httpd/mod_wsgi sites with `apache2 -t`, sudoers files with
+`visudo -c`. Shared by the rpm and deb engines; each program runs once per
+call, for every unit (or logrotate file, site, sudoers file) of every project
+of every bundle.
 
 systemd-analyze runs offline against a scratch --root holding a copy of this
 machine's system units (for targets such as network-online.target), each unit
@@ -23,6 +25,22 @@ that line, only for the project's own user) and keeps everything else.
 Every file is read in one logrotate run, each file's log paths under its own
 prefix (`/opsbundle-rotate-3/var/log/nova/*.log`): two packages rotating the
 same logs on one host would clash, two bundles checked together must not.
+
+httpd sites (RDO's way of serving the WSGI APIs) are read by Debian's apache2
+with mod_wsgi loaded, each site Included from its own file into one minimal
+server config; apache2 refuses unknown directives and bad arguments. Two
+things of the target host are stood in for, only in the copy checked: the
+project's user (the package creates it) is read as www-data, its log
+directory (the package makes it) as a scratch one. One server config cannot
+hold two `Listen` of one port or two WSGIDaemonProcess of one name, which two
+bundles packaging the same project both ship: such a project's sites go into
+a second config (one more run per bundle shipping the same project, not per
+site). apache2 stops at its first error: the site it names is reported and
+the config read again without it.
+
+sudoers files are read by sudo's own parser, `visudo -c -f` on one file that
+`@include`s each of them: it names the file and line of a syntax error, and
+stops there, so a file it names is reported and the rest read again.
 
 An output line neither program ties to one file sends the files of that call
 back through one run each, so every finding lands where it belongs.
@@ -55,6 +73,7 @@ class HostFile:
     ref: str
     group: str = ""  # the units of one group (one project of one bundle) name each other
     external: tuple = ()  # units of other packages it Requires= (the project's data says so)
+    log_dir: str = ""  # httpd sites: the project's log directory, stood in for
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess:
@@ -250,14 +269,190 @@ def _rotate(workdir: Path, which: list[int], paths: list[Path]) -> dict[int, lis
     return out
 
 
+# --------------------------------------------------------------------------- httpd sites
+
+APACHE_MODULES = "/usr/lib/apache2/modules"
+_SITE_ERROR = re.compile(r"Syntax error on line (\d+) of (\S+?):?$")
+
+
+def _site_keys(text: str) -> set[str]:
+    """What two sites in one server config must not share: Listen ports and
+    WSGIDaemonProcess names."""
+    return {f"listen {m}" for m in re.findall(r"(?mi)^\s*Listen\s+(\S+)", text)} | {
+        f"daemon {m}" for m in re.findall(r"(?mi)^\s*WSGIDaemonProcess\s+(\S+)", text)
+    }
+
+
+def _site_layers(sites: list[HostFile]) -> list[list[int]]:
+    """Site indexes per server config: identical sites once, each group (one
+    project of one bundle) in the first config none of its keys is taken in."""
+    layers: list[tuple[set, set, list[int]]] = []  # keys, texts, sites
+    groups: dict[str, list[int]] = {}
+    for i, site in enumerate(sites):
+        groups.setdefault(site.group or site.ref, []).append(i)
+    seen: dict[str, int] = {}
+    for members in groups.values():
+        fresh = [i for i in members if sites[i].text not in seen]
+        for i in members:
+            seen.setdefault(sites[i].text, i)
+        if not fresh:
+            continue
+        keys = set().union(*(_site_keys(sites[i].text) for i in fresh))
+        layer = next((lay for lay in layers if not keys & lay[0]), None)
+        if layer is None:
+            layer = (set(), set(), [])
+            layers.append(layer)
+        layer[0].update(keys)
+        layer[2].extend(fresh)
+    return [lay[2] for lay in layers]
+
+
+def _site_copy(site: HostFile, folder: Path) -> str:
+    text = site.text
+    if site.name:
+        user = re.escape(site.name)
+        text = re.sub(rf"\b((?:user|group)=){user}(?!\S)", r"\1www-data", text)
+    if site.log_dir:
+        text = text.replace(site.log_dir.rstrip("/") + "/", f"{folder}/log/")
+    return text.replace("@PYTHON3_SITELIB@", str(folder))
+
+
+def check_sites(sites: list[HostFile], workdir: Path) -> list[Finding]:
+    if not sites:
+        return []
+    if shutil.which("apache2") is None or not Path(APACHE_MODULES, "mod_wsgi.so").is_file():
+        return [
+            Finding("NAT002", sites[0].shown,
+                    "apache2 with mod_wsgi is not installed (apache2, libapache2-mod-wsgi-py3): "
+                    "the httpd sites were not read", bundle=sites[0].ref)
+        ]  # fmt: skip
+    folder = workdir / "httpd"
+    (folder / "log").mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, site in enumerate(sites):
+        path = folder / f"site-{i}.conf"
+        path.write_text(_site_copy(site, folder), encoding="utf-8")
+        paths.append(path)
+    by_site: dict[int, list[str]] = {}
+    for n, layer in enumerate(_site_layers(sites)):
+        by_site.update(_apache_check(folder, n, layer, paths))
+    same: dict[str, int] = {}
+    for i, site in enumerate(sites):
+        same.setdefault(site.text, i)
+    return _per_file(sites, same, by_site, "apache2 -t")
+
+
+def _per_file(files: list[HostFile], first: dict, said: dict, program: str) -> list[Finding]:
+    """A finding for each line `program` said about a file (`said` is keyed
+    by the index of the first file with the same text: identical files were
+    read once and share its answer)."""
+    return [
+        Finding("NAT001", f.shown, f"{program} ({f.label}): {line}", bundle=f.ref)
+        for f in files
+        for line in said.get(first[f.text], [])
+    ]
+
+
+def _apache_check(folder: Path, n: int, which: list[int], paths: list[Path]) -> dict:
+    """site index -> apache2's complaint, from one `apache2 -t` over `which`
+    (again without a site it names; one run each when it names none)."""
+    out: dict[int, list[str]] = {}
+    which = list(which)
+    while which:
+        conf = folder / f"httpd-{n}-{len(which)}.conf"
+        conf.write_text(
+            "".join(f"LoadModule {m}_module {APACHE_MODULES}/mod_{m}.so\n"
+                    for m in ("mpm_event", "authz_core", "wsgi"))
+            + f"ServerRoot {folder}\nServerName localhost\nPidFile {folder}/pid\n"
+            f"Mutex file:{folder} default\nDefaultRuntimeDir {folder}\n"
+            f"ErrorLog {folder}/error.log\n"
+            + "".join(f"Include {paths[i]}\n" for i in which),
+            encoding="utf-8",
+        )  # fmt: skip
+        done = _run(["apache2", "-t", "-f", str(conf)])
+        lines = [ln for ln in (done.stderr + done.stdout).strip().splitlines()
+                 if ln.strip() and "Syntax OK" not in ln]  # fmt: skip
+        if done.returncode == 0:
+            return out
+        owner, message = None, lines
+        for k, line in enumerate(lines):
+            m = _SITE_ERROR.search(line)
+            if m:
+                owner = next((i for i in which if str(paths[i]) == m[2]), None)
+                if owner is not None:
+                    site_lines = paths[owner].read_text(encoding="utf-8").splitlines()
+                    n_line = int(m[1])
+                    shown = site_lines[n_line - 1].strip() if 0 < n_line <= len(site_lines) else ""
+                    rest = " ".join(ln.strip() for ln in lines[k + 1 :]) or line
+                    message = [f"line {n_line} of the rendered site ({shown!r}): {rest}"]
+                break
+        if owner is None:
+            if len(which) == 1:
+                out[which[0]] = lines or [f"exit {done.returncode}"]
+                return out
+            for i in which:
+                out.update(_apache_check(folder, n, [i], paths))
+            return out
+        out[owner] = message
+        which.remove(owner)
+    return out
+
+
+# --------------------------------------------------------------------------- sudoers
+
+_SUDO_ERROR = re.compile(r"^(/\S+?):(\d+):(\d+): (.*)$")
+
+
+def check_sudoers(files: list[HostFile], workdir: Path) -> list[Finding]:
+    if not files:
+        return []
+    if shutil.which("visudo") is None:
+        return [
+            Finding("NAT002", files[0].shown,
+                    "visudo is not installed (sudo): the sudoers files were not read",
+                    bundle=files[0].ref)
+        ]  # fmt: skip
+    folder = workdir / "sudoers"
+    folder.mkdir(exist_ok=True)
+    paths, first = [], {}
+    for i, entry in enumerate(files):
+        first.setdefault(entry.text, i)
+        path = folder / f"sudoers-{i}"
+        path.write_text(entry.text, encoding="utf-8")
+        paths.append(path)
+    which = sorted(set(first.values()))  # identical files once
+    out: dict[int, list[str]] = {}
+    while which:
+        main = folder / f"main-{len(which)}"
+        main.write_text("".join(f"@include {paths[i]}\n" for i in which), encoding="utf-8")
+        done = _run(["visudo", "-c", "-f", str(main)])
+        if done.returncode == 0:
+            break
+        lines = [ln for ln in (done.stderr + done.stdout).splitlines() if ln.strip()]
+        named = [m for m in map(_SUDO_ERROR.match, lines) if m]
+        owner = next((i for m in named for i in which if str(paths[i]) == m[1]), None)
+        if owner is None:  # nothing names one of them: say so on each
+            for i in which:
+                out[i] = [" ".join(ln.strip() for ln in lines) or f"exit {done.returncode}"]
+            break
+        m = next(m for m in named if m[1] == str(paths[owner]))
+        text_lines = files[owner].text.splitlines()
+        n = int(m[2])
+        shown = text_lines[n - 1].strip() if 0 < n <= len(text_lines) else ""
+        out[owner] = [f"line {n} of the rendered file ({shown!r}): {m[4]}"]
+        which.remove(owner)
+    return _per_file(files, first, out, "visudo -c")
+
+
 # --------------------------------------------------------------------------- projects
 
 
 def host_files(job):
-    """The units and logrotate files one project's package installs."""
+    """The units, logrotate files, httpd sites and sudoers files one project's
+    package installs."""
     shown_unit = template_shown(job.bundle, "unit")
     shown_logrotate = template_shown(job.bundle, "logrotate")
-    units, rotates = [], []
+    units, rotates, sites, sudoers = [], [], [], []
     proj = job.project
     group = f"{job.bundle.ref} {proj['package']}"
     for unit, text in job.renderings("unit"):
@@ -268,18 +463,31 @@ def host_files(job):
     for _, text in job.renderings("logrotate"):
         label = f"logrotate of {proj['package']}"
         rotates.append(HostFile(shown_logrotate, label, text, proj["user"], job.bundle.ref, group))
-    return units, rotates
+    for app, text in job.renderings("httpd"):
+        label = f"httpd site {app['name']} of {proj['package']}"
+        sites.append(
+            HostFile(template_shown(job.bundle, "httpd"), label, text, proj.get("user", ""),
+                     job.bundle.ref, group, log_dir=proj.get("log_dir", ""))
+        )  # fmt: skip
+    for _, text in job.renderings("sudoers"):
+        label = f"sudoers of {proj['package']}"
+        sudoers.append(HostFile(template_shown(job.bundle, "sudoers"), label, text,
+                                proj.get("user", ""), job.bundle.ref, group))  # fmt: skip
+    return units, rotates, sites, sudoers
 
 
-def project_inputs(job, units: list[HostFile], rotates: list[HostFile], **fields) -> dict:
+def project_inputs(job, on_host: tuple, **fields) -> dict:
     """What the rpm or deb engine's check reads of one project, as JSON data
-    (the cache keys on it): its package, units, logrotate files and `fields`."""
+    (the cache keys on it): its package, host files (host_files()) and `fields`."""
     from dataclasses import asdict
 
+    units, rotates, sites, sudoers = on_host
     return {
         "package": job.project["package"],
         "units": [asdict(u) for u in units],
         "rotates": [asdict(r) for r in rotates],
+        "sites": [asdict(s) for s in sites],
+        "sudoers": [asdict(s) for s in sudoers],
         **fields,
     }
 
@@ -298,11 +506,15 @@ def prepared(batch) -> list[tuple[str, dict]]:
 
 
 def installed_files(projects: list[tuple[str, dict]], workdir: Path) -> list[Finding]:
-    """The units (one systemd-analyze) and logrotate files (one logrotate) of
-    every prepared project."""
+    """The units (one systemd-analyze), logrotate files (one logrotate),
+    httpd sites (one apache2 per bundle shipping a project) and sudoers files
+    (one visudo) of every prepared project."""
     units = [HostFile(**u) for _, p in projects for u in p["units"]]
     rotates = [HostFile(**r) for _, p in projects for r in p["rotates"]]
-    return verify_units(units, workdir) + check_logrotate(rotates, workdir)
+    sites = [HostFile(**s) for _, p in projects for s in p.get("sites", ())]
+    sudoers = [HostFile(**s) for _, p in projects for s in p.get("sudoers", ())]
+    return (verify_units(units, workdir) + check_logrotate(rotates, workdir)
+            + check_sites(sites, workdir) + check_sudoers(sudoers, workdir))  # fmt: skip
 
 
 def jobs(batch):

@@ -5,7 +5,9 @@ uses, plus the units and logrotate files those packages install (see hostfiles).
 The parser is the library behind `rpmspec -P`, run through python3-rpm in one
 process for every spec of the run (rpmspec_check.py): it expands every macro
 and fails on unknown tags, bad conditionals and broken sections, printing
-`line N`, which is reported with that line of the rendered spec."""
+`line N`, which is reported with that line of the rendered spec. The
+httpd/mod_wsgi sites the packages ship are read by `apache2 -t`, their
+sudoers files by `visudo -c` (see hostfiles)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,8 @@ from . import json_lines
 
 TOOL = "rpm"
 BINARY = "python3-rpm"
-BINARIES = ("systemd-analyze", "logrotate")
-PACKAGE = "python3-rpm, systemd, logrotate"
+BINARIES = ("systemd-analyze", "logrotate", "apache2", "visudo")
+PACKAGE = "python3-rpm, systemd, logrotate, apache2, libapache2-mod-wsgi-py3, sudo"
 PYTHON = Path("/usr/bin/python3")  # Debian's, where python3-rpm is installed
 RPM_MODULE = Path("/usr/lib/python3/dist-packages/rpm")
 IDENTITY = (PYTHON,)
@@ -47,11 +49,11 @@ def prepare(rendered) -> list[Finding]:
         shown = template_shown(job.bundle, "spec")
         try:
             spec = job.render("spec")
-            units, rotates = host_files(job)
+            files_on_host = host_files(job)
         except BuildError as exc:
             found.append(Finding("NAT001", shown, str(exc), bundle=rendered.ref))
             continue
-        projects.append(project_inputs(job, units, rotates, spec=spec, shown=shown))
+        projects.append(project_inputs(job, files_on_host, spec=spec, shown=shown))
     rendered.inputs["projects"] = json.dumps(projects, sort_keys=True)
     return found
 

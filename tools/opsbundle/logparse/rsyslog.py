@@ -29,7 +29,9 @@ BINARY = "rsyslogd"
 PACKAGE = "rsyslog"
 TIMEOUT = 60
 SENTINEL = "9999-12-31 23:59:59.999 1 INFO opsbundle.sentinel [-] end of input"
-_INPUT = re.compile(r'input\(\s*type="imfile"(?P<body>.*?)\)', re.S)
+# an imfile input up to its closing parenthesis (one inside a quoted value, as
+# in startmsg.regex, does not close it)
+_INPUT = re.compile(r'input\(\s*type="imfile"(?P<body>(?:"(?:\\.|[^"\\])*"|[^")])*)\)', re.S)
 _PARAM = re.compile(r'(?P<key>[\w.]+)="(?P<value>(?:\\.|[^"\\])*)"')
 _TEMPLATE = re.compile(r'type="omfwd".*?template="(?P<name>[^"]+)"', re.S)
 

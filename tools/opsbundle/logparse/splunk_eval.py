@@ -349,7 +349,9 @@ def event_time(text: str, prefix, parser, lookahead: int) -> float | None:
     zone = "+00:00" if zone == "Z" else zone
     if ":" not in zone:
         zone = f"{zone[:3]}:{zone[3:]}"
-    stamp = f"{g['Y']}-{month:02d}-{int(g['d']):02d}T{int(g['H']):02d}:{g['M']}:{g['S']}{zone}"
+    # no year printed (dnsmasq, syslog): Splunk takes the current one
+    year = g.get("Y") or str(datetime.now(UTC).year)
+    stamp = f"{year}-{month:02d}-{int(g['d']):02d}T{int(g['H']):02d}:{g['M']}:{g['S']}{zone}"
     try:
         return datetime.fromisoformat(stamp).timestamp() + fraction
     except ValueError:

@@ -75,23 +75,39 @@ def debian_name(name: str) -> str:
     return "python3-" + safe.replace("_", "-")
 
 
-@functools.cache
+_EPOCHS: dict[str, str] = {}  # package -> its epoch in the archive, once per process
+
+
+def archive_epochs(packages) -> dict[str, str]:
+    """`N:` for each package whose archive version has an epoch (read from
+    the local package lists, offline), else ''; one apt-cache for all of
+    them. A bound without the epoch would compare below every version that
+    has one."""
+    wanted = [p for p in dict.fromkeys(packages) if p not in _EPOCHS]
+    if wanted:
+        try:
+            out = subprocess.run(
+                ["apt-cache", "show", "--no-all-versions", *wanted],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            out = ""
+        found: dict[str, str] = {}
+        for record in out.split("\n\n"):  # one stanza per package found
+            name = re.search(r"^Package: (\S+)", record, re.M)
+            version = re.search(r"^Version: (?:(\d+):)?", record, re.M)
+            if name and version and name[1] not in found:
+                found[name[1]] = f"{version[1]}:" if version[1] else ""
+        for package in wanted:
+            _EPOCHS[package] = found.get(package, "")
+    return {p: _EPOCHS[p] for p in packages}
+
+
 def archive_epoch(package: str) -> str:
-    """`N:` when the archive's version of `package` has an epoch (read from
-    the local package lists, offline), else ''. A bound without the epoch
-    would compare below every version that has one."""
-    try:
-        done = subprocess.run(
-            ["apt-cache", "show", "--no-all-versions", package],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    m = re.search(r"^Version: (\d+):", done.stdout, re.M)
-    return f"{m[1]}:" if m else ""
+    return archive_epochs([package])[package]
 
 
 def debian_version(version: str) -> str:
@@ -104,9 +120,11 @@ def deb_depends(reqs, archive: bool = True) -> list[str]:
     bounds; `!=` has no Debian spelling and is dropped (upstream excludes
     single broken releases with it, which Debian's archive does not ship)."""
     out = []
+    names = {req.name: debian_name(req.name) for req in reqs}
+    epochs = archive_epochs(names.values()) if archive else {}
     for req in reqs:
-        package = debian_name(req.name)
-        epoch = archive_epoch(package) if archive else ""
+        package = names[req.name]
+        epoch = epochs.get(package, "")
         bounds = []
         for op, version in req.clauses:
             if op == "~=":

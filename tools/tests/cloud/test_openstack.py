@@ -112,6 +112,17 @@ def test_each_service_runs_as_its_unit_says(cloud, name):
         assert (root / "run" / folder).stat().st_uid == int(uid)
 
 
+def test_the_postinst_gives_the_ids_debian_reserves(cloud):
+    """openstack-pkg-tools' pkgos_adduser (pkgos_func) reserves 64062 for
+    glance (bug #884178); keystone and placement get a dynamic system id."""
+    root = Path(cloud.services["node"])
+    ids = {name: nodes.account(root, name)[0] for name in SERVICES}
+    assert ids["glance"] == "64062:64062"
+    for name in ("keystone", "placement"):
+        uid, gid = (int(n) for n in ids[name].split(":"))
+        assert 100 <= uid < 1000 and 100 <= gid < 1000, (name, uid, gid)  # adduser --system
+
+
 @pytest.mark.parametrize("name", SERVICES)
 def test_logs_land_in_the_layouts_folder_readable_by_group_adm(cloud, name):
     root = Path(cloud.services["node"])

@@ -24,7 +24,7 @@ def failures(root):
 def test_shipped_bundles_conform(repo_copy):
     found = results(repo_copy)
     assert {r.bundle for r in found} == {"packaging/rpm", "packaging/deb"}
-    assert len(found) == 108
+    assert len(found) == 124
     assert failures(repo_copy) == []
 
 
@@ -36,7 +36,7 @@ def test_logs_moved_away_from_the_layout(repo_copy):
     )
     assert failures(repo_copy) == [
         f"packaging/deb [logs where log-collection/v1 says, readable by group adm] {p} logrotate"
-        for p in sorted(["cinder", "glance", "keystone", "neutron", "nova", "placement"])
+        for p in sorted(["cinder", "glance", "heat", "keystone", "neutron", "nova", "placement"])
     ]
 
 
@@ -46,7 +46,7 @@ def test_logs_only_their_owner_can_read(repo_copy):
         "{{ project.log_dir }} 2750 {{ project.user }} adm",
         "{{ project.log_dir }} 2750 {{ project.user }} {{ project.user }}",
     )
-    assert len(failures(repo_copy)) == 6
+    assert len(failures(repo_copy)) == 7
 
 
 def test_a_unit_running_as_root(repo_copy):
@@ -54,7 +54,7 @@ def test_a_unit_running_as_root(repo_copy):
         repo_copy / "packaging/rpm/build/systemd.service.j2", "User={{ project.user }}", "User=root"
     )
     found = failures(repo_copy)
-    assert len(found) == 16  # every daemon unit of rpm (its WSGI apps are httpd sites)
+    assert len(found) == 17  # every daemon unit of rpm (its WSGI apps are httpd sites)
     assert (
         "packaging/rpm [units run the project as its user, with its config] "
         "nova-conductor.service" in found
@@ -82,6 +82,8 @@ def test_a_wsgi_site_on_another_port(repo_copy):
         for a in (
             "cinder-api",
             "glance-api",
+            "heat-api",
+            "heat-api-cfn",
             "keystone-api",
             "neutron-api",
             "nova-api",
@@ -115,4 +117,4 @@ def test_a_version_without_the_tilde_spelling(repo_copy):
         "{{ build.version }}\n",
         "{{ build.pbr_version }}\n",
     )
-    assert len(failures(repo_copy)) == 7
+    assert len(failures(repo_copy)) == 8

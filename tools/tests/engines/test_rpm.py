@@ -3,7 +3,25 @@ packaging/rpm renders, each shown to catch a real mistake."""
 
 from __future__ import annotations
 
+import pytest
+
 from ..checks.test_pkgbuild import edit, findings
+
+
+@pytest.fixture
+def runs(monkeypatch) -> list[str]:
+    """The programs the host-file checks start, in order."""
+    from opsbundle.engines import hostfiles
+
+    started: list[str] = []
+    real = hostfiles._run
+
+    def spy(argv):
+        started.append(argv[0])
+        return real(argv)
+
+    monkeypatch.setattr(hostfiles, "_run", spy)
+    return started
 
 
 def test_clean_bundle_passes_every_native_check(repo_copy):
@@ -17,7 +35,7 @@ def test_rpmspec_rejects_an_unknown_tag_with_the_rendered_line(repo_copy):
         "BuildArchh: noarch",
     )
     found = findings(repo_copy, native=True)
-    assert len(found) == 7  # one per project
+    assert len(found) == 8  # one per project
     assert (
         "NAT001 rpmspec -P (openstack-nova): line 19 of the rendered spec ('BuildArchh: noarch')"
         in found[0] + "".join(found)
@@ -58,3 +76,57 @@ def test_logrotate_still_checks_users_other_than_the_projects(repo_copy):
     )
     found = "\n".join(findings(repo_copy, native=True))
     assert "unknown user 'nobody-here'" in found
+
+
+def said_after(repo_copy, template: str, old: str, new: str, program: str) -> list[str]:
+    """The native findings from `program` once `template` has `new` for `old`."""
+    edit(repo_copy / "packaging/rpm/build" / template, old, new)
+    return [f for f in findings(repo_copy, native=True) if program in f]
+
+
+def test_apache_rejects_a_misspelled_directive_in_every_site(repo_copy):
+    found = said_after(repo_copy, "httpd.conf.j2", "WSGIPassAuthorization On",
+                       "WSGIPassAuthorisation On", "apache2 -t")  # fmt: skip
+    # apache2 stops at its first error: every broken site is still reported
+    # keystone, nova (2), neutron, glance, cinder, placement, heat (2)
+    assert len(found) == 9, found
+    assert (
+        "apache2 -t (httpd site placement-api of openstack-placement): line 11 of the rendered "
+        "site ('WSGIPassAuthorisation On'): Invalid command 'WSGIPassAuthorisation'"
+        in "\n".join(found)
+    )
+
+
+def test_apache_reads_every_site_in_one_run_per_bundle(repo_copy, runs):
+    """Sites of one bundle share one apache2 -t; a second bundle packaging
+    the same projects (same ports, same daemon names) takes one more."""
+    import shutil
+
+    assert findings(repo_copy, native=True) == []
+    assert runs.count("apache2") == 1
+
+    shutil.copytree(repo_copy / "packaging/rpm", repo_copy / "packaging/rpm-site")
+    edit(repo_copy / "packaging/rpm-site/manifest.yaml", "\nname: rpm\n", "\nname: rpm-site\n")
+    edit(repo_copy / "packaging/rpm-site/build/httpd.conf.j2", "processes=3", "processes=4")
+    runs.clear()
+    from opsbundle.validate import Options, run
+
+    report = run(repo_copy, Options(names=["packaging/rpm", "packaging/rpm-site"], cache=False,
+                                    native=True))  # fmt: skip
+    assert [f.as_text() for f in report.findings] == []
+    assert runs.count("apache2") == 2
+
+
+def test_visudo_rejects_a_rule_without_its_colon_in_every_sudoers(repo_copy, runs):
+    """sudo's own parser reads every sudoers file in one visudo run, and
+    still reports each broken file (it stops at its first error)."""
+    assert findings(repo_copy, native=True) == []
+    assert runs.count("visudo") == 1  # nova's, neutron's and cinder's
+    found = said_after(repo_copy, "sudoers.j2", "NOPASSWD: /usr/bin/privsep-helper *",
+                       "NOPASSWD /usr/bin/privsep-helper *", "visudo -c")  # fmt: skip
+    assert len(found) == 3, found
+    assert any(
+        "visudo -c (sudoers of openstack-neutron): line 7 of the rendered file "
+        "('neutron ALL = (root) NOPASSWD /usr/bin/privsep-helper *'): syntax error" in f
+        for f in found
+    ), found

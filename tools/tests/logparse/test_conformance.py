@@ -221,3 +221,20 @@ def test_the_shipped_normalisation_is_what_is_compared(
     failed = [r for r in results if not r.ok]
     assert failed and kind in {r.kind for r in failed}
     assert any(f"{field}: got" in r.detail for r in failed)
+
+
+def test_the_corpus_count_by_source_adds_up_to_the_cases_of_each_implementation():
+    import importlib.util
+
+    script = REPO / "interfaces/log-fields/v1/conformance/count.py"
+    spec = importlib.util.spec_from_file_location("count", script)
+    count = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(count)
+    counts = count.by_source(REPO)
+    assert {"keystone-22.0.2", "uwsgi-2.0.21", "openvswitch-3.1.0", "dnsmasq-2.90"} <= set(counts)
+    assert sum(files for files, _ in counts.values()) == len(log_fields.samples(REPO))
+    ctx = Context(REPO, Registry(REPO), {b.ref: b for b in repo.discover(REPO)})
+    splunk = [b for b in conformance.implementations(ctx, "log-fields/v1", None)
+              if b.ref == "logging/splunk"]  # fmt: skip
+    results = log_fields.run(ctx, splunk)
+    assert len(results) == sum(events for _, events in counts.values())

@@ -4,12 +4,14 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from opsbundle import cli
 from opsbundle.conformance.oracle import expected
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO / "interfaces/log-fields/v1/conformance/corpus"
 SAMPLES = CORPUS / "oslo.log-8.3.2"
+BUNDLES = ["logging/rsyslog", "logging/fluentd", "logging/logstash", "logging/splunk"]
 
 
 def _parse(capsys, *args):
@@ -119,3 +121,27 @@ def test_a_bundle_without_log_fields_is_refused(capsys, repo_copy):
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
     assert "logging/splunk does not implement log-fields/v1" in err
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+def test_a_kolla_uwsgi_log_is_a_line_a_record_never_folded_as_oslo_logs(capsys, tmp_path, bundle):
+    """Kolla's uwsgi writes /var/log/kolla/<role>/<service>-uwsgi.log (its
+    logto2) beside the service's oslo.log file: each line is its own event
+    (a request, parsed; uwsgi's own messages, unparsed), and the oslo.log
+    file beside it still folds its tracebacks."""
+    uwsgi = next(CORPUS.glob("uwsgi-*/uwsgi/keystone/keystone-api-uwsgi.log"))
+    values = tmp_path / "site.yaml"
+    values.write_text("log_layout: kolla\nlog_services: [keystone]\n")
+    site = ["--values", str(values), "--as", "/var/log/kolla/keystone/keystone-uwsgi.log"]
+    code, out, err = _parse(capsys, bundle, str(uwsgi), *site)
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["program"] for e in events] == ["keystone-uwsgi"] * len(events)
+    assert len(events) == len(uwsgi.read_text().splitlines())
+    requests = [e for e in events if not e.get("unparsed")]
+    assert requests and all(e["http_status"] and e["pid"] for e in requests)
+    oslo = SAMPLES / "oslo-traceback/nova/nova-compute.log"
+    site = ["--values", str(values), "--as", "/var/log/kolla/keystone/keystone.log"]
+    code, out, err = _parse(capsys, bundle, str(oslo), *site)
+    assert code == 0, err
+    assert len(out.splitlines()) == len(expected(oslo))

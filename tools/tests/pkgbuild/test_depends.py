@@ -15,10 +15,15 @@ from testcloud import debs
 from ..conftest import sdist
 
 
+def candidates(packages) -> dict[str, str | None]:
+    """The archive's candidate version of each package (None: not in it), one apt-cache."""
+    out = subprocess.run(["apt-cache", "policy", *packages], capture_output=True, text=True).stdout
+    found = dict(re.findall(r"^(\S+):\n  Installed: .*\n  Candidate: (\S+)", out, re.M))
+    return {p: None if found.get(p, "(none)") == "(none)" else found[p] for p in packages}
+
+
 def candidate(package: str) -> str | None:
-    out = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True).stdout
-    m = re.search(r"Candidate: (\S+)", out)
-    return None if not m or m[1] == "(none)" else m[1]
+    return candidates([package])[package]
 
 
 def satisfied(version: str, relation: str) -> bool:
@@ -30,10 +35,11 @@ def satisfied(version: str, relation: str) -> bool:
 def unmet(lines: list[str]) -> list[str]:
     """The Depends entries Debian's archive cannot satisfy, with why."""
     bad = []
-    for line in lines:
-        m = re.fullmatch(r"(\S+)(?: \((.+)\))?", line)
+    entries = [re.fullmatch(r"(\S+)(?: \((.+)\))?", line) for line in lines]
+    versions = candidates(sorted({m[1] for m in entries}))
+    for line, m in zip(lines, entries, strict=True):
         package, relation = m[1], m[2]
-        version = candidate(package)
+        version = versions[package]
         if version is None:
             bad.append(f"{line}: no such package in the archive")
         elif relation and not satisfied(version, relation):

@@ -145,3 +145,23 @@ def test_which_templates_a_project_gets(ctx):
 def test_unknown_log_layout_is_a_plan_error(ctx):
     with pytest.raises(plan.PlanError, match="kolla2"):
         plan.log_dir(ctx, "kolla2", "nova")
+
+
+def test_heat_apis_run_under_wsgi_and_the_engine_as_a_daemon(ctx):
+    """heat 23 (2024.2) offers its APIs as pbr wsgi_scripts, heat 24 also as
+    heat.wsgi modules; either way the eventlet heat-api and heat-api-cfn get
+    no unit once the source has the WSGI applications."""
+    h23 = built(ctx, "packaging/deb", "heat", sdist("openstack-heat", "23.0.0"))
+    assert units(h23) == [("heat-engine", "daemon"), ("heat-api", "wsgi"), ("heat-api-cfn", "wsgi")]
+    assert [(a["name"], a["port"], a["script"], a["module"]) for a in h23["apps"]] == [
+        ("heat-api", 8004, "heat-wsgi-api", None),
+        ("heat-api-cfn", 8000, "heat-wsgi-api-cfn", None),
+    ]
+    h24 = built(ctx, "packaging/rpm", "heat", sdist("openstack-heat", "24.0.0"))
+    assert [(a["name"], a["module"]) for a in h24["apps"]] == [
+        ("heat-api", "heat.wsgi.api"),
+        ("heat-api-cfn", "heat.wsgi.cfn"),
+    ]
+    assert [u["name"] for u in h24["units"]] == ["heat-engine"]  # httpd serves the APIs
+    assert h23["unknown"] == h24["unknown"] == []
+    assert h23["sudo"] == {"rootwrap": False, "rootwrap_daemon": False, "privsep": False}

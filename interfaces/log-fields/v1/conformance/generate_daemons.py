@@ -3,7 +3,9 @@ tools/testcloud (Debian's packages), each logging what it does twice where it
 can: the text line parsers read, and a second view of the same record written
 by a real program (the oracle).
 
-    python interfaces/log-fields/v1/conformance/generate_daemons.py [OUT]
+    python interfaces/log-fields/v1/conformance/generate_daemons.py [OUT] [--openstack]
+
+(--openstack: the mini cloud's services instead of the infrastructure daemons)
 
 - Apache 2.4: Debian's `combined` CustomLog and a second CustomLog writing the
   same fields as JSON.
@@ -14,6 +16,16 @@ by a real program (the oracle).
 - RabbitMQ 3.10: the plaintext log file and the JSON console formatter.
 - MariaDB 10.11: the error log (no second formatter exists: the oracle reads
   the records by sql/log.cc's printf layout, see oracle.mariadb_events).
+- Open vSwitch 3.1 and OVN 23.03: ovsdb-server, ovs-vswitchd (dummy datapath),
+  the OVN databases and ovn-northd, each writing its --log-file and, as the
+  second view, the same records to its console in a tab-separated pattern.
+- dnsmasq 2.90: its log file as neutron's DHCP agent has it in Kolla (no
+  second view either: log.c's layout, see oracle.dnsmasq_events).
+- keystone, placement and glance, our own debs in the mini cloud (`openstack`,
+  run in `nox -s cloud`): each service's own log, written by oslo.log's
+  ContextFormatter, and its JSONFormatter's twin of the same records (the
+  cloud's log_config_append, testcloud/openstack.py), from the service's
+  start through requests a site's users make, some refused.
 
 The requests are real; times are the real ones, so a re-run writes new times
 (the oracle comes with them). `site.json` names the program and version.
@@ -204,41 +216,337 @@ def rabbitmq(cloud, out: Path, records: int = 25) -> int:
 def mariadb(cloud, out: Path) -> int:
     """The server's error log from its start: notes, warnings, the
     multi-line "ready for connections", an aborted connection."""
+    daemon = cloud.get("mariadb")
+    _hang_up(daemon)
+    daemon.sql("SET GLOBAL log_warnings = 4")
+    _hang_up(daemon)
+    daemon.sql("SET GLOBAL log_warnings = 2")
+    return _error_log(daemon, out, "mariadb-error", "error log (no second view: see the README)")
+
+
+def _hang_up(daemon) -> None:
+    """Take MariaDB's handshake and hang up without logging in."""
     import socket
 
-    daemon = cloud.get("mariadb")
-    with socket.create_connection((daemon.info["host"], daemon.info["port"]), timeout=10) as s:
-        s.recv(1024)  # the handshake; then hang up without logging in
-    daemon.sql("SET GLOBAL log_warnings = 4")
     with socket.create_connection((daemon.info["host"], daemon.info["port"]), timeout=10) as s:
         s.recv(1024)
-    daemon.sql("SET GLOBAL log_warnings = 2")
+
+
+def _error_log(daemon, out: Path, kind: str, how: str) -> int:
     text = Path(daemon.logs["error"]).read_text(encoding="utf-8")
     version = _version(["mariadbd", "--version"], "Ver ").split("-")[0]
-    folder = out / f"mariadb-{version}" / "mariadb-error" / "mariadb"
+    folder = out / f"mariadb-{version}" / kind / "mariadb"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "mariadb.log").write_text(text, encoding="utf-8")
-    _site(folder.parent, "mariadbd", version, format="error log (no second view: see the README)")
+    _site(folder.parent, "mariadbd", version, format=how)
     return text.count("\n")
 
 
-DAEMONS = {"apache": apache, "haproxy": haproxy, "rabbitmq": rabbitmq, "mariadb": mariadb}
+def _call(url: str, method: str = "GET", body=None, token: str | None = None, headers=None):
+    """(status, body) of a request to an OpenStack API; an error status is an answer."""
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    if token:
+        sent["X-Auth-Token"] = token
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _password_auth(admin: dict, password: str) -> dict:
+    user = {"name": admin["username"], "domain": {"id": "default"}, "password": password}
+    scope = {"project": {"name": admin["project_name"], "domain": {"id": "default"}}}
+    return {"auth": {"identity": {"methods": ["password"], "password": {"user": user}},
+                     "scope": scope}}  # fmt: skip
+
+
+def openstack_traffic(cloud) -> list[tuple[str, str, str, int]]:
+    """What a site's users do to the three services, some of it refused:
+    (service, method, path, status) of each request made."""
+    from testcloud import identity
+
+    keystone = cloud.get("keystone")
+    admin = keystone.info["admin"]
+    token = identity.Keystone(keystone.info["url"], admin["username"], admin["password"]).token
+    nothing = "7a1c2e3f4b5d46e8a9b0c1d2e3f4a5b6"
+    urls = {name: cloud.get(name).info["url"] for name in ("keystone", "placement", "glance")}
+    calls = [
+        ("keystone", "POST", "/v3/auth/tokens", _password_auth(admin, "wrong"), None, {}),
+        ("keystone", "GET", f"/v3/projects/{nothing}", None, token, {}),
+        ("keystone", "GET", "/v3/users?name=nobody", None, token, {}),
+        ("keystone", "GET", "/v3/auth/tokens", None, token, {"X-Subject-Token": "not-a-token"}),
+        ("placement", "GET", "/", None, None, {}),
+        ("placement", "GET", "/resource_providers", None, token,
+         {"OpenStack-API-Version": "placement 1.20"}),
+        ("placement", "GET", f"/resource_providers/{nothing}", None, token, {}),
+        ("placement", "GET", "/resource_providers", None, "not-a-token", {}),
+        ("glance", "GET", "/v2/images", None, token, {}),
+        ("glance", "GET", "/v2/images/8c3f6a2e-1d4b-4f7a-9e2c-5b6d7e8f9a01", None, token, {}),
+        ("glance", "GET", "/v2/images", None, "not-a-token", {}),
+    ]  # fmt: skip
+    made = []
+    for name, method, path, body, auth, headers in calls:
+        status, _ = _call(urls[name] + path, method, body, auth, headers)
+        made.append((name, method, path, status))
+    return made
+
+
+def _oslo_records(log: Path, twin: Path, marks: tuple[int, int]) -> tuple[str, list[str]]:
+    """What the text log and its twin gained since `marks` (their sizes then),
+    once both hold the same records: the handlers write each record to the
+    text first, then the twin, so the two are read until the twin has a record
+    for every record start in the text (each JSON record's own prefix, in the
+    same order) and neither grows."""
+    from testcloud.daemon import DaemonError, wait_until
+
+    def prefix(record: dict) -> str:
+        return (f"{record['asctime']}.{int(record['msecs']):03d} {record['process']} "
+                f"{record['levelname']} {record['name']} ")  # fmt: skip
+
+    seen: dict = {}
+
+    def settled() -> bool:
+        if _size(str(log)) < marks[0] or _size(str(twin)) < marks[1]:
+            raise DaemonError(f"{log.name} or its twin was rotated meanwhile: run again")
+        twins = twin.read_bytes()[marks[1] :].decode("utf-8").splitlines()
+        text = log.read_bytes()[marks[0] :].decode("utf-8")
+        at = 0
+        for line in twins:
+            at = text.find(prefix(json.loads(line)), at)
+            if at < 0:
+                return False
+            at += 1
+        now = (len(text), len(twins))
+        ok = seen.get("last") == now
+        seen.update(last=now, text=text, twins=twins)
+        return ok
+
+    wait_until(settled, f"{log.name} and its twin to hold the same records", 60)
+    return seen["text"], seen["twins"]
+
+
+def openstack(cloud, out: Path, from_start: bool = False, made: list | None = None) -> int:
+    """Each service's own oslo.log records and oslo.log's JSON twin of them,
+    and uwsgi's request log, through the requests of openstack_traffic
+    (added to `made` when given); from the service's start when
+    `from_start` (a cloud of its own, as main() makes)."""
+    from testcloud.debs import RELEASE
+
+    node = Path(cloud.get("node").info["root"])
+    daemons = {name: cloud.get(name) for name in ("keystone", "placement", "glance")}
+    files = {
+        name: (node / "var/log" / d.project / f"{d.program}.log",
+               node / "var/log" / d.project / f"{d.program}.twin.jsonl")
+        for name, d in daemons.items()
+    }  # fmt: skip
+    marks = {
+        name: (0, 0) if from_start else (_size(str(log)), _size(str(twin)))
+        for name, (log, twin) in files.items()
+    }
+    uwsgi_logs = {
+        name: log
+        for name, d in daemons.items()
+        for log in sorted((node / "var/log" / d.project).glob("*-uwsgi.log"))
+    }
+    uwsgi_marks = {name: 0 if from_start else _size(str(log)) for name, log in uwsgi_logs.items()}
+    traffic = openstack_traffic(cloud)
+    if made is not None:
+        made.extend(traffic)
+    oslo = _version(["chroot", str(node), "dpkg-query", "-W", "python3-oslo.log"], "\t")
+    records = 0
+    for name, daemon in daemons.items():
+        text, twins = _oslo_records(*files[name], marks[name])
+        version = RELEASE[name][1]
+        folder = out / f"{name}-{version}" / "oslo-service" / daemon.project
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{daemon.program}.log").write_text(text, encoding="utf-8")
+        (folder / f"{daemon.program}.twin.jsonl").write_text("".join(f"{t}\n" for t in twins))
+        options = daemon.info["oslo_log"]
+        options = {k: v for k, v in options.items() if k.startswith(("logging_", "instance_"))}
+        how = "the service's own log (log_config_append: ContextFormatter + JSONFormatter)"
+        _site(folder.parent, name, version, **options, **{"oslo.log": oslo.split("-")[0]},
+              format=how)  # fmt: skip
+        records += len(twins)
+    records += _uwsgi(node, uwsgi_logs, uwsgi_marks, traffic, out)
+    return records
+
+
+def _uwsgi(node: Path, logs: dict, marks: dict, made: list, out: Path) -> int:
+    """The request log of the services uwsgi runs (the package's ini: logto
+    /var/log/<project>/<unit>-uwsgi.log): what it gained since `marks`, once
+    every request made to the service is in it."""
+    from testcloud.daemon import wait_until
+
+    done = subprocess.run(["chroot", str(node), "uwsgi", "--version"], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    version = done.stdout.strip().split("-")[0]
+    lines = 0
+    for name, log in logs.items():
+        asked = sum(1 for service, *_ in made if service == name)
+
+        def text(log=log, name=name) -> str:
+            return log.read_bytes()[marks[name] :].decode("utf-8")
+
+        wait_until(lambda asked=asked: text().count(" => generated ") >= asked,
+                   f"{log.name}: the requests made", 60)  # fmt: skip
+        folder = out / f"uwsgi-{version}" / "uwsgi" / log.parent.name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / log.name).write_text(text(), encoding="utf-8")
+        lines += text().count("\n")
+    _site(
+        folder.parent, "uwsgi", version, format="the packages' ini (logto), uwsgi's own request log"
+    )
+    return lines
+
+
+def dnsmasq(cloud, out: Path) -> int:
+    """neutron's dnsmasq as Kolla runs it (log-facility=.../neutron/dnsmasq.log):
+    its start, and queries answered, refused and of another type."""
+    daemon = cloud.get("dnsmasq")
+    from testcloud.daemon import wait_until
+
+    asked = (("a.corpus.example", 1), ("nothing.invalid", 1), ("b.corpus.example", 28))
+    answers = [daemon.query(name, qtype) for name, qtype in asked]
+
+    def queries() -> int:
+        return sum("query[" in line for line in _lines(daemon.logs["dnsmasq"]))
+
+    wait_until(lambda: queries() >= len(asked), "dnsmasq logging the queries", 60)
+    text = Path(daemon.logs["dnsmasq"]).read_text(encoding="utf-8")
+    version = _version(["dnsmasq", "--version"], "version ")
+    folder = out / f"dnsmasq-{version}" / "dnsmasq" / "neutron"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dnsmasq.log").write_text(text, encoding="utf-8")
+    _site(folder.parent, "dnsmasq", version, format="log-facility file, log-queries (Kolla's)",
+          answers=answers)  # fmt: skip
+    return text.count("\n")
+
+
+def mariadb_safe(cloud, out: Path) -> int:
+    """MariaDB as Kolla's image runs it (`mariadbd-safe`): mysqld_safe's own
+    lines around the server's (its start, the server's end), an aborted
+    connection, a restart."""
+    daemon = cloud.get("mariadb_safe")
+    _hang_up(daemon)
+    daemon.stop()  # mariadbd ends, then mysqld_safe says so
+    daemon = cloud.get("mariadb_safe")  # started again, appending to the same log
+    return _error_log(daemon, out, "mariadb-safe", "error log via mysqld_safe (Kolla's command)")
+
+
+def _vlog_pairs(log: Path, twin: Path) -> tuple[str, str]:
+    """A vlog file and its console twin, cut to the records both hold: the
+    longest run of (thread, sequence number) that is the same, in the same
+    order, at the start of both. A daemon that keeps logging (ovn-controller
+    under load: poll-interval warnings) is never caught with the two equal,
+    so the run is taken once one view holds a prefix of the other."""
+    from testcloud.daemon import wait_until
+
+    def records(text: str, sep: str) -> list[tuple[tuple[str, int], int]]:
+        """(key, offset of the record's line) for each record of `text`."""
+        out, offset = [], 0
+        for line in text.splitlines(keepends=True):
+            parts = line.split(sep)
+            if len(parts) >= 5 and parts[1].isdigit():
+                if sep == "|":
+                    thread = parts[2].partition("(")[2].rstrip(")") or "main"
+                else:
+                    thread = parts[2]
+                out.append(((thread, int(parts[1])), offset))
+            offset += len(line)
+        return out
+
+    seen: dict = {}
+
+    def cut(text: str, found: list, n: int) -> str:
+        return text if n == len(found) else text[: found[n][1]]
+
+    def settled() -> bool:
+        text, second = log.read_text(encoding="utf-8"), twin.read_text(encoding="utf-8")
+        a, b = records(text, "|"), records(second, "\t")
+        n = min(len(a), len(b))
+        if not n or [k for k, _ in a[:n]] != [k for k, _ in b[:n]]:
+            return False
+        seen.update(text=cut(text, a, n), twin=cut(second, b, n))
+        return True
+
+    wait_until(settled, f"{log.name} and its console twin to hold the same records", 60)
+    return seen["text"], seen["twin"]
+
+
+def openvswitch(cloud, out: Path) -> int:
+    """Open vSwitch and OVN (Debian's): their start, a bridge on the dummy
+    datapath with a port that has no device, a logical switch and router."""
+    ovs, ovn = cloud.get("openvswitch"), cloud.get("ovn")
+    ovs.ctl("ovs-vsctl", "add-br", "br-corpus", "--", "set", "bridge", "br-corpus",
+            "datapath_type=dummy")  # fmt: skip
+    ovs.ctl(
+        "ovs-vsctl", "add-port", "br-corpus", "p1", "--", "set", "interface", "p1", "type=dummy"
+    )
+    ovs.ctl("ovs-vsctl", "add-port", "br-corpus", "tap-corpus-gone")  # no such device
+    ovs.ctl("ovs-vsctl", "del-port", "br-corpus", "p1")
+    ovn.ctl("ovn-nbctl", "ls-add", "sw-corpus")
+    ovn.ctl("ovn-nbctl", "lsp-add", "sw-corpus", "sw-corpus-p1")
+    ovn.ctl("ovn-nbctl", "lsp-set-addresses", "sw-corpus-p1", "50:54:00:00:00:01 10.0.0.5")
+    ovn.ctl("ovn-nbctl", "lr-add", "lr-corpus")
+    ovn.ctl("ovn-nbctl", "--wait=sb", "sync")
+    controller = cloud.get("ovn_controller")  # a chassis; its VM's port is bound
+    port = ["interface", "vm-corpus-p1", "type=dummy", "external_ids:iface-id=sw-corpus-p1"]
+    ovs.ctl("ovs-vsctl", "--may-exist", "add-port", "br-int", "vm-corpus-p1", "--", "set", *port)
+    from testcloud.daemon import wait_until
+
+    wait_until(lambda: "up in Southbound" in Path(controller.logs["ovn-controller"]).read_text(),
+               "ovn-controller binding the port", 60)  # fmt: skip
+    records = 0
+    versions = {"openvswitch": (["ovs-vswitchd", "--version"], ") "),
+                "ovn": (["ovn-northd", "--version"], "ovn-northd ")}  # fmt: skip
+    sources = ((ovs, "openvswitch", "openvswitch"), (ovn, "ovn", "ovn"), (controller, "ovn", "ovn"))
+    for daemon, project, service in sources:
+        version = _version(*versions[project])
+        folder = out / f"{project}-{version}" / "openvswitch" / service
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in (n for n in daemon.logs if not n.endswith(".twin")):
+            text, twin = _vlog_pairs(Path(daemon.logs[name]), Path(daemon.logs[f"{name}.twin"]))
+            (folder / f"{name}.log").write_text(text, encoding="utf-8")
+            (folder / f"{name}.twin.tsv").write_text(twin, encoding="utf-8")
+            records += text.count("\n")
+        how = "--log-file (vlog's default file pattern) + console twin, tab-separated"
+        _site(folder.parent, project, version, format=how)
+    return records
+
+
+DAEMONS = {
+    "apache": apache,
+    "haproxy": haproxy,
+    "rabbitmq": rabbitmq,
+    "mariadb": mariadb,
+    "mariadb_safe": mariadb_safe,
+    "dnsmasq": dnsmasq,
+    "openvswitch": openvswitch,
+}
+# the services of our own debs: the mini cloud (`nox -s cloud`, marked openstack)
+CLOUD = {"openstack": lambda cloud, out: openstack(cloud, out, from_start=True)}
 
 
 def write(cloud, out: Path, names=DAEMONS) -> dict[str, int]:
     """Write each daemon's source under `out`; the records written, per daemon."""
-    return {name: DAEMONS[name](cloud, out) for name in names}
+    makers = {**DAEMONS, **CLOUD}
+    return {name: makers[name](cloud, out) for name in names}
 
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(HERE.parents[3] / "tools"))
     from testcloud.cloud import Cloud
 
+    names = list(CLOUD) if "--openstack" in argv else list(DAEMONS)
+    argv = [a for a in argv if a != "--openstack"]
     out = Path(argv[0]) if argv else HERE / "corpus"
     state = Path(tempfile.mkdtemp(prefix="opsbundle-corpus-"))
     cloud = Cloud(state)
     try:
-        for name, count in write(cloud, out).items():
+        for name, count in write(cloud, out, names).items():
             print(f"{name}: {count} records")
     finally:
         cloud.down()
