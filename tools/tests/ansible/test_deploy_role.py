@@ -120,6 +120,7 @@ def test_first_run_runs_each_action_once_on_the_right_hosts(site, first):
             "mon1 nagios4 reload",
             "mon1 prometheus reload",
             "mon1 prometheus-alertmanager reload",
+            "mon1 prometheus-blackbox-exporter reload",
             "mon1 openstack-exporter restart",
             "ctl1 nagios-nrpe-server reload",
             "cmp1 nagios-nrpe-server reload",
