@@ -15,6 +15,10 @@ PACKAGES=(rsyslog rsyslog-gnutls git python3-venv)
 PACKAGES+=(liblognorm-utils ruby jruby libjruby-joni-java default-jdk-headless libjoda-time-java)
 # the strptime gem: what fluentd's own time parser (Fluent::TimeParser) uses for time_format
 PACKAGES+=(ruby-strptime)
+# journald (issue 10): the real journald OpenStack-Ansible's services log to (the corpus
+# generator), oslo.log's journal handler (python3-systemd) and systemd-journal-remote,
+# which writes the journal files the bundles read from the corpus's exports
+PACKAGES+=(python3-systemd systemd-journal-remote)
 # monitoring: nagios4, icinga2 and the plugins their commands call (curl, jq and
 # awk for the RabbitMQ backlog and HAProxy counts); a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.

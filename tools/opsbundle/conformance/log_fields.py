@@ -5,7 +5,9 @@ into exactly the events the oracle (`oracle.py`) derives from the JSON twin the
 same program wrote beside it.
 
 Sources: `oslo.log-<version>` (the real oslo.log at each release we claim,
-generate_oslo.py), and `documented` (formats their programs document, with
+generate_oslo.py), `journald-<systemd version>` (the same records in a real
+journal, generate_journal.py: for the bundles that read the journal, see
+logparse.reads_journal), the daemons', and `documented` (formats their programs document, with
 their events beside them, until their daemons write the twin here). A case is
 one expected event; a bundle that cannot run (engine missing, broken pattern)
 fails every case with the reason.
@@ -16,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import logparse
+from ..logparse import journal
 from .oracle import expected
 from .result import Result
 
@@ -27,15 +30,22 @@ def corpus(root: Path) -> Path:
 
 
 def samples(
-    root: Path, sources: set[str] | None = None, base: Path | None = None
+    root: Path, sources: set[str] | None = None, base: Path | None = None, journal_too=False
 ) -> list[tuple[str, Path]]:
     """(kind, log) of every corpus log (of `sources` only, when given; of the
-    corpus at `base`, default the repository's); the kind is the matrix row."""
+    corpus at `base`, default the repository's), with `journal_too` the
+    journal's cases (`<program>.export`) as well; the kind is the matrix row."""
     base = base or corpus(root)
     found = sorted(base.glob("*/*/*/*.log"))
+    if journal_too:
+        found = sorted([*found, *base.glob(f"*/*/*/*{journal.SUFFIX}")])
     if sources is not None:
         found = [p for p in found if p.relative_to(base).parts[0] in sources]
     return [(p.relative_to(base).parts[1], p) for p in found]
+
+
+def is_journal(log: Path) -> bool:
+    return journal.is_case(log.name)
 
 
 def _shown(value) -> str:
@@ -54,19 +64,21 @@ def _diff(got: dict, want: dict) -> str:
 
 def run(ctx, bundles, sources: set[str] | None = None, base: Path | None = None) -> list[Result]:
     base = base or corpus(ctx.root)
-    cases = samples(ctx.root, sources, base)
+    cases = samples(ctx.root, sources, base, journal_too=True)
     results: list[Result] = []
     for bundle in bundles:
+        # the journal's cases are for the bundles that read the journal
+        mine = [c for c in cases if logparse.reads_journal(bundle) or not is_journal(c[1])]
         files = [
             (logparse.host_path(ctx, bundle, path.parent.name, path.name), path)
-            for _, path in cases
+            for _, path in mine
         ]
         try:
             events = logparse.parse(ctx, bundle, files)
             failure = ""
         except logparse.ParseError as exc:
-            events, failure = [[] for _ in cases], str(exc)
-        for (kind, path), got in zip(cases, events, strict=True):
+            events, failure = [[] for _ in mine], str(exc)
+        for (kind, path), got in zip(mine, events, strict=True):
             want = expected(path)
             name = "/".join(path.relative_to(base).parts[::2])
             if failure:

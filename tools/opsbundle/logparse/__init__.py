@@ -98,12 +98,20 @@ def parser_for(bundle):
     return module
 
 
+def reads_journal(bundle) -> bool:
+    """A bundle reads the systemd journal when it lets a site say which
+    services log there (`journal_services`)."""
+    return "journal_services" in bundle.parameters()
+
+
 def render_values(bundle) -> dict:
-    """The sample values, with every service the bundle covers on the host, so
+    """The sample values, with every service the bundle covers on the host
+    (in its log files and, where it reads the journal, in the journal), so
     every input the bundle can define is in the rendered configuration."""
     values = bundle.sample_values()
-    if "log_services" in bundle.parameters():
-        values["log_services"] = list(bundle.data.get("services") or values["log_services"])
+    for name in ("log_services", "journal_services"):
+        if name in bundle.parameters():
+            values[name] = list(bundle.data.get("services") or values[name])
     return values
 
 
@@ -140,7 +148,12 @@ def rendered(ctx, bundle, values: dict | None = None):
 
 def host_path(ctx, bundle, service: str, name: str, values: dict | None = None) -> str:
     """Where the layout of the values (default: the bundle's examples) puts
-    `name` of `service`."""
+    `name` of `service`; a journal export (`<program>.export`) is the
+    journal's entries of that program (logparse.journal)."""
+    from . import journal
+
+    if journal.is_case(name):
+        return journal.address(Path(name).stem)
     values = values or bundle.sample_values()
     layouts = ctx.registry.interfaces["log-collection/v1"].data["layouts"]
     layout = layouts.get(values.get("log_layout"), layouts["debian"])
@@ -237,15 +250,20 @@ def parse(ctx, bundle, files: list[tuple[str, Path]], values=None) -> list[list[
 
 def _checked_copy(source, target: Path, shown: str) -> None:
     """Copy a log (a file or stdin) to `target`, a chunk at a time, checking
-    that it is UTF-8 before any event is written."""
+    that it is UTF-8 before any event is written (not a journal export: its
+    fields with line breaks are binary; systemd-journal-remote checks it)."""
     import codecs
 
+    from . import journal
+
     decoder = codecs.getincrementaldecoder("utf-8")()
+    text = not journal.is_case(target.name)
     offset = 0
     with target.open("wb") as out:
         while chunk := source.read(1 << 20):
             try:
-                decoder.decode(chunk)
+                if text:
+                    decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 raise UsageError(f"{shown}: not UTF-8 (byte {offset + exc.start})") from None
             offset += len(chunk)

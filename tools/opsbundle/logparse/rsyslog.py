@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import Input, ParseError, Rule
+from . import Input, ParseError, Rule, journal
 
 TOOL = "rsyslog"
 BINARY = "rsyslogd"
@@ -34,6 +34,8 @@ SENTINEL = "9999-12-31 23:59:59.999 1 INFO opsbundle.sentinel [-] end of input"
 _INPUT = re.compile(r'input\(\s*type="imfile"(?P<body>(?:"(?:\\.|[^"\\])*"|[^")])*)\)', re.S)
 _PARAM = re.compile(r'(?P<key>[\w.]+)="(?P<value>(?:\\.|[^"\\])*)"')
 _TEMPLATE = re.compile(r'type="omfwd".*?template="(?P<name>[^"]+)"', re.S)
+# where a drop-in takes the journal's entries (imjournal's, in the default ruleset)
+_JOURNAL = re.compile(r'\$inputname == "imjournal"')
 
 
 def _unescape(value: str) -> str:
@@ -53,6 +55,11 @@ def read(out) -> list[Input]:
                 raise ParseError(f"{where}: imfile input without File")
             starts = [Rule(params["startmsg.regex"], where)] if "startmsg.regex" in params else []
             inputs.append(Input([params["File"]], [], starts, where=where, extra={"out": out}))
+        if m := _JOURNAL.search(text):
+            line = text.count("\n", 0, m.start()) + 1
+            where = f"{out.where(dest)}:{line}"
+            inputs.append(Input([journal.address("*")], [], where=where,
+                                extra={"out": out, "journal": True}))  # fmt: skip
     return inputs
 
 
@@ -132,7 +139,21 @@ def stream_to(groups, events_fd: int) -> None:
 
 
 def _run(groups):
-    """(group, input, JSON line) as rsyslogd writes them; each file's in order."""
+    """(group, input, JSON line) as rsyslogd writes them; each file's in order.
+    The log files go through one rsyslogd; each journal case through one of
+    its own (rsyslogd reads the journal at /var/log/journal only)."""
+    files = [(g, item, f) for g, (item, f) in enumerate(groups) if not item.extra.get("journal")]
+    yield from _batch(groups, [(g, n, host, local) for g, _, f in files
+                               for n, (host, local) in enumerate(f)])  # fmt: skip
+    for g, (item, cases) in enumerate(groups):
+        if item.extra.get("journal"):
+            for n, (host, local) in enumerate(cases):
+                yield from _batch(groups, [], (g, n, host.removeprefix(journal.PREFIX), local))
+
+
+def _batch(groups, logs, entries=None):
+    """One rsyslogd on `logs` [(group, input, host path, local file)], or on
+    the journal of `entries` (group, input, program, export)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ..engines.rsyslog import localise, problems
@@ -143,12 +164,19 @@ def _run(groups):
         work = Path(tmp)
         root = work / "root"
         wanted: dict[str, tuple[int, int]] = {}
-        for g, (_, files) in enumerate(groups):
-            for n, (host, local) in enumerate(files):
-                # one folder per file: two inputs may name the same host path
-                copy = root / f"{len(wanted)}" / host.lstrip("/")
-                _copy(Path(local), copy)
-                wanted[str(copy)] = (g, n)
+        for g, n, host, local in logs:
+            # one folder per file: two inputs may name the same host path
+            copy = root / f"{len(wanted)}" / host.lstrip("/")
+            _copy(Path(local), copy)
+            wanted[str(copy)] = (g, n)
+        reads_journal = any(item.extra.get("journal") for item, _ in groups)
+        if entries is not None:
+            g, n, program, export = entries
+            journal.write(Path(export), program, work, SENTINEL)
+            wanted[""] = (g, n)  # a journal entry has no file name
+        elif reads_journal:  # an empty journal: never this machine's own
+            (work / "journal").mkdir()
+            (work / "machine-id").write_text("0" * 32 + "\n")
         events, names = work / "events.json", work / "sources"
         files = [(out.shown[d], out.files[d], d) for d in out.files]
 
@@ -167,8 +195,9 @@ def _run(groups):
         if not wanted:
             _refuse(checked.result())
             return
+        argv = [BINARY, "-n", "-f", str(main), "-i", str(work / "rsyslogd.pid")]
         proc = subprocess.Popen(
-            [BINARY, "-n", "-f", str(main), "-i", str(work / "rsyslogd.pid")],
+            journal.namespaced(argv, work) if reads_journal else argv,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

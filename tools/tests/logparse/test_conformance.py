@@ -11,6 +11,9 @@ from opsbundle.interfaces import Registry
 
 REPO = Path(__file__).resolve().parents[3]
 PARSERS = ["logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"]
+# the bundles that read the systemd journal (a journal_services parameter)
+JOURNAL_READERS = {"logging/rsyslog"}
+READER = "logging/rsyslog"
 
 
 # a broken bundle is caught on one oslo.log release and the documented formats
@@ -34,8 +37,15 @@ def test_every_parser_bundle_passes_every_case():
     assert failed == []
     kinds = {r.kind for r in results}
     assert len(kinds) == len({k for k, _ in log_fields.samples(REPO)}) >= 14
-    per_bundle = {b: sum(r.bundle == b for r in results) for b in PARSERS}
-    assert len(set(per_bundle.values())) == 1  # every bundle ran every case
+    # every bundle ran every case of the log files; the journal's, the bundles reading it
+    journal = sum(r.case.startswith("journald-") for r in results if r.bundle == READER)
+    assert journal >= 35
+    files = {b: sum(r.bundle == b and not r.case.startswith("journald-") for r in results)
+             for b in PARSERS}  # fmt: skip
+    assert len(set(files.values())) == 1
+    for bundle in PARSERS:
+        ran = sum(r.bundle == bundle and r.case.startswith("journald-") for r in results)
+        assert ran == (journal if bundle in JOURNAL_READERS else 0), bundle
 
 
 def test_matrix_counts_per_kind():
@@ -232,9 +242,11 @@ def test_the_corpus_count_by_source_adds_up_to_the_cases_of_each_implementation(
     spec.loader.exec_module(count)
     counts = count.by_source(REPO)
     assert {"keystone-22.0.2", "uwsgi-2.0.21", "openvswitch-3.1.0", "dnsmasq-2.90"} <= set(counts)
-    assert sum(files for files, _ in counts.values()) == len(log_fields.samples(REPO))
+    assert sum(files for files, _ in counts.values()) == len(log_fields.samples(REPO, journal_too=True))
     ctx = Context(REPO, Registry(REPO), {b.ref: b for b in repo.discover(REPO)})
     splunk = [b for b in conformance.implementations(ctx, "log-fields/v1", None)
               if b.ref == "logging/splunk"]  # fmt: skip
-    results = log_fields.run(ctx, splunk)
-    assert len(results) == sum(events for _, events in counts.values())
+    results = log_fields.run(ctx, splunk)  # splunk reads no journal
+    files_only = {s: c for s, c in counts.items() if not s.startswith("journald-")}
+    assert len(results) == sum(events for _, events in files_only.values())
+    assert counts["journald-252"][1] >= 35
