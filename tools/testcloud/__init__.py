@@ -12,6 +12,8 @@
     node.py       the Debian 12 mmdebstrap chroot they are installed in by apt
                   (base cached by package list); `inside()` runs a command there
     units.py      a packaged systemd unit read as systemd would start it
+    kolla_fluentd.py  what Kolla's fluentd writes of a syslog datagram (emulated:
+                  fluentd is not installable here)
     openstack.py  keystone, placement, glance: configured as a site would,
                   started as their units say, registered (identity.py)
     cloud.py      composes them (SERVICES: what each needs, how it is built),

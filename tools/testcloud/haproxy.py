@@ -8,7 +8,9 @@ Options:
     json_log   True adds a JSON twin of the access log
     syslog     a host syslog's info (rsyslog.HostSyslog): the text lines go
                there too, as to Debian's /dev/log (RFC 3164), and, as RFC 5424
-               with httplog's values as structured data, to its `sd_socket`
+               with httplog's values as structured data, to its `sd_socket`,
+               and over UDP to its `udp_port` as Kolla's haproxy_main.cfg
+               sends to Kolla's fluentd (`log <address>:<port> local1`)
 
 HAProxy has one log-format per proxy, so the twin is a second hop inside the
 same process: frontend <name> (the standard `option httplog` text line) sends
@@ -124,14 +126,17 @@ class HAProxy(Daemon):
 
     def syslog(self) -> list[str]:
         """The host syslog targets: RFC 3164 (HAProxy's default, what Debian's
-        /dev/log and Kolla's fluentd receive) for the host's file, and RFC 5424
-        with httplog's values as structured data for the twin."""
+        /dev/log and Kolla's fluentd receive) for the host's file, RFC 5424
+        with httplog's values as structured data for the twin, and Kolla's
+        own line (haproxy_main.cfg.j2: `log {{ syslog_server }}:{{
+        syslog_udp_port }} {{ syslog_haproxy_facility }}`, local1) over UDP."""
         target = self.options.get("syslog")
         if not target:
             return []
         return [
             f"    log unix@{target['socket']} local0",
             f"    log unix@{target['sd_socket']} format rfc5424 local0",
+            f"    log {HOST}:{target['udp_port']} local1",
         ]
 
     def socket(self, route: str, server: str) -> Path:

@@ -17,6 +17,10 @@ haproxy rule (`:programname, startswith, "haproxy"`) sends HAProxy's lines to
 RFC 3164 header the program sent, as a network syslog input such as Kolla's
 fluentd gets it). A second socket (`sd_socket`) takes RFC 5424 messages and
 writes their structured data as JSON (mmpstrucdata) to `structured`.
+A UDP input on 127.0.0.1 (`info["udp_port"]`, a private port) stands where
+Kolla's fluentd listens (its in_syslog, `syslog_udp_port`): each datagram as
+received (`%rawmsg%`) goes to `udp_raw`, for a caller to write the file
+Kolla's fluentd would make of it (testcloud.kolla_fluentd).
 
 `RsyslogForwarder` is one rsyslogd on a given main config (the drop-ins under
 test, included as a host's rsyslog.conf includes them); it is ready when it
@@ -114,6 +118,8 @@ class RsyslogReceiver(Daemon):
 HOST_SYSLOG = """global(workDirectory="{state}" maxMessageSize="256k")
 module(load="imuxsock" SysSock.Use="off")
 module(load="mmpstrucdata")
+module(load="imudp")
+input(type="imudp" address="{host}" port="{udp_port}" ruleset="udp")
 input(type="imuxsock" Socket="{socket}" CreatePath="on" ruleset="host")
 input(type="imuxsock" Socket="{sd_socket}" CreatePath="on" useSpecialParser="off"
       parseHostname="on" ruleset="structured")
@@ -135,6 +141,9 @@ ruleset(name="host") {{
     }}
     action(type="omfile" file="{syslog}")
 }}
+ruleset(name="udp") {{
+    action(type="omfile" file="{udp_raw}" template="opsbundles_raw")
+}}
 ruleset(name="structured") {{
     action(type="mmpstrucdata")
     action(type="omfile" file="{structured}" template="opsbundles_sd")
@@ -149,12 +158,16 @@ class HostSyslog(Daemon):
     def prepare(self) -> None:
         self.info["socket"] = str(self.path("run", "log.sock"))
         self.info["sd_socket"] = str(self.path("run", "sd.sock"))
+        self.info["udp_port"] = self.port("udp")
         conf = self.path("rsyslog.conf")
         conf.write_text(
             HOST_SYSLOG.format(
                 state=self.folder("state"),
                 socket=self.info["socket"],
                 sd_socket=self.info["sd_socket"],
+                host=HOST,
+                udp_port=self.info["udp_port"],
+                udp_raw=self.log("udp_raw", "udp-raw.log"),
                 structured=self.log("structured", "structured.jsonl"),
                 raw=self.log("raw", "raw.log"),
                 haproxy=self.log("haproxy", "haproxy.log"),

@@ -48,6 +48,9 @@ def test_every_service_in_every_layout_is_read_once(bundle, layout):
         inputs = logparse.parser_for(ref).read(out)
     globs = [g for item in inputs for g in item.globs]
     assert globs and len(globs) == len(set(globs)), sorted(globs)
-    for service, name in (("openvswitch", "ovs-vswitchd.log"), ("ovn", "ovn-controller.log")):
+    services = [("openvswitch", "ovs-vswitchd.log"), ("ovn", "ovn-controller.log")]
+    # Kolla's own fluentd writes HAProxy's file beside the host syslog's haproxy.log
+    services += [("haproxy", "haproxy_latest.log"), ("haproxy", "haproxy.log")]
+    for service, name in services:
         path = logparse.host_path(ctx, ref, service, name, values)
         assert logparse.route(inputs, path, getattr(logparse.parser_for(ref), "accepts", None)) >= 0

@@ -5,12 +5,16 @@ into exactly the events the oracle (`oracle.py`) derives from the JSON twin the
 same program wrote beside it.
 
 Sources: `oslo.log-<version>` (the real oslo.log at each release we claim,
-generate_oslo.py), `journald-<systemd version>` (the same records in a real
-journal, generate_journal.py: for the bundles that read the journal, see
-logparse.reads_journal), the daemons', and `documented` (formats their programs document, with
-their events beside them, until their daemons write the twin here). A case is
+generate_oslo.py), `journald-<systemd version>` (the same records in a
+real journal, generate_journal.py: for the bundles that read the journal,
+logparse.reads_journal), the daemons', and `documented` (formats their
+programs document, with their events beside them, until their daemons write
+the twin here). A case is
 one expected event; a bundle that cannot run (engine missing, broken pattern)
-fails every case with the reason.
+fails every case with the reason. A file goes where it lies on a host: in
+the layout of the bundle's examples, or in the one its kind's `site.json`
+names (Kolla's fluentd writes HAProxy's file only in Kolla's layout), the
+bundle rendered for that layout.
 """
 
 from __future__ import annotations
@@ -62,6 +66,37 @@ def _diff(got: dict, want: dict) -> str:
     )
 
 
+def layout(log: Path) -> str | None:
+    """The layout a kind's logs lie in on a host (its `site.json`'s
+    `layout`: Kolla's fluentd writes HAProxy's file only in Kolla's), or
+    None: wherever the bundle's examples put them."""
+    import json
+
+    site = log.parents[1] / "site.json"
+    return json.loads(site.read_text(encoding="utf-8")).get("layout") if site.exists() else None
+
+
+def _parse(ctx, bundle, cases) -> list[tuple[list[dict], str]]:
+    """(events, failure) of each case: the bundle rendered once per layout
+    the cases lie in, each file at its host path in that layout."""
+    out: list[tuple[list[dict], str]] = [([], "")] * len(cases)
+    for where in sorted({layout(path) or "" for _, path in cases}):
+        mine = [n for n, (_, path) in enumerate(cases) if (layout(path) or "") == where]
+        values = {**logparse.render_values(bundle), "log_layout": where} if where else None
+        files = [
+            (logparse.host_path(ctx, bundle, path.parent.name, path.name, values), path)
+            for path in (cases[n][1] for n in mine)
+        ]
+        try:
+            events = logparse.parse(ctx, bundle, files, values)
+            failure = ""
+        except logparse.ParseError as exc:
+            events, failure = [[] for _ in mine], str(exc)
+        for n, got in zip(mine, events, strict=True):
+            out[n] = (got, failure)
+    return out
+
+
 def run(ctx, bundles, sources: set[str] | None = None, base: Path | None = None) -> list[Result]:
     base = base or corpus(ctx.root)
     cases = samples(ctx.root, sources, base, journal_too=True)
@@ -69,16 +104,7 @@ def run(ctx, bundles, sources: set[str] | None = None, base: Path | None = None)
     for bundle in bundles:
         # the journal's cases are for the bundles that read the journal
         mine = [c for c in cases if logparse.reads_journal(bundle) or not is_journal(c[1])]
-        files = [
-            (logparse.host_path(ctx, bundle, path.parent.name, path.name), path)
-            for _, path in mine
-        ]
-        try:
-            events = logparse.parse(ctx, bundle, files)
-            failure = ""
-        except logparse.ParseError as exc:
-            events, failure = [[] for _ in mine], str(exc)
-        for (kind, path), got in zip(mine, events, strict=True):
+        for (kind, path), (got, failure) in zip(mine, _parse(ctx, bundle, mine), strict=True):
             want = expected(path)
             name = "/".join(path.relative_to(base).parts[::2])
             if failure:

@@ -169,11 +169,38 @@ def haproxy_event(syslog: dict, httplog: dict, service: str, program: str) -> di
         "pid": int(syslog["procid"]),
         "service": service,
         "program": syslog["programname"],
+        **_httplog(httplog),
+    }
+
+
+def _httplog(httplog: dict) -> dict:
+    """The request fields from HAProxy's own values of its httplog line."""
+    return {
         "http_client_ip": httplog["client_ip"],
         **_request(httplog["request"]),
         "http_status": int(httplog["status"]),
         "http_bytes": int(httplog["bytes"]),
         "http_duration_s": int(httplog["t_active"]) / 1000,
+    }
+
+
+def haproxy_kolla_event(syslog: dict, httplog: dict, service: str) -> dict:
+    """The event of one HAProxy request line in the file Kolla's fluentd
+    writes (haproxy_latest.log: its JSON record, the RFC 3164 text after
+    `<PRI>` as `Payload`). That header's time has no year and no
+    milliseconds, so `timestamp` is HAProxy's accept date (`%tr`), the local
+    time it printed, without an offset; pid and program are the syslog
+    tag's, from rsyslog's JSON of the same event sent to the host's syslog."""
+    from datetime import datetime
+
+    accepted = datetime.strptime(httplog["accept_date"], "%d/%b/%Y:%H:%M:%S.%f")
+    millis = f"{accepted.microsecond // 1000:03d}"
+    return {
+        "timestamp": accepted.strftime("%Y-%m-%dT%H:%M:%S.") + millis,
+        "pid": int(syslog["procid"]),
+        "service": service,
+        "program": syslog["programname"],
+        **_httplog(httplog),
     }
 
 
@@ -385,6 +412,8 @@ def expected(log: Path) -> list[dict]:
         return [apache_event(t, service, program) for t in twins]
     if site.get("program") == "haproxy":
         httplog = [r["httplog@1"] for r in _jsonl(log.with_name(f"{log.stem}.sd.jsonl"))]
+        if site.get("writer") == "kolla-fluentd":
+            return [haproxy_kolla_event(s, h, service) for s, h in zip(twins, httplog, strict=True)]
         return [haproxy_event(s, h, service, program) for s, h in zip(twins, httplog, strict=True)]
     if site.get("program") == "rabbitmq":
         levels = _levels()

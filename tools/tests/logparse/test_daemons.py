@@ -51,6 +51,15 @@ def test_each_daemon_wrote_records_and_their_second_view(fresh):
     assert len(text) == len(sd) == counts["haproxy"]
     for line, values in zip(text, sd, strict=True):
         assert f'"{values["request"]}"' in line and f" {values['status']} " in line
+    # the same events as Kolla's fluentd writes them: a JSON record a line
+    kolla = next(out.glob("haproxy-*/haproxy-kolla/haproxy"))
+    records = [json.loads(line) for line in (kolla / "haproxy_latest.log").open()]
+    sd = [json.loads(line)["httplog@1"] for line in (kolla / "haproxy_latest.sd.jsonl").open()]
+    assert len(records) == len(sd) == counts["haproxy"]
+    for record, values in zip(records, sd, strict=True):
+        assert record["programname"] == "haproxy" and record["log_level"] == "info"
+        assert f"[{values['accept_date']}]" in record["Payload"]
+        assert record["Payload"].endswith(f'"{values["request"]}"')
 
 
 def test_mysqld_safes_lines_are_records_of_their_own_around_the_servers(fresh):

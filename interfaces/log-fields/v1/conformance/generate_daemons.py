@@ -4,15 +4,21 @@ can: the text line parsers read, and a second view of the same record written
 by a real program (the oracle).
 
     python interfaces/log-fields/v1/conformance/generate_daemons.py [OUT] [--openstack]
+    python interfaces/log-fields/v1/conformance/generate_daemons.py [OUT] --only NAME
 
-(--openstack: the mini cloud's services instead of the infrastructure daemons)
+(--openstack: the mini cloud's services instead of the infrastructure daemons;
+--only haproxy: that daemon's sources only)
 
 - Apache 2.4: Debian's `combined` CustomLog and a second CustomLog writing the
   same fields as JSON.
 - HAProxy 2.6: `option httplog` lines sent to the host's syslog (rsyslogd
   with Debian's rules writes haproxy.log, and rsyslog's own JSON of the same
   messages: `.twin.jsonl`), and the same log events as RFC 5424 with
-  httplog's values as structured data (rsyslog's mmpstrucdata: `.sd.jsonl`).
+  httplog's values as structured data (rsyslog's mmpstrucdata: `.sd.jsonl`);
+  and Kolla's own line (`log <address>:<port> local1`, UDP) to where Kolla's
+  fluentd listens: the datagrams as received, made into the file Kolla's
+  fluentd writes (kind haproxy-kolla, haproxy_latest.log; fluentd emulated,
+  testcloud/kolla_fluentd.py), with the same two twins of the same events.
 - RabbitMQ 3.10: the plaintext log file and the JSON console formatter.
 - MariaDB 10.11: the error log (no second formatter exists: the oracle reads
   the records by sql/log.cc's printf layout, see oracle.mariadb_events).
@@ -120,7 +126,8 @@ def haproxy(cloud, out: Path) -> int:
     """Requests through both of HAProxy's routes; the host syslog's lines and
     both twins of the same requests, paired by the client port and accept date."""
     daemon, syslog = cloud.get("haproxy"), cloud.get("syslog")
-    marks = {name: _size(syslog.logs[name]) for name in ("haproxy", "haproxy_twin", "structured")}
+    logs = ("haproxy", "haproxy_twin", "structured", "udp_raw")
+    marks = {name: _size(syslog.logs[name]) for name in logs}
     for route, method, path, body, agent in HAPROXY_REQUESTS:
         _request(daemon.info["urls"][route] + path, method, body, agent)
     count = len(HAPROXY_REQUESTS)
@@ -132,7 +139,8 @@ def haproxy(cloud, out: Path) -> int:
     text = _wait_for(syslog.logs["haproxy"], count, marks["haproxy"])
     twins = [json.loads(line) for line in _wait_for(syslog.logs["haproxy_twin"], count,
                                                     marks["haproxy_twin"])]  # fmt: skip
-    pairs = []
+    datagrams = _wait_for(syslog.logs["udp_raw"], count, marks["udp_raw"])
+    pairs, kolla = [], []
     for record in structured:
         h = record["httplog@1"]
         key = f"{h['client_ip']}:{h['client_port']} [{h['accept_date']}]"
@@ -140,14 +148,40 @@ def haproxy(cloud, out: Path) -> int:
         if len(found) != 1 or key not in text[found[0]]:
             raise SystemExit(f"haproxy: no single syslog line for {key}")
         pairs.append((text[found[0]], twins[found[0]], record))
+        sent = [d for d in datagrams if key in d]
+        if len(sent) != 1:
+            raise SystemExit(f"haproxy: no single datagram to Kolla's fluentd for {key}")
+        kolla.append((_kolla_line(sent[0]), twins[found[0]], record))
     version = _version(["haproxy", "-v"], "version ").split("-")[0]
     folder = out / f"haproxy-{version}" / "haproxy-httplog" / "haproxy"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "haproxy.log").write_text("".join(f"{line}\n" for line, _, _ in pairs))
-    (folder / "haproxy.twin.jsonl").write_text("".join(json.dumps(t) + "\n" for _, t, _ in pairs))
-    (folder / "haproxy.sd.jsonl").write_text("".join(json.dumps(s) + "\n" for _, _, s in pairs))
+    _haproxy_files(folder, "haproxy", [(f"{line}\n", t, s) for line, t, s in pairs])
     _site(folder.parent, "haproxy", version, format="httplog via the host's syslog (rsyslog)")
+    folder = out / f"haproxy-{version}" / "haproxy-kolla" / "haproxy"
+    _haproxy_files(folder, "haproxy_latest", kolla)
+    how = "httplog to Kolla's fluentd (UDP, local1), its file haproxy_latest.log (emulated)"
+    _site(folder.parent, "haproxy", version, format=how, layout="kolla", writer="kolla-fluentd")
     return len(pairs)
+
+
+def _kolla_line(datagram: str) -> str:
+    """The line Kolla's fluentd appends for a datagram HAProxy sent it from
+    this host (in_syslog resolves the sender: 127.0.0.1's name)."""
+    import socket
+
+    from testcloud import kolla_fluentd
+
+    made = kolla_fluentd.line(datagram, socket.getnameinfo(("127.0.0.1", 0), 0)[0])
+    if made is None:
+        raise SystemExit(f"haproxy: Kolla's fluentd would drop {datagram[:80]!r}")
+    return made
+
+
+def _haproxy_files(folder: Path, name: str, events: list[tuple[str, dict, dict]]) -> None:
+    """The log, rsyslog's JSON of the same messages and HAProxy's own values."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.log").write_text("".join(line for line, _, _ in events))
+    (folder / f"{name}.twin.jsonl").write_text("".join(json.dumps(t) + "\n" for _, t, _ in events))
+    (folder / f"{name}.sd.jsonl").write_text("".join(json.dumps(s) + "\n" for _, _, s in events))
 
 
 def rabbitmq(cloud, out: Path, records: int = 25) -> int:
@@ -541,6 +575,9 @@ def main(argv: list[str]) -> int:
     from testcloud.cloud import Cloud
 
     names = list(CLOUD) if "--openstack" in argv else list(DAEMONS)
+    if "--only" in argv:  # one daemon's sources, the others left as they are
+        at = argv.index("--only")
+        names, argv = [argv[at + 1]], argv[:at] + argv[at + 2 :]
     argv = [a for a in argv if a != "--openstack"]
     out = Path(argv[0]) if argv else HERE / "corpus"
     state = Path(tempfile.mkdtemp(prefix="opsbundle-corpus-"))
