@@ -19,6 +19,9 @@ PACKAGES+=(ruby-strptime)
 # generator), oslo.log's journal handler (python3-systemd) and systemd-journal-remote,
 # which writes the journal files the bundles read from the corpus's exports
 PACKAGES+=(python3-systemd systemd-journal-remote)
+# libvirtd (issue 10): the hypervisor daemon nova-compute talks to, run in a namespace of
+# its own by tools/testcloud/libvirt.py for its log and its journald output
+PACKAGES+=(libvirt-daemon libvirt-clients)
 # monitoring: nagios4, icinga2 and the plugins their commands call (curl, jq and
 # awk for the RabbitMQ backlog and HAProxy counts); a throwaway
 # Zabbix 6.0 frontend and PostgreSQL for the template import test.

@@ -27,6 +27,8 @@ from .dnsmasq import Dnsmasq
 from .exporters import NodeExporter
 from .galera import Galera
 from .haproxy import HAProxy
+from .journald import Journald
+from .libvirt import Libvirtd
 from .mariadb import MariaDB, MariaDBSafe
 from .memcached import Memcached
 from .node import Node
@@ -117,6 +119,14 @@ SERVICES: dict[str, Service] = {
     "syslog": Service((), lambda cloud, wd: HostSyslog(wd)),
     # neutron's DHCP agent's dnsmasq, logging to its own file as in Kolla
     "dnsmasq": Service((), lambda cloud, wd: Dnsmasq(wd)),
+    # systemd-journald in a namespace of its own (OpenStack-Ansible's services
+    # log there), and libvirtd in one inside it: its log file and, as the
+    # second view of the same records, its journald output
+    "journald": Service((), lambda cloud, wd: Journald(wd)),
+    "libvirt": Service(
+        ("journald",),
+        lambda cloud, wd: Libvirtd(wd, journald_pid=cloud.daemons["journald"].procs[0].pid),
+    ),
     # Open vSwitch (dummy datapath only: nothing on the host changes) and OVN
     "openvswitch": Service((), lambda cloud, wd: OpenVswitch(wd)),
     "ovn": Service((), lambda cloud, wd: Ovn(wd)),
@@ -151,6 +161,8 @@ GROUPS = {
         "openvswitch",
         "ovn",
         "ovn_controller",
+        "journald",
+        "libvirt",
     ),  # fmt: skip
 }
 

@@ -19,7 +19,6 @@ journald has closed the files.
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 from .daemon import Daemon, DaemonError
 
@@ -28,7 +27,7 @@ JOURNALD = "/lib/systemd/systemd-journald"
 NAMESPACE = (
     "set -e; mount --make-rprivate /; "
     'mount --bind "$1/run" /run/systemd; '
-    'mkdir -p /run/log; mount -t tmpfs tmpfs /run/log; '
+    "mkdir -p /run/log; mount -t tmpfs tmpfs /run/log; "
     'mount --bind "$1/journal" /var/log/journal; '
     'mount --bind "$1/journald.conf" /etc/systemd/journald.conf; '
     f"exec {JOURNALD}"

@@ -38,6 +38,8 @@ class MariaDB(Daemon):
                     "--user=root",
                     "--auth-root-authentication-method=socket",
                     "--skip-test-db",
+                    # its own temporary folder: not /tmp, which other tests clean
+                    f"--tmpdir={self.folder('tmp')}",
                 ],
                 "mariadb-install-db",
                 timeout=180,
@@ -62,6 +64,7 @@ class MariaDB(Daemon):
             f"--pid-file={self.path('run', 'mysqld.pid')}",
             f"--log-error={self.logs['error']}",
             "--skip-name-resolve",
+            f"--tmpdir={self.folder('tmp')}",
         ]
         if "slow" in self.logs:
             argv += ["--slow-query-log", f"--slow-query-log-file={self.logs['slow']}"]

@@ -376,6 +376,53 @@ def vlog_events(text: str, twin: str, levels: dict, service: str, program: str) 
     return events
 
 
+# libvirt's file output (util/virlog.c, virLogFormatString): "%s: %llu: %s : "
+# -- its own clock with the offset, the thread id, the level word -- then
+# "%s:%d : " (function, line) unless the record is one of the lines libvirt
+# writes to each output itself (version, hostname), then the message.
+_LIBVIRT = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2}) (?P<time>\d{2}:\d{2}:\d{2}\.\d{3})(?P<offset>[+-]\d{4}): "
+    r"(?P<thread>\d+): (?P<word>[a-z]+) : ",
+    re.M,
+)
+# its journald output's PRIORITY (syslog's numbers) for libvirt's four levels
+_LIBVIRT_PRIORITY = {"3": "ERROR", "4": "WARNING", "6": "INFO", "7": "DEBUG"}
+# the function that writes libvirt's own lines at the head of each output
+_LIBVIRT_HEADER = "virLogVMessage"
+
+
+def libvirt_events(text: str, twins: list[dict], service: str, program: str) -> list[dict]:
+    """libvirtd: the same records from its journald output (journalctl's
+    JSON), in order: level, message, function and line are the journal's.
+    The time and the thread id are the file's, read by virLogFormatString's
+    layout (above): libvirt stamps the file with its own clock, journald the
+    entry on receipt, and the journal has no thread id. Each file record must
+    carry its twin's level word and message, or the two are not the same."""
+    from datetime import datetime
+
+    starts = list(_LIBVIRT.finditer(text))
+    if len(starts) != len(twins):
+        raise ValueError(
+            f"libvirtd: {len(starts)} records in the file, {len(twins)} in the journal"
+        )
+    events = []
+    for n, (m, twin) in enumerate(zip(starts, twins, strict=True)):
+        end = starts[n + 1].start() if n + 1 < len(starts) else len(text)
+        level = _LIBVIRT_PRIORITY[twin["PRIORITY"]]
+        message = twin["MESSAGE"]
+        if m["word"].upper() != level or not text[m.end() : end].rstrip("\n").endswith(
+            message.rstrip("\n")
+        ):
+            raise ValueError(f"libvirtd record {n + 1}: file and journal differ")
+        when = datetime.strptime(f"{m['date']} {m['time']}{m['offset']}", "%Y-%m-%d %H:%M:%S.%f%z")
+        event = {"timestamp": _utc(when), "pid": int(m["thread"]), "level": level,
+                 "message": message}  # fmt: skip
+        if twin.get("CODE_FUNC") and twin["CODE_FUNC"] != _LIBVIRT_HEADER:
+            event.update(function=twin["CODE_FUNC"], code_line=int(twin["CODE_LINE"]))
+        events.append({**event, "service": service, "program": program})
+    return events
+
+
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
@@ -403,6 +450,8 @@ def expected(log: Path) -> list[dict]:
         return vlog_events(text, twin_text, _levels(), service, program)
     if site.get("program") == "dnsmasq":
         return dnsmasq_events(log.read_text(encoding="utf-8"), service)
+    if site.get("program") == "libvirtd":
+        return libvirt_events(log.read_text(encoding="utf-8"), _jsonl(twin), service, program)
     if site.get("program") == "uwsgi":
         return uwsgi_events(log.read_text(encoding="utf-8"), service, program)
     if not twin.exists():

@@ -28,17 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import journal
+from .errors import ParseError, UsageError
+
 TOOLS = ("fluentd", "logstash", "splunk", "rsyslog")
-
-
-class ParseError(Exception):
-    """The bundle's rules cannot run; the message says where and why."""
-
-
-class UsageError(ParseError):
-    """What the user asked for cannot be done here (no such bundle, a file no
-    input reads, an unreadable or non-UTF-8 file, bad values, the engine not
-    installed): a usage or environment error, exit 2, not 1."""
 
 
 @dataclass
@@ -150,8 +143,6 @@ def host_path(ctx, bundle, service: str, name: str, values: dict | None = None) 
     """Where the layout of the values (default: the bundle's examples) puts
     `name` of `service`; a journal export (`<program>.export`) is the
     journal's entries of that program (logparse.journal)."""
-    from . import journal
-
     if journal.is_case(name):
         return journal.address(Path(name).stem)
     values = values or bundle.sample_values()
@@ -253,8 +244,6 @@ def _checked_copy(source, target: Path, shown: str) -> None:
     that it is UTF-8 before any event is written (not a journal export: its
     fields with line breaks are binary; systemd-journal-remote checks it)."""
     import codecs
-
-    from . import journal
 
     decoder = codecs.getincrementaldecoder("utf-8")()
     text = not journal.is_case(target.name)

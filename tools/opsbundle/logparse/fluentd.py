@@ -9,14 +9,22 @@ matches its tag (the source's `tag` with the file's path, dots for slashes,
 where it has `*`) and, when a parser filter cannot parse it, the filters of
 `<label @ERROR>` (fluentd_pipeline.py reads them, fluentd_pipeline.rb runs
 them). What comes out is the event.
+
+The journal: a `<source @type systemd>` (fluent-plugin-systemd) reads the
+journal's entries, and the rewrite_tag_filter `<match>` its tag goes to gives
+each its tag; then the same filters. A journal case is written into a
+journal file (logparse.journal) that the runner reads with journalctl.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
 
-from . import Input, ParseError, Rule, fluentd_pipeline, ruby
+from . import Input, ParseError, Rule, fluentd_pipeline, journal, ruby
 
 TOOL = "fluentd"
 BINARY = "ruby"
@@ -67,6 +75,11 @@ def read(out) -> list[Input]:
         tree = _sections(out.files[dest].read_text(encoding="utf-8"), shown)
         pipeline = fluentd_pipeline.read(tree, shown)
         for node in tree["children"]:
+            if node["name"] == "source" and node["params"].get("@type", ("",))[0] == "systemd":
+                settings = fluentd_pipeline.journal_settings(node, tree, pipeline, shown)
+                inputs.append(Input([journal.address("*")], [], where=settings["where"],
+                                    extra={"fluentd": settings, "journal": True}))  # fmt: skip
+                continue
             parses = [c for c in node["children"] if c["name"] == "parse"]
             if node["name"] != "source" or not parses:
                 continue
@@ -109,11 +122,30 @@ def extra_patterns(item: Input) -> list[tuple[str, bool, str]]:
     return list(dict.fromkeys(_regexps(settings, settings.get("where", item.where))))
 
 
+@contextmanager
+def _journals(groups):
+    """The groups, each journal case (an export) as the journal folder
+    systemd-journal-remote writes from it, which the runner reads."""
+    with tempfile.TemporaryDirectory(prefix="opsbundle-fluentd-journal-") as tmp:
+        out = []
+        for g, (item, cases) in enumerate(groups):
+            if item.extra.get("journal"):
+                cases = [
+                    (host, journal.write(Path(local), host.removeprefix(journal.PREFIX),
+                                         Path(tmp) / f"{g}-{n}"))
+                    for n, (host, local) in enumerate(cases)
+                ]  # fmt: skip
+            out.append((item, cases))
+        yield out
+
+
 def stream(groups):
-    return ruby.stream(BINARY, groups)
+    with _journals(groups) as ready:
+        yield from ruby.stream(BINARY, ready)
 
 
 def stream_to(groups, events_fd: int) -> None:
     """The events of `groups` as JSON lines on `events_fd`, written by the runner."""
-    for _ in ruby.stream(BINARY, groups, events_fd):
-        pass
+    with _journals(groups) as ready:
+        for _ in ruby.stream(BINARY, ready, events_fd):
+            pass

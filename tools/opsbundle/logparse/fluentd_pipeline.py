@@ -10,7 +10,13 @@ bundle configures it, read into steps that `fluentd_pipeline.rb` runs in Ruby
   reserve_time, remove_key_name_field, emit_invalid_record_to_error) and
   `@type record_transformer` (enable_ruby, auto_typecast, renew_record,
   remove_keys, `<record>`; the Ruby is fluentd_ruby.py's subset);
-- `<label @ERROR>`: where filter_parser sends a record it cannot parse.
+- `<label @ERROR>`: where filter_parser sends a record it cannot parse;
+- the systemd journal: fluent-plugin-systemd's `<source @type systemd>`
+  (`path`, `read_from_head`, `tag`, `matches`, `<entry>` with `field_map`
+  and `field_map_strict`; `<storage>` keeps only its position) and the
+  `<match>` of fluent-plugin-rewrite-tag-filter that re-tags its records
+  (`<rule>` key, pattern, tag with `$1`..`$9`); the entries come from
+  libsystemd, as the plugin's do (`journalctl -o json`, see the .rb).
 
 A narrow emulation: a parameter or plugin not listed is refused with where it
 is, so the suite fails instead of skipping it.
@@ -166,4 +172,73 @@ def settings(source: dict, parse: dict, pipeline: dict, shown: str) -> dict:
         "parse": parse,
         **pipeline,
         "where": f"{shown}:{source['line']}",
+    }
+
+
+SYSTEMD = {"@type", "@id", "path", "read_from_head", "tag", "matches"}
+ENTRY = {"field_map", "field_map_strict"}
+REWRITE_RULE = {"key", "pattern", "tag"}
+
+
+def _rewrites(tree: dict, tag: str, shown: str) -> list[dict]:
+    """The rules of the rewrite_tag_filter `<match>` that takes `tag`."""
+    for node in tree["children"]:
+        if node["name"] != "match" or not node["arg"]:
+            continue
+        if not re.fullmatch(tag_regex(node["arg"]).removeprefix(r"\A").removesuffix(r"\z"), tag):
+            continue
+        kind = node["params"].get("@type", ("", 0))[0]
+        if kind != "rewrite_tag_filter":
+            raise ParseError(f"{shown}:{node['line']}: the journal's records go to a <match> "
+                             f"@type {kind!r}, not emulated (rewrite_tag_filter)")  # fmt: skip
+        rules = []
+        for rule in node["children"]:
+            at = f"{shown}:{rule['line']}"
+            if rule["name"] != "rule":
+                raise ParseError(f"{at}: <{rule['name']}> is not emulated")
+            _check(rule["params"], REWRITE_RULE, "rewrite_tag_filter <rule>", at)
+            new_tag = rule["params"].get("tag", ("", 0))[0]
+            if re.search(r"\$\{|__", new_tag):
+                raise ParseError(f"{at}: tag placeholders other than $1..$9 are not emulated")
+            value, line = rule["params"].get("pattern", ("", rule["line"]))
+            key = rule["params"].get("key", ("", 0))[0]
+            pattern = literal(value, f"{shown}:{line}")
+            rules.append({"key": key, "pattern": pattern, "tag": new_tag})
+        return rules
+    raise ParseError(f"{shown}: no <match> takes the journal's tag {tag!r}")
+
+
+def journal_settings(source: dict, tree: dict, pipeline: dict, shown: str) -> dict:
+    """What fluentd_pipeline.rb needs for one systemd source."""
+    import json
+
+    at = f"{shown}:{source['line']}"
+    params = source["params"]
+    _check(params, SYSTEMD, "systemd source", at)
+    entry: dict = {"field_map": {}, "field_map_strict": False}
+    for child in source["children"]:
+        if child["name"] == "storage":
+            continue  # where the plugin keeps its position: nothing to emulate
+        if child["name"] != "entry":
+            raise ParseError(f"{shown}:{child['line']}: <{child['name']}> is not emulated")
+        _check(child["params"], ENTRY, "<entry>", f"{shown}:{child['line']}")
+        mapping = json.loads(child["params"].get("field_map", ("{}", 0))[0])
+        if not all(isinstance(v, str) for v in mapping.values()):
+            raise ParseError(
+                f"{shown}:{child['line']}: field_map to several fields is not emulated"
+            )
+        entry = {"field_map": mapping,
+                 "field_map_strict": _flag(child["params"], "field_map_strict", False)}  # fmt: skip
+    tag = params.get("tag", ("", 0))[0]
+    return {
+        "journal": True,
+        "tag": tag,
+        "path_key": "",
+        "parse": {"type": "none", "types": {}, "keep_time_key": False},
+        "entry": entry,
+        "matches": json.loads(params.get("matches", ("[]", 0))[0]),
+        "read_from_head": _flag(params, "read_from_head", False),
+        "rewrite": _rewrites(tree, tag, shown),
+        **pipeline,
+        "where": at,
     }

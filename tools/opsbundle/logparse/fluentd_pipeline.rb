@@ -192,15 +192,59 @@ module FluentdPipeline
   # error event's too), in the order they reach the output
   def self.run(text, path, settings)
     tag = settings['tag'].sub('*', path.sub(%r{\A/}, '').tr('/', '.'))
-    steps, error_steps, vars = for_tag(settings, tag)
     parsed = settings['_parse'].call(text)
     return [] if parsed.nil? # in_tail: "pattern not matched", the record is dropped
     record, time = parsed
-    time ||= Time.now
     record[settings['path_key']] = path unless settings['path_key'].to_s.empty?
+    emit(record, time || Time.now, tag, settings)
+  end
+
+  def self.emit(record, time, tag, settings)
+    steps, error_steps, vars = for_tag(settings, tag)
     errors = []
     out = filters(steps, vars, time, record, errors)
     emitted = errors.filter_map { |r, t| filters(error_steps, vars, t, r, []) }
     emitted + [out].compact
+  end
+
+  # fluent-plugin-systemd: `matches` (entries with all the fields of any one
+  # hash; none: every entry), then <entry>'s field_map (and with
+  # field_map_strict only the mapped fields); a field journalctl shows as
+  # bytes (not printable UTF-8) is the string of those bytes, as libsystemd
+  # hands it to the plugin. The time is the entry's realtime timestamp.
+  def self.journal_record(fields, settings)
+    matches = settings['matches']
+    return nil unless matches.empty? || matches.any? { |m| m.all? { |k, v| fields[k] == v } }
+    entry = settings['entry']
+    record = {}
+    fields.each do |name, value|
+      value = value.pack('C*').force_encoding('UTF-8') if value.is_a?(Array) && value.all?(Integer)
+      if entry['field_map'].key?(name)
+        record[entry['field_map'][name]] = value
+      elsif !entry['field_map_strict']
+        record[name] = value
+      end
+    end
+    record
+  end
+
+  # fluent-plugin-rewrite-tag-filter: the first rule whose pattern matches
+  # its key's value gives the new tag ($1..$9 its captures); no rule, no record
+  def self.rewrite(record, settings)
+    settings['_rewrite'] ||= settings['rewrite'].map { |r| [r['key'], regexp(r['pattern']), r['tag']] }
+    settings['_rewrite'].each do |key, re, tag|
+      m = record[key].is_a?(String) && re.match(record[key])
+      return tag.gsub(/\$(\d)/) { m[Regexp.last_match(1).to_i].to_s } if m
+    end
+    nil
+  end
+
+  def self.run_entry(fields, settings)
+    record = journal_record(fields, settings)
+    return [] if record.nil?
+    tag = rewrite(record, settings)
+    return [] if tag.nil?
+    time = Time.at(Rational(fields['__REALTIME_TIMESTAMP'].to_i, 1_000_000))
+    emit(record, time, tag, settings)
   end
 end

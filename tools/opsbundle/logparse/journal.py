@@ -21,7 +21,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import ParseError, UsageError
+from .errors import ParseError, UsageError
 
 PREFIX = "journal:"
 SUFFIX = ".export"
@@ -65,7 +65,9 @@ def write(export: Path, program: str, folder: Path, sentinel: str | None = None)
     `sentinel`, one entry of `program` with that message, after every other),
     and `folder`/machine-id; returns the journal folder."""
     if not available():
-        raise UsageError(f"{REMOTE} is not installed (Debian package {PACKAGE}); run tools/setup.sh")
+        raise UsageError(
+            f"{REMOTE} is not installed (Debian package {PACKAGE}); run tools/setup.sh"
+        )
     data = export.read_bytes()
     found = _MACHINE.search(data)
     machine = found[1].decode() if found else "0" * 32

@@ -51,6 +51,15 @@ def each_record(file, starts)
   yield record unless record.nil?
 end
 
+# each entry of the journal in `folder`, as libsystemd reads it (journalctl
+# is its reader; --all: no field shortened), from the first on
+def each_entry(folder)
+  IO.popen(['journalctl', '-D', folder, '-o', 'json', '--all', '--no-pager'], 'r', encoding: 'UTF-8') do |io|
+    io.each_line { |line| yield JSON.parse(line) }
+  end
+  fail_with({ 'error' => "journalctl -D #{folder}: exit #{$?.exitstatus}", 'where' => true }) unless $?.success?
+end
+
 def grok(record, patterns)
   patterns.each do |re|
     m = re.match(record)
@@ -86,9 +95,16 @@ direct&.sync = false
 request['groups'].zip(compiled).each_with_index do |(group, c), g|
   group['inputs'].each_with_index do |input, f|
     base = from_path(input['path'], c['path_patterns'])
-    each_record(input['file'], c['starts']) do |record|
+    journal = group['fluentd'] && group['fluentd']['journal']
+    (journal ? to_enum(:each_entry, input['file']) : to_enum(:each_record, input['file'], c['starts'])).each do |record|
       events =
-        if group['fluentd']
+        if journal
+          begin
+            FluentdPipeline.run_entry(record, group['fluentd'])
+          rescue FluentdPipeline::Refused, StandardError => e
+            fail_with({ 'error' => "#{group['fluentd']['where']}: #{e.message}", 'where' => true })
+          end
+        elsif group['fluentd']
           begin
             FluentdPipeline.run(record, input['path'], group['fluentd'])
           rescue FluentdPipeline::Refused, StandardError => e

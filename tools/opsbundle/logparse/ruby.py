@@ -64,6 +64,21 @@ def stream(binary: str, groups, events_fd: int | None = None):
     """(group, input, event) for every event, in each file's order; with
     `events_fd`, the runner writes each event as a JSON line to that file
     descriptor itself and this yields nothing (`opsbundle parse`)."""
+    import os
+
+    if events_fd is not None:
+        # a copy above 2: the child's stdin, stdout and stderr are our pipes,
+        # so `opsbundle parse`'s stdout (1) would be taken for an answer
+        events_fd = os.dup(events_fd)
+        try:
+            yield from _stream(binary, groups, events_fd)
+        finally:
+            os.close(events_fd)
+        return
+    yield from _stream(binary, groups, None)
+
+
+def _stream(binary: str, groups, events_fd: int | None):
     proc = subprocess.Popen(
         [binary, str(RUNNER)],
         pass_fds=() if events_fd is None else (events_fd,),

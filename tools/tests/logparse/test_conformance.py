@@ -12,7 +12,7 @@ from opsbundle.interfaces import Registry
 REPO = Path(__file__).resolve().parents[3]
 PARSERS = ["logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk"]
 # the bundles that read the systemd journal (a journal_services parameter)
-JOURNAL_READERS = {"logging/rsyslog"}
+JOURNAL_READERS = {"logging/rsyslog", "logging/fluentd"}
 READER = "logging/rsyslog"
 
 
@@ -242,7 +242,9 @@ def test_the_corpus_count_by_source_adds_up_to_the_cases_of_each_implementation(
     spec.loader.exec_module(count)
     counts = count.by_source(REPO)
     assert {"keystone-22.0.2", "uwsgi-2.0.21", "openvswitch-3.1.0", "dnsmasq-2.90"} <= set(counts)
-    assert sum(files for files, _ in counts.values()) == len(log_fields.samples(REPO, journal_too=True))
+    assert sum(files for files, _ in counts.values()) == len(
+        log_fields.samples(REPO, journal_too=True)
+    )
     ctx = Context(REPO, Registry(REPO), {b.ref: b for b in repo.discover(REPO)})
     splunk = [b for b in conformance.implementations(ctx, "log-fields/v1", None)
               if b.ref == "logging/splunk"]  # fmt: skip

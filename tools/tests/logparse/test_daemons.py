@@ -40,7 +40,8 @@ def test_each_daemon_wrote_records_and_their_second_view(fresh):
     out, counts = fresh
     assert all(n > 0 for n in counts.values()), counts
     sources = {p.name.split("-")[0] for p in out.iterdir()}
-    assert sources == {"apache2", "haproxy", "rabbitmq", "mariadb", "dnsmasq", "openvswitch", "ovn"}
+    assert sources == {"apache2", "haproxy", "rabbitmq", "mariadb", "dnsmasq", "openvswitch", "ovn",
+                       "libvirt"}  # fmt: skip
     # dnsmasq answered the configured name and refused the others (no upstream)
     site = json.loads(next(out.glob("dnsmasq-*/dnsmasq/site.json")).read_text())
     assert site["answers"] == [0, 5, 5]
@@ -60,6 +61,19 @@ def test_each_daemon_wrote_records_and_their_second_view(fresh):
         assert record["programname"] == "haproxy" and record["log_level"] == "info"
         assert f"[{values['accept_date']}]" in record["Payload"]
         assert record["Payload"].endswith(f'"{values["request"]}"')
+
+
+def test_libvirtds_journal_output_is_the_same_records_as_its_file(fresh):
+    out, counts = fresh
+    folder = next(out.glob("libvirt-*/libvirt/libvirt"))
+    twins = [json.loads(line) for line in (folder / "libvirtd.twin.jsonl").open()]
+    text = (folder / "libvirtd.log").read_text()
+    assert len(twins) == counts["libvirt"] >= 3
+    assert {t["_COMM"] for t in twins} == {"libvirtd"}
+    for twin in twins:
+        assert twin["MESSAGE"].rstrip("\n") in text
+    # its start without D-Bus is one of them: libvirtd ran as it does on a host
+    assert any("system bus" in t["MESSAGE"] for t in twins)
 
 
 def test_mysqld_safes_lines_are_records_of_their_own_around_the_servers(fresh):

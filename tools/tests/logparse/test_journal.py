@@ -51,7 +51,10 @@ def test_the_journal_written_from_an_export_holds_its_entries_then_the_sentinel(
         assert entry["MESSAGE"].split(" ", 5)[3:5] == [twin["levelname"], twin["name"]]
         assert entry["LOGGER_NAME"] == twin["name"]
     # one entry is one whole record: the traceback's lines are in it
-    assert "\n" in entries[0]["MESSAGE"] and "Traceback (most recent call last):" in entries[0]["MESSAGE"]
+    assert (
+        "\n" in entries[0]["MESSAGE"]
+        and "Traceback (most recent call last):" in entries[0]["MESSAGE"]
+    )
 
 
 def test_a_bundle_reads_the_journal_only_for_the_services_said_to_log_there():
@@ -63,26 +66,48 @@ def test_a_bundle_reads_the_journal_only_for_the_services_said_to_log_there():
         assert not [i for i in rsyslog.read(out) if i.extra.get("journal")]
     with logparse.rendered(ctx, bundle, logparse.render_values(bundle)) as out:
         assert len([i for i in rsyslog.read(out) if i.extra.get("journal")]) == 1
+    assert logparse.reads_journal(ctx.bundle("logging/fluentd"))
     assert not logparse.reads_journal(ctx.bundle("logging/splunk"))
 
 
+RSYSLOG = "logging/rsyslog/files/rsyslog.conf.j2"
+FLUENTD = "logging/fluentd/files/fluent.conf.j2"
+
+
 @pytest.mark.parametrize(
-    ("old", "new", "why"),
+    ("file", "old", "new", "why"),
     [
         # $msg: imjournal escapes its line breaks (#012), tracebacks are not split off
-        ('variable="$.record"', "", "traceback"),
+        (RSYSLOG, 'variable="$.record"', "", "traceback"),
         # the journal's fields left under $!, whose names are not case-sensitive:
         # the journal's CODE_LINE is shipped as the contract's code_line
-        ("    unset $!;\n", "", "code_line"),
+        (RSYSLOG, "    unset $!;\n", "", "code_line"),
+        # the new tag's parts swapped: service and program swapped
+        (FLUENTD, "journal.$2.$1.journal", "journal.$1.$2.journal", "service"),
+        # the identifier not mapped: rewrite_tag_filter finds no key, no record
+        (
+            FLUENTD,
+            '"SYSLOG_IDENTIFIER": "identifier"',
+            '"SYSLOG_IDENTIFIER": "ident"',
+            "no such event",
+        ),
+        # an option the emulation does not know is refused, not skipped
+        (
+            FLUENTD,
+            "    field_map_strict true\n",
+            "    field_map_strict true\n    fields_lowercase true\n",
+            "not emulated",
+        ),
     ],
 )
-def test_a_journal_reader_that_gets_the_record_wrong_fails(repo_copy, old, new, why):
-    conf = repo_copy / "logging/rsyslog/files/rsyslog.conf.j2"
+def test_a_journal_reader_that_gets_the_record_wrong_fails(repo_copy, file, old, new, why):
+    conf = repo_copy / file
     text = conf.read_text()
     assert old in text
     conf.write_text(text.replace(old, new, 1))
     ctx = _ctx(repo_copy)
-    bundles = list(conformance.implementations(ctx, "log-fields/v1", {"logging/rsyslog"}))
+    ref = "/".join(file.split("/")[:2])
+    bundles = list(conformance.implementations(ctx, "log-fields/v1", {ref}))
     results = log_fields.run(ctx, bundles, {"journald-252"})
     failed = [r for r in results if not r.ok]
     assert results and failed

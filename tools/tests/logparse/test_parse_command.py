@@ -145,3 +145,27 @@ def test_a_kolla_uwsgi_log_is_a_line_a_record_never_folded_as_oslo_logs(capsys, 
     code, out, err = _parse(capsys, bundle, str(oslo), *site)
     assert code == 0, err
     assert len(out.splitlines()) == len(expected(oslo))
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+def test_the_command_writes_its_events_to_its_own_stdout(bundle):
+    """As a shell runs it: stdout is file descriptor 1, which the Ruby
+    runners' own stdout (their answers to us) must not be taken for."""
+    import subprocess
+    import sys
+
+    sample = SAMPLES / "oslo-debug/nova/nova-compute.log"
+    done = subprocess.run(
+        [sys.executable, "-m", "opsbundle", "parse", "--root", str(REPO), bundle, str(sample)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line) for line in done.stdout.splitlines()] == expected(sample)
+
+
+def test_a_journal_export_is_parsed_as_the_journal_holds_it(capsys):
+    export = CORPUS / "journald-252/oslo-traceback/nova/nova-compute.export"
+    for bundle in ("logging/rsyslog", "logging/fluentd"):
+        code, out, err = _parse(capsys, bundle, str(export))
+        assert code == 0, err
+        assert [json.loads(line) for line in out.splitlines()] == expected(export)

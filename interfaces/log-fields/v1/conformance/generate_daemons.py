@@ -27,6 +27,8 @@ by a real program (the oracle).
   second view, the same records to its console in a tab-separated pattern.
 - dnsmasq 2.90: its log file as neutron's DHCP agent has it in Kolla (no
   second view either: log.c's layout, see oracle.dnsmasq_events).
+- libvirtd 9.0 (QEMU driver, no QEMU): its log file and its journald output
+  of the same records, in the test cloud's journald (journalctl's JSON).
 - keystone, placement and glance, our own debs in the mini cloud (`openstack`,
   run in `nox -s cloud`): each service's own log, written by oslo.log's
   ContextFormatter, and its JSONFormatter's twin of the same records (the
@@ -551,8 +553,51 @@ def openvswitch(cloud, out: Path) -> int:
     return records
 
 
+def libvirt(cloud, out: Path) -> int:
+    """libvirtd's records from its start (its own start-up complaints: no
+    D-Bus, no DMI, no emulator) and what a few virsh calls make it log: its
+    log file, and journalctl's JSON of the same records from its journald
+    output (the oracle), once both hold as many."""
+    import re
+
+    from testcloud.daemon import wait_until
+
+    daemon = cloud.get("libvirt")
+    for args in (["list", "--all"], ["domcapabilities"], ["nodeinfo"],
+                 ["define", "/nonexistent.xml"], ["pool-info", "instances"]):  # fmt: skip
+        daemon.virsh(*args)
+    journal, pid = cloud.get("journald").info["journal"], daemon.procs[0].pid
+    start = re.compile(r"^\d{4}-\d{2}-\d{2} [\d:.]{12}[+-]\d{4}: \d+: ", re.M)
+
+    def twins() -> list[str]:
+        argv = ["journalctl", "-D", journal, "-o", "json", "--all", "--no-pager", f"_PID={pid}"]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        return done.stdout.splitlines() if done.returncode == 0 else []
+
+    def text() -> str:
+        return Path(daemon.logs["libvirtd"]).read_text(encoding="utf-8")
+
+    seen: list[int] = []
+
+    def settled() -> bool:
+        now = (len(start.findall(text())), len(twins()))
+        seen.append(now[0])
+        return now[0] == now[1] > 0 and seen[-3:] == [now[0]] * 3
+
+    wait_until(settled, "libvirtd: its log and its journald output", 60, interval=0.5)
+    version = _version(["libvirtd", "--version"], "libvirtd (libvirt) ")
+    folder = out / f"libvirt-{version}" / "libvirt" / "libvirt"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "libvirtd.log").write_text(text(), encoding="utf-8")
+    (folder / "libvirtd.twin.jsonl").write_text("".join(f"{t}\n" for t in twins()), encoding="utf-8")
+    _site(folder.parent, "libvirtd", version,
+          format="log_outputs 2:file and 2:journald (journalctl -o json of that pid)")  # fmt: skip
+    return len(twins())
+
+
 DAEMONS = {
     "apache": apache,
+    "libvirt": libvirt,
     "haproxy": haproxy,
     "rabbitmq": rabbitmq,
     "mariadb": mariadb,
