@@ -21,6 +21,7 @@ import sys
 
 import pytest
 from conftest import REAL_ROOT
+from opsbundle import __version__
 
 from .deploy_harness import Site, recap
 
@@ -80,7 +81,7 @@ def first(site):
 
 
 def test_collection_builds_with_ansible_galaxy(site):
-    assert site.tarball.name == "opsbundles-deploy-0.2.0.tar.gz"
+    assert site.tarball.name == f"opsbundles-deploy-{__version__}.tar.gz"
 
 
 def test_first_run_places_files_by_role(site, first):
