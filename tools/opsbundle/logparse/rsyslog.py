@@ -142,13 +142,16 @@ def _run(groups):
     """(group, input, JSON line) as rsyslogd writes them; each file's in order.
     The log files go through one rsyslogd; each journal case through one of
     its own (rsyslogd reads the journal at /var/log/journal only)."""
-    files = [(g, item, f) for g, (item, f) in enumerate(groups) if not item.extra.get("journal")]
-    yield from _batch(groups, [(g, n, host, local) for g, _, f in files
-                               for n, (host, local) in enumerate(f)])  # fmt: skip
+    logs, journals = [], []
     for g, (item, cases) in enumerate(groups):
-        if item.extra.get("journal"):
-            for n, (host, local) in enumerate(cases):
-                yield from _batch(groups, [], (g, n, host.removeprefix(journal.PREFIX), local))
+        for n, (host, local) in enumerate(cases):
+            if item.extra.get("journal"):
+                journals.append((g, n, host.removeprefix(journal.PREFIX), local))
+            else:
+                logs.append((g, n, host, local))
+    yield from _batch(groups, logs)
+    for case in journals:
+        yield from _batch(groups, [], case)
 
 
 def _batch(groups, logs, entries=None):
