@@ -437,7 +437,8 @@ def parser() -> argparse.ArgumentParser:
         const="",
         metavar="REF",
         help="only bundles changed since the merge-base with REF, and require their version "
-        f"bumps; without REF: ${repo.BASE_REF_ENV}, else {repo.DEFAULT_BASE_REF}",
+        "bumps (--path bundles: all, no bump); without REF: "
+        f"${repo.BASE_REF_ENV}, else {repo.DEFAULT_BASE_REF}",
     )
     v.add_argument(
         "--warnings-as-errors", action="store_true", help="exit 1 on warnings too (e.g. TPL005)"

@@ -132,9 +132,13 @@ def run(root: Path, opts: Options) -> Report:
             touched, outside = asked.result()
         if not outside:
             wanted = {b.ref for b in touched}
-            targets = [b for b in targets if b.ref in wanted]
+            # a site's own bundles are not in REF's history: each is checked
+            site = [b for b in targets if _from_site(root, b)]
+            changed = [b for b in targets if b.ref in wanted]
+            targets = sorted([*changed, *site], key=lambda b: b.ref)
             report.notes.append(
-                f"{len(targets)} bundle(s) changed since {opts.changed_since} ({base[:12]})"
+                f"{len(changed)} bundle(s) changed since {opts.changed_since} ({base[:12]})"
+                + (f"; {len(site)} site bundle(s) (--path) checked too" if site else "")
             )
         else:
             report.notes.append(
@@ -174,6 +178,12 @@ def run(root: Path, opts: Options) -> Report:
     cache.save({b.ref for b in everything} | {INTERFACES})
     report.notes += cache.notes
     return report
+
+
+def _from_site(root: Path, bundle: repo.BundleDir) -> bool:
+    """A bundle of a site's folder (--path, $OPSBUNDLES_PATH), not of the
+    repository: repo.discover lays both out as <folder>/<domain>/<name>."""
+    return bundle.path.parent.parent != root
 
 
 def _registry(root: Path):

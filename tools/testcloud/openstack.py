@@ -123,6 +123,15 @@ class Packaged(Daemon):
         """Before the manage commands: the service's config without the twin."""
         self.configure(self.config_file, {"DEFAULT": {"log_config_append": None}})
 
+    def prologue(self) -> str:
+        """What every service's prepare begins with: its config without the
+        twin (plain_logging), its API port, and its endpoint (info["url"],
+        returned)."""
+        self.plain_logging()
+        self.port("api")
+        self.info["url"] = f"http://{HOST}:{self.ports['api']}"
+        return self.info["url"]
+
     def twin_logging(self) -> None:
         """The service's records twice: oslo.log's ContextFormatter into the
         file it writes anyway, its JSONFormatter beside it (see the module's
@@ -237,10 +246,7 @@ class Keystone(Packaged):
     ready_path = "/v3"
 
     def prepare(self) -> None:
-        self.plain_logging()
-        self.port("api")
-        url = f"http://{HOST}:{self.ports['api']}"
-        self.info["url"] = url
+        url = self.prologue()
         if "admin" not in self.info:
             self.info["admin"] = {
                 "auth_url": f"{url}/v3",
@@ -289,9 +295,7 @@ class Placement(Packaged):
     program = "placement-api"
 
     def prepare(self) -> None:
-        self.plain_logging()
-        self.port("api")
-        self.info["url"] = f"http://{HOST}:{self.ports['api']}"
+        self.prologue()
         self.info.setdefault("password", password())
         self.configure(
             "/etc/placement/placement.conf",
@@ -314,9 +318,7 @@ class Glance(Packaged):
     program = "glance-api"
 
     def prepare(self) -> None:
-        self.plain_logging()
-        self.port("api")
-        self.info["url"] = f"http://{HOST}:{self.ports['api']}"
+        self.prologue()
         self.info.setdefault("password", password())
         self.configure(
             "/etc/glance/glance-api.conf",

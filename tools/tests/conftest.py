@@ -216,6 +216,28 @@ def git_init(root: Path) -> None:
     git(root, "commit", "-q", "-m", "initial")
 
 
+def site_repo(
+    top: Path, upstream: Path, user: str = "Test", email: str = "test@example.org"
+) -> None:
+    """A site repository made at `top`, `upstream` (an opsbundles repository)
+    added to it as a git submodule at vendor/opsbundles (staged, not
+    committed), as a site vendors opsbundles."""
+    top.mkdir()
+    git(top, "init", "-q", "-b", "main")
+    git(top, "config", "user.name", user)
+    git(top, "config", "user.email", email)
+    git(top, "-c", "protocol.file.allow=always",
+        "submodule", "add", "-q", str(upstream), "vendor/opsbundles")  # fmt: skip
+
+
+def pre_commit_hook(top: Path, script: str) -> None:
+    """`script` as the pre-commit hook of the repository at `top` ({python}
+    in it: this interpreter)."""
+    hook = top / ".git/hooks/pre-commit"
+    hook.write_text(script.format(python=sys.executable))
+    hook.chmod(0o755)
+
+
 def run_module(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "opsbundle", *args],

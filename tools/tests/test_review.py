@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 import yaml
-from conftest import build_repo, git, git_init, run_module, subprocess_env
+from conftest import (
+    build_repo,
+    git,
+    git_init,
+    pre_commit_hook,
+    run_module,
+    site_repo,
+    subprocess_env,
+)
 
 HOOK = """#!/bin/sh
 # what .pre-commit-hooks.yaml's opsbundle-review and opsbundle-validate-changed run
@@ -27,24 +34,9 @@ def site(tmp_path):
     upstream = build_repo(tmp_path / "up", "good_minimal", "good_templated")
     git_init(upstream)
     top = tmp_path / "site"
-    top.mkdir()
-    git(top, "init", "-q", "-b", "main")
-    git(top, "config", "user.name", "Test")
-    git(top, "config", "user.email", "test@example.org")
-    git(
-        top,
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        str(upstream),
-        "vendor/opsbundles",
-    )
+    site_repo(top, upstream)
     git(top, "commit", "-q", "-m", "vendor opsbundles")
-    hook = top / ".git/hooks/pre-commit"
-    hook.write_text(HOOK.format(python=sys.executable))
-    hook.chmod(0o755)
+    pre_commit_hook(top, HOOK)
     sub = top / "vendor/opsbundles"
     git(sub, "config", "user.name", "Test")
     git(sub, "config", "user.email", "test@example.org")

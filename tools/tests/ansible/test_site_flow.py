@@ -14,7 +14,7 @@ import sys
 import time
 
 import pytest
-from conftest import REAL_ROOT, git, subprocess_env
+from conftest import REAL_ROOT, git, pre_commit_hook, site_repo, subprocess_env
 
 from .deploy_harness import Site, recap
 
@@ -95,29 +95,14 @@ def flow(tmp_path_factory):
     upstream = work / "opsbundles.git"
     git(work, "clone", "-q", "--bare", str(REAL_ROOT), str(upstream))
     top = work / "site"
-    top.mkdir()
     step("1 site repo: init, submodule add, commit with hooks")
-    git(top, "init", "-q", "-b", "main")
-    git(top, "config", "user.name", "Site")
-    git(top, "config", "user.email", "site@example.org")
-    git(
-        top,
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        str(upstream),
-        "vendor/opsbundles",
-    )
+    site_repo(top, upstream, "Site", "site@example.org")
     (top / "site-bundles/bundles/site-monitoring").mkdir(parents=True)
     (top / "site-bundles/bundles/site-monitoring/manifest.yaml").write_text(SITE_STACK)
     (top / "site-bundles/bundles/site-monitoring/changelog.yaml").write_text(SITE_CHANGELOG)
     (top / "site.yaml").write_text(SITE_VALUES)
     (top / ".gitignore").write_text("rendered/\n")
-    hook = top / ".git/hooks/pre-commit"
-    hook.write_text(HOOK.format(python=sys.executable))
-    hook.chmod(0o755)
+    pre_commit_hook(top, HOOK)
     git(top, "add", "-A")
     commit = subprocess.run(
         ["git", "commit", "-q", "-m", "site: opsbundles and our monitoring stack"],

@@ -1,10 +1,14 @@
 """The mini cloud (tools/testcloud: keystone, placement and glance from our
-own debs) as the monitoring suites point their bundles at it.
+own debs) and the test cloud's daemons as the monitoring suites point their
+bundles at them.
 
 `values(cloud)` are the bundle parameters that aim the API checks and the
-OpenStack credentials at it; `Placement` puts a compute node's worth of
-inventory and allocations into the real placement service, so the capacity
-checks compute their percentage from what placement itself answers
+OpenStack credentials at the mini cloud; `inventory(cloud)` the ones every
+monitoring suite sets for the test cloud's real daemons (the one
+controller, the API endpoints, the daemons' ports, the monitoring users);
+`Placement` puts a compute node's worth of inventory and allocations into
+the real placement service, so the capacity checks compute their
+percentage from what placement itself answers
 (`(total - reserved) * allocation_ratio`, the issue's vCPU item).
 """
 
@@ -15,7 +19,10 @@ import urllib.error
 import urllib.request
 import uuid
 
+from testcloud.daemon import password
 from testcloud.identity import Keystone
+
+from .deployed import HOST
 
 # service name (interfaces/vocabulary.yaml) -> the catalog type the mini cloud serves it as
 SERVED = {"keystone": "identity", "placement": "placement", "glance": "image"}
@@ -34,6 +41,48 @@ def values(cloud) -> dict:
         "openstack_project_name": admin["project_name"],
         "openstack_domain": admin["user_domain_name"],
     }
+
+
+def inventory(cloud, *, logins: bool = True) -> dict:
+    """The values that point a monitoring bundle at the real daemons of
+    `cloud` (the caller has started galera, rabbitmq, memcached, haproxy and
+    the mini cloud): the one controller HOST, api_endpoints (the mini cloud's
+    keystone, placement and glance; horizon, a page through HAProxy to
+    Apache), service_ports as the daemons have them, and a least-privilege
+    monitoring user made on Galera. With `logins` (the suites whose checks
+    log in themselves, not Prometheus's exporters) also the mini cloud's
+    OpenStack credentials, HAProxy's stats path and a RabbitMQ management-API
+    user with the monitoring tag and read permission only."""
+    galera, rabbit, memcached, haproxy = (
+        cloud.get(n) for n in ("galera", "rabbitmq", "memcached", "haproxy")
+    )
+    mini = values(cloud)
+    db_secret = password()
+    galera.monitor("monitoring", db_secret)
+    found = {
+        **(mini if logins else {}),
+        "monitored_hosts": {"controller": [HOST]},
+        "api_endpoints": {
+            **mini["api_endpoints"],
+            "horizon": haproxy.info["urls"]["apache_api"] + "/",
+        },
+        "service_ports": {
+            "amqp": rabbit.ports["amqp"],
+            "rabbitmq_management": rabbit.ports["management"],
+            "mysql": galera.ports["sql"],
+            "memcached": memcached.ports["memcached"],
+            "haproxy_stats": haproxy.ports["stats"],
+        },
+    }
+    if logins:
+        mq_secret = password()
+        user = {"password": mq_secret, "tags": "monitoring"}
+        assert rabbit.api("/api/users/monitoring", "PUT", user)[0] in (201, 204)
+        read_only = {"configure": "", "write": "", "read": ".*"}
+        assert rabbit.api("/api/permissions/%2F/monitoring", "PUT", read_only)[0] in (201, 204)
+        found.update(haproxy_stats_path="/stats", rabbitmq_username="monitoring",
+                     rabbitmq_password=mq_secret)  # fmt: skip
+    return {**found, "mysql_username": "monitoring", "mysql_password": db_secret}
 
 
 class Placement:

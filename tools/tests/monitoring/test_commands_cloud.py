@@ -33,7 +33,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from opsbundle.conformance import icinga2_commands, nagios_commands, sensu_commands
-from testcloud.daemon import password
 
 from . import minicloud
 from .deployed import HOST, render
@@ -130,37 +129,7 @@ def _codes(results, want: dict[str, int]) -> list[tuple[tuple[str, str], str]]:
 def checks(testcloud, tmp_path_factory):
     out = tmp_path_factory.mktemp("commands-cloud")
     testcloud.up(["openstack", "galera", "rabbitmq", "memcached", "haproxy"])
-    galera, rabbit, memcached, haproxy = (
-        testcloud.get(n) for n in ("galera", "rabbitmq", "memcached", "haproxy")
-    )
-    db_secret, mq_secret = password(), password()
-    galera.monitor("monitoring", db_secret)
-    assert rabbit.api("/api/users/monitoring", "PUT",
-                      {"password": mq_secret, "tags": "monitoring"})[0] in (201, 204)  # fmt: skip
-    assert rabbit.api("/api/permissions/%2F/monitoring", "PUT",
-                      {"configure": "", "write": "", "read": ".*"})[0] in (201, 204)  # fmt: skip
-    cloud = minicloud.values(testcloud)
-    values = {
-        **cloud,
-        "monitored_hosts": {"controller": [HOST]},
-        "host_addresses": {HOST: "127.0.0.1"},
-        "api_endpoints": {
-            **cloud["api_endpoints"],
-            "horizon": haproxy.info["urls"]["apache_api"] + "/",
-        },
-        "service_ports": {
-            "amqp": rabbit.ports["amqp"],
-            "rabbitmq_management": rabbit.ports["management"],
-            "mysql": galera.ports["sql"],
-            "memcached": memcached.ports["memcached"],
-            "haproxy_stats": haproxy.ports["stats"],
-        },
-        "haproxy_stats_path": "/stats",
-        "rabbitmq_username": "monitoring",
-        "rabbitmq_password": mq_secret,
-        "mysql_username": "monitoring",
-        "mysql_password": db_secret,
-    }
+    values = {**minicloud.inventory(testcloud), "host_addresses": {HOST: "127.0.0.1"}}
     services = {}
     for tool, runner in TOOLS.items():
         work = out / tool

@@ -38,7 +38,7 @@ import yaml
 from opsbundle import catalog
 from servicechecks_repo import REAL_ROOT, context
 from testcloud import binaries
-from testcloud.daemon import free_port, password, wait_until
+from testcloud.daemon import free_port, wait_until
 from testcloud.exporters import BlackboxExporter, MysqldExporter
 from testcloud.prometheus import Alertmanager, Prometheus
 
@@ -139,26 +139,13 @@ def stack(testcloud, tmp_path_factory):
     names = ("galera", "rabbitmq", "memcached", "haproxy", "node-exporter", "webhook")
     testcloud.up(["openstack", *names])
     d = {n: testcloud.get(n) for n in names}
-    secret = password()
-    d["galera"].monitor("monitoring", secret)
     rabbit, haproxy = d["rabbitmq"], d["haproxy"]
+    # api_endpoints: keystone, placement, glance, the mini cloud's (module
+    # os_endpoint: glance answers 300); horizon, a page that answers 2xx
+    # (module opsbundles_http_2xx) through HAProxy to Apache
     values = {
-        "monitored_hosts": {"controller": [HOST]},
+        **minicloud.inventory(testcloud, logins=False),
         "host_addresses": {HOST: "127.0.0.1"},
-        # keystone, placement, glance: the mini cloud's (module os_endpoint:
-        # glance answers 300); horizon, a page that answers 2xx (module
-        # opsbundles_http_2xx) through HAProxy to Apache
-        "api_endpoints": {
-            **minicloud.values(testcloud)["api_endpoints"],
-            "horizon": haproxy.info["urls"]["apache_api"] + "/",
-        },
-        "service_ports": {
-            "amqp": rabbit.ports["amqp"],
-            "rabbitmq_management": rabbit.ports["management"],
-            "mysql": d["galera"].ports["sql"],
-            "memcached": d["memcached"].ports["memcached"],
-            "haproxy_stats": haproxy.ports["stats"],
-        },
         "exporter_ports": {
             "node": d["node-exporter"].ports["web"],
             "mysqld": 9104,  # until the exporter has its port (second render)
@@ -173,8 +160,6 @@ def stack(testcloud, tmp_path_factory):
         "alert_webhook_url": d["webhook"].info["url"] + "/alerts",
         "alert_email_to": "cloud-ops@example.org",
         "alert_smarthost": f"127.0.0.1:{free_port()}",  # warnings go by mail: nobody listens
-        "mysql_username": "monitoring",
-        "mysql_password": secret,
     }
     bases = site_configs(out)
     first = render(PROM, out / "first", values, bases)

@@ -33,7 +33,7 @@ from opsbundle import catalog
 from opsbundle.conformance import zabbix_import
 from servicechecks_repo import REAL_ROOT, context
 from testcloud import probes
-from testcloud.daemon import password, wait_until
+from testcloud.daemon import wait_until
 from testcloud.zabbix import ZabbixAgent2, ZabbixServer
 
 from . import minicloud
@@ -104,34 +104,9 @@ def run(testcloud, tmp_path_factory):
     out = tmp_path_factory.mktemp("zabbix-cloud")
     names = ("galera", "rabbitmq", "memcached", "haproxy")
     testcloud.up(["openstack", *names])
-    galera, rabbit, memcached, haproxy = (testcloud.get(n) for n in names)
-    db_secret, mq_secret = password(), password()
-    galera.monitor("monitoring", db_secret)
-    # a management-API user with the monitoring tag and read permission only
-    assert rabbit.api("/api/users/monitoring", "PUT",
-                      {"password": mq_secret, "tags": "monitoring"})[0] in (201, 204)  # fmt: skip
-    assert rabbit.api("/api/permissions/%2F/monitoring", "PUT",
-                      {"configure": "", "write": "", "read": ".*"})[0] in (201, 204)  # fmt: skip
-    cloud = minicloud.values(testcloud)
+    haproxy = testcloud.get("haproxy")
     values = {
-        **cloud,
-        "monitored_hosts": {"controller": [HOST]},
-        "api_endpoints": {
-            **cloud["api_endpoints"],
-            "horizon": haproxy.info["urls"]["apache_api"] + "/",
-        },
-        "service_ports": {
-            "amqp": rabbit.ports["amqp"],
-            "rabbitmq_management": rabbit.ports["management"],
-            "mysql": galera.ports["sql"],
-            "memcached": memcached.ports["memcached"],
-            "haproxy_stats": haproxy.ports["stats"],
-        },
-        "haproxy_stats_path": "/stats",
-        "rabbitmq_username": "monitoring",
-        "rabbitmq_password": mq_secret,
-        "mysql_username": "monitoring",
-        "mysql_password": db_secret,
+        **minicloud.inventory(testcloud),
         "check_interval_seconds": CHECK_INTERVAL,
         "check_delays": {cid: CHECK_DELAY for cid in checks()},
     }
