@@ -43,8 +43,31 @@ class DaemonError(RuntimeError):
 # --------------------------------------------------------------------------- ports and waiting
 
 
+# Daemons' ports come from below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range), which it gives to outgoing connections: a
+# daemon stopped for a restart keeps its port (what talks to it was configured
+# with it), and a port of that range is soon some client's own (RabbitMQ's
+# distribution port was, on this machine).
+LOWEST = 20000
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A port the kernel considers free on 127.0.0.1 right now."""
+    """A port free on 127.0.0.1 right now, below the ephemeral range when
+    there is room there (else one the kernel picks)."""
+    import random
+
+    top = _ephemeral_start()
+    for _ in range(100 if top - LOWEST >= 1000 else 0):
+        candidate = random.randrange(LOWEST, top)
+        if port_free(candidate):
+            return candidate
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
