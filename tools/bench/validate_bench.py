@@ -17,6 +17,8 @@ from measure import Ratio, best, paired, run, verdict
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 PARTS = ("interfaces", "logging", "monitoring", "packaging", "bundles")
+# the groups of rows report() can run (bench.py --only)
+GROUPS = ("repository", "execs", "cold", "changed", "test")
 
 # a bare C-loader parse of a repository's YAML: every YAML file validate reads and more
 REPO_BASELINE = """
@@ -146,10 +148,20 @@ def exec_counts(tmp: Path, sizes: list[int]) -> list[Ratio]:
     return rows
 
 
-def cold_path(tmp: Path, n: int, repeat: int) -> list[Ratio]:
+def cold_path(tmp: Path, n: int, repeat: int, groups=("cold", "changed")) -> list[Ratio]:
     root = tmp / f"repo-{n}"
     generate(REPO, root, n)
     env = _env(tmp / f"cache-{n}")
+    rows = []
+    if "cold" in groups:
+        rows += _cold(root, env, n, repeat)
+    if n == 1000 and "changed" in groups:
+        rows.append(Ratio("--changed-since, 1 of 1000 changed", changed_since(root, env, repeat),
+                          None, 0.3, unit="s"))  # fmt: skip
+    return rows
+
+
+def _cold(root: Path, env: dict, n: int, repeat: int) -> list[Ratio]:
     base = [sys.executable, "-c", BASELINE, str(root)]
     plain = validate_cmd(root, "--no-native")
     cold, baseline, cold_mib = paired(plain + ["--no-cache"], base, env, repeat)
@@ -164,17 +176,13 @@ def cold_path(tmp: Path, n: int, repeat: int) -> list[Ratio]:
     run(plain, env)  # fill the cache
     warm, baseline_w, warm_mib = paired(plain, base, env, repeat, by="cpu")
     print(f"N={n} distinct bundles: cold {cold_mib:.0f} MiB, warm {warm_mib:.0f} MiB peak")
-    rows = [
+    return [
         Ratio(f"cold --no-native, {n} bundles / C-loader parse", cold, baseline, 5),
         Ratio(f"our overhead: cold --no-native --jobs 1, {n} bundles / library floor", ours,
               floor, 1.15, by="cpu"),
         Ratio(f"warm --no-native, {n} bundles / C-loader parse", warm, baseline_w, 1.5,
               by="cpu"),
     ]  # fmt: skip
-    if n == 1000:
-        rows.append(Ratio("--changed-since, 1 of 1000 changed", changed_since(root, env, repeat),
-                          None, 0.3, unit="s"))  # fmt: skip
-    return rows
 
 
 def changed_since(root: Path, env: dict, repeat: int) -> float:
@@ -222,13 +230,15 @@ def conformance(tmp: Path) -> Ratio:
                  failed=again != 0)  # fmt: skip
 
 
-def report(tmp: Path, sizes: list[int], exec_sizes: list[int], repeat: int, test: bool):
-    """Every validate and `opsbundle test` row of the summary (bench.py prints it)."""
-    rows = repository(tmp, repeat)
-    if exec_sizes:
+def report(tmp: Path, sizes: list[int], exec_sizes: list[int], repeat: int, groups=GROUPS):
+    """The validate and `opsbundle test` rows of the summary in `groups` (all
+    by default; bench.py prints them)."""
+    rows = repository(tmp, repeat) if "repository" in groups else []
+    if exec_sizes and "execs" in groups:
         rows += exec_counts(tmp, exec_sizes)
-    for n in sizes:
-        rows += cold_path(tmp, n, repeat)
-    if test:
+    if {"cold", "changed"} & set(groups):
+        for n in sizes:
+            rows += cold_path(tmp, n, repeat, groups)
+    if "test" in groups:
         rows.append(conformance(tmp))
     return rows
