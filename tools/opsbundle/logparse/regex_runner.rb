@@ -51,10 +51,10 @@ def each_record(file, starts)
   yield record unless record.nil?
 end
 
-def grok(record, patterns)
-  patterns.each do |re|
+def grok(record, patterns, names)
+  patterns.each_with_index do |re, i|
     m = re.match(record)
-    return m.names.to_h { |n| [n, m[n]] } if m
+    return names[i].to_h { |n| [n, m[n]] } if m
   end
   nil
 end
@@ -70,7 +70,14 @@ end
 
 request = JSON.parse($stdin.read)
 compiled = request['groups'].each_with_index.map { |group, g| compile_all(group, g) }
-require_relative 'logstash_filters' if request['groups'].any? { |g| g['logstash'] }
+if request['groups'].any? { |g| g['logstash'] }
+  require_relative 'logstash_filters'
+  begin
+    request['groups'].each { |g| LogstashFilters.compile(g['logstash']) if g['logstash'] }
+  rescue RegexpError => e
+    fail_with({ 'error' => "mutate gsub: ruby rejects the pattern: #{e.message}", 'where' => true })
+  end
+end
 if request['groups'].any? { |g| g['fluentd'] }
   require_relative 'fluentd_pipeline'
   begin
@@ -86,6 +93,7 @@ direct&.sync = false
 request['groups'].zip(compiled).each_with_index do |(group, c), g|
   group['inputs'].each_with_index do |input, f|
     base = from_path(input['path'], c['path_patterns'])
+    names = c['patterns'].map(&:names) # each pattern's capture names, as MatchData#names gives them
     each_record(input['file'], c['starts']) do |record|
       events =
         if group['fluentd']
@@ -95,7 +103,7 @@ request['groups'].zip(compiled).each_with_index do |(group, c), g|
             fail_with({ 'error' => "#{group['fluentd']['where']}: #{e.message}", 'where' => true })
           end
         else
-          [LogstashFilters.event(record, input['path'], base, grok(record, c['patterns']),
+          [LogstashFilters.event(record, input['path'], base, grok(record, c['patterns'], names),
                                  group['logstash'])]
         end
       if direct
