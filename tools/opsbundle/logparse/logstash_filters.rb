@@ -139,6 +139,23 @@ module LogstashFilters
     parser.withOffsetParsed
   end
 
+  # Whether Joda's parseMillis would reach the end of `text` with this
+  # formatter (the parse alone: the bucket it makes, with the formatter's
+  # chronology, zone, locale, pivot and default year). Where it would not,
+  # parseMillis throws IllegalArgumentException, which in JRuby costs a Java
+  # stack trace and its Ruby wrapper per format a value does not have (most
+  # values fail the first formats of a date filter). Where it would,
+  # parseMillis runs as ever, and may still refuse a value (a day 31 in
+  # April): that is rescued as before.
+  def self.parses?(formatter, text)
+    chrono = org.joda.time.DateTimeUtils.getChronology(formatter.getChronology)
+    chrono = chrono.withZone(formatter.getZone) if formatter.getZone
+    bucket = org.joda.time.format.DateTimeParserBucket.new(
+      0, chrono, formatter.getLocale, formatter.getPivotYear, formatter.getDefaultYear
+    )
+    formatter.getParser.parseInto(bucket, text, 0) >= text.length
+  end
+
   # the date filter: the first of its formats that parses the field sets the
   # target; none: the _dateparsefailure tag. A format's Joda parser is made
   # when a value first reaches it, as before (a bad pattern fails there).
@@ -151,6 +168,7 @@ module LogstashFilters
       text = value.to_s
       formats.each_with_index do |format, i|
         parser = (parsers[i] ||= (DATE_PARSERS[format] ||= date_parser(format)))
+        next unless parses?(parser, text)
         begin
           millis = parser.parseMillis(text)
         rescue Java::JavaLang::IllegalArgumentException
