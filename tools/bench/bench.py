@@ -4,7 +4,11 @@ against a baseline measured in the same run on the same files, so the figures
 mean the same on any machine. Never a timed unit test.
 
     python tools/bench/bench.py [--sizes 1000] [--exec-sizes 1,10,100] [--repeat 3]
-                                [--parse-lines 100000] [--no-test]
+                                [--parse-lines 100000] [--no-test] [--only GROUPS]
+
+--only runs some groups of rows (comma-separated, default all): repository,
+execs, cold, changed, test, parse; e.g. `--only parse,changed` for the parse
+runners and `--changed-since` alone, without the rest of the run's minutes.
 
 Every command runs as a fresh process; wall time is the best of --repeat runs,
 measured and baseline taken in turns; memory is the peak of the summed
@@ -45,6 +49,8 @@ sys.path.insert(0, str(HERE))
 import validate_bench  # noqa: E402
 from measure import Ratio, best, run, table  # noqa: E402
 
+GROUPS = (*validate_bench.GROUPS, "parse")
+
 
 def bench_parse(lines: int, repeat: int, tmp: Path) -> list[Ratio]:
     """Each `opsbundle parse` runner against its engine alone (parse_bench.py)."""
@@ -60,13 +66,19 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--parse-lines", type=int, default=100_000, help="0: skip the parse bench")
     ap.add_argument("--no-test", action="store_true", help="skip timing `opsbundle test`")
+    ap.add_argument("--only", default=",".join(GROUPS), help=f"groups of rows: {','.join(GROUPS)}")
     args = ap.parse_args()
+    only = {g for g in args.only.split(",") if g}
+    if only - set(GROUPS):
+        ap.error(f"--only: unknown {sorted(only - set(GROUPS))} (known: {', '.join(GROUPS)})")
+    if args.no_test:
+        only.discard("test")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     exec_sizes = [int(s) for s in args.exec_sizes.split(",") if s]
     print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; best of {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="opsbundle-bench-") as tmp:
-        rows = validate_bench.report(Path(tmp), sizes, exec_sizes, args.repeat, not args.no_test)
-        if args.parse_lines:
+        rows = validate_bench.report(Path(tmp), sizes, exec_sizes, args.repeat, only)
+        if args.parse_lines and "parse" in only:
             rows += bench_parse(args.parse_lines, args.repeat, Path(tmp) / "parse")
     print()
     print(f"issue 13's targets ({shlex.join(['python', 'tools/bench/bench.py', *sys.argv[1:]])})")

@@ -237,12 +237,14 @@ def merge_base(root: Path, ref: str) -> str:
 
 def changed_files(root: Path, base: str) -> list[str]:
     """Files changed between `base` and the working tree, committed or not,
-    plus untracked ones; renames count at both names. The three git
-    questions run at once."""
+    plus untracked ones; renames count at both names. Paths are relative to
+    the root, files outside it left out, when the root is a subfolder of the
+    git work tree (a submodule-free vendoring): git does both itself, as
+    `diff --relative` and a plain `ls-files` run in the root, so the two
+    questions (run at once) are all the git processes it takes."""
     queries = [
-        ["diff", "--name-only", "--no-renames", base, "--"],
-        ["ls-files", "--others", "--exclude-standard", "--full-name"],
-        ["rev-parse", "--show-prefix"],
+        ["diff", "--name-only", "--no-renames", "--relative", base, "--"],
+        ["ls-files", "--others", "--exclude-standard"],
     ]
     try:
         procs = [
@@ -263,10 +265,7 @@ def changed_files(root: Path, base: str) -> list[str]:
         if proc.returncode != 0:
             raise RepoError(f"git {' '.join(q)}: {err.strip()}")
         outs.append(out)
-    diff, untracked, prefix = outs[0], outs[1], outs[2].strip()
-    names = set(diff.splitlines()) | set(untracked.splitlines())
-    if prefix:  # the root is a subfolder of the git work tree (a submodule-free vendoring)
-        names = {n[len(prefix) :] for n in names if n.startswith(prefix)}
+    names = set(outs[0].splitlines()) | set(outs[1].splitlines())
     return sorted(n for n in names if n)
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,16 +120,14 @@ def run(root: Path, opts: Options) -> Report:
     interfaces = cache.get("checks", INTERFACES, cache.base)
     registry = None
     if opts.changed_since:
-        base = repo.merge_base(root, opts.changed_since)
         # git answers (its processes) while this one reads the interfaces and
         # loads the checks, which an uncached run needs whatever git says
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            asked = pool.submit(repo.changed_bundles, root, everything, base)
-            if interfaces is None:
-                from . import checks  # noqa: F401
+        asked = _Background(_changed, root, everything, opts.changed_since)
+        if interfaces is None:
+            from . import checks  # noqa: F401
 
-                registry = _registry(root)
-            touched, outside = asked.result()
+            registry = _registry(root)
+        base, touched, outside = asked.result()
         if not outside:
             wanted = {b.ref for b in touched}
             # a site's own bundles are not in REF's history: each is checked
@@ -184,6 +182,37 @@ def _from_site(root: Path, bundle: repo.BundleDir) -> bool:
     """A bundle of a site's folder (--path, $OPSBUNDLES_PATH), not of the
     repository: repo.discover lays both out as <folder>/<domain>/<name>."""
     return bundle.path.parent.parent != root
+
+
+def _changed(root: Path, everything, since: str):
+    """The merge-base with `since`, the bundles changed since it, and whether
+    anything outside bundles changed (repo.changed_bundles)."""
+    base = repo.merge_base(root, since)
+    return (base, *repo.changed_bundles(root, everything, base))
+
+
+class _Background:
+    """One call in a thread, its result (or its exception) when asked: a bare
+    thread, as concurrent.futures would import logging and more for it on the
+    path a `--changed-since` run takes before its first check."""
+
+    def __init__(self, fn, *args):
+        self._result: tuple = ()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, args) -> None:
+        try:
+            self._result = fn(*args)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 def _registry(root: Path):

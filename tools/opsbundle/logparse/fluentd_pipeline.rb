@@ -75,10 +75,25 @@ module FluentdPipeline
     end
   end
 
-  # the narrow Ruby of fluentd_ruby.py, each node a closure over its children
-  def self.compile_node(node)
+  # a literal, or a hash of literals: its value, known before the first record
+  def self.constant(node)
     case node[0]
-    when 'lit' then value = node[1]; ->(_) { value }
+    when 'lit' then [node[1]]
+    when 'hash'
+      pairs = node[1].map { |k, v| [constant(k), constant(v)] }
+      pairs.all? { |k, v| k && v } ? [pairs.to_h { |k, v| [k[0], v[0]] }.freeze] : nil
+    end
+  end
+
+  # the narrow Ruby of fluentd_ruby.py, each node a closure over its children;
+  # a hash of literals is built once (none of the methods it allows changes
+  # its receiver, so every record may share it)
+  def self.compile_node(node)
+    if (known = constant(node))
+      value = known[0]
+      return ->(_) { value }
+    end
+    case node[0]
     when 'var' then name = node[1]; ->(vars) { vars.fetch(name) }
     when 'regexp'
       re = regexp({ 'source' => node[1], 'flags' => node[2], 'where' => 'record_transformer' })
@@ -98,31 +113,49 @@ module FluentdPipeline
     when 'call'
       receiver, name = compile_node(node[1]), node[2].to_sym
       args = node[3].map { |a| compile_node(a) }
-      ->(vars) { receiver.call(vars).public_send(name, *args.map { |a| a.call(vars) }) }
+      case args.size
+      when 0 then ->(vars) { receiver.call(vars).public_send(name) }
+      when 1 then arg = args[0]; ->(vars) { receiver.call(vars).public_send(name, arg.call(vars)) }
+      else ->(vars) { receiver.call(vars).public_send(name, *args.map { |a| a.call(vars) }) }
+      end
     else raise Refused, "unknown node #{node[0]}"
     end
   end
 
+  # a value's text and placeholders joined as strings; one placeholder alone
+  # (the usual `${tag_parts[-3]}`) is its result as a string, no join
   def self.compile_template(template)
     return compile_node(template['typed']) if template.key?('typed')
-    parts = template['parts'].each_with_index.map do |p, i|
-      if i.even?
-        ->(_) { p }
-      else
-        code = compile_node(p)
-        ->(vars) { code.call(vars).to_s }
-      end
+    texts = template['parts'].each_slice(2).map { |text, _| text }
+    codes = template['parts'].each_slice(2).filter_map { |_, code| code && compile_node(code) }
+    if codes.size == 1 && texts.all?(&:empty?)
+      code = codes[0]
+      return ->(vars) { code.call(vars).to_s }
     end
-    ->(vars) { parts.map { |part| part.call(vars) }.join }
+    lambda do |vars|
+      out = +''
+      texts.each_with_index do |text, i|
+        out << text
+        out << codes[i].call(vars).to_s if i < codes.size
+      end
+      out
+    end
   end
 
+  # fluentd's record_transformer makes a new record (a copy, or an empty one
+  # with renew_record) and fills it with values computed from the old one. The
+  # old record is not seen again once a filter has run (filter_parser copies
+  # one it keeps for an error event), so without renew_record the values are
+  # computed first, from the old record as it was, and then set on it: what
+  # fluentd emits, without a copy per filter and record.
   def self.compile_transformer(step)
     record = step['record'].map { |key, template| [key, compile_template(template)] }
     remove, renew = step['remove_keys'], step['renew_record']
     lambda do |vars, old|
-      out = renew ? {} : old.dup
       vars['record'] = old
-      record.each { |key, template| out[key] = template.call(vars) }
+      values = record.map { |_, template| template.call(vars) }
+      out = renew ? {} : old
+      record.each_with_index { |(key, _), i| out[key] = values[i] }
       remove.each { |k| out.delete(k) }
       out
     end
@@ -137,7 +170,9 @@ module FluentdPipeline
       raw = record[key]
       parsed = raw.nil? ? nil : parse.call(raw)
       if parsed.nil?
-        error = to_error ? [record, time] : nil
+        # a record kept (reserve_data) goes on through the filters, which may
+        # change it: the error event is a copy of it as it is here
+        error = to_error ? [reserve_data ? record.dup : record, time] : nil
         return [:ok, record, time, error] if reserve_data
         return [:drop, nil, nil, error]
       end
@@ -163,6 +198,7 @@ module FluentdPipeline
     settings['_filters'] = compile_steps(settings['filters'])
     settings['_error_filters'] = compile_steps(settings['error_filters'])
     settings['_by_tag'] = {}
+    settings['_tags'] = {} # host path -> tag, made once per file
   end
 
   # the filters whose tag pattern matches `tag`, chosen once per tag
@@ -191,7 +227,7 @@ module FluentdPipeline
   # the records fluentd emits for one record in_tail read (none, one, or an
   # error event's too), in the order they reach the output
   def self.run(text, path, settings)
-    tag = settings['tag'].sub('*', path.sub(%r{\A/}, '').tr('/', '.'))
+    tag = (settings['_tags'][path] ||= settings['tag'].sub('*', path.sub(%r{\A/}, '').tr('/', '.')))
     parsed = settings['_parse'].call(text)
     return [] if parsed.nil? # in_tail: "pattern not matched", the record is dropped
     record, time = parsed

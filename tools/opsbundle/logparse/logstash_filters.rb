@@ -7,35 +7,50 @@ require 'json'
 module LogstashFilters
   JODA = '/usr/share/java/joda-time.jar'
 
-  # compiled once per run, as logstash compiles its pipeline at start
-  PATHS = {}
-  REGEXPS = {}
+  # Every step is compiled once, before the first event, as logstash compiles
+  # its pipeline at start: each field reference split into its keys, each
+  # option a closure over what it needs (its regexp, its Joda parser, the
+  # text of a value without %{...}), only the options a step has; then an
+  # event runs through the closures alone.
   DATE_PARSERS = {}
+  SPRINTF = /%\{([^}]+)\}/
 
-  def self.path(ref)
-    (PATHS[ref] ||= (ref.start_with?('[') ? ref.scan(/\[([^\]]+)\]/).flatten : [ref]).freeze).dup
+  def self.keys(ref)
+    (ref.start_with?('[') ? ref.scan(/\[([^\]]+)\]/).flatten : [ref]).freeze
+  end
+
+  def self.getter(ref)
+    path = keys(ref)
+    return (key = path[0]; ->(event) { event[key] }) if path.size == 1
+    ->(event) { path.reduce(event) { |h, k| h.is_a?(Hash) ? h[k] : nil } }
+  end
+
+  def self.setter(ref)
+    *inner, last = keys(ref)
+    return ->(event, value) { event[last] = value } if inner.empty?
+    lambda do |event, value|
+      inner.reduce(event) { |h, k| h[k] = {} unless h[k].is_a?(Hash); h[k] }[last] = value
+    end
+  end
+
+  def self.remover(ref)
+    *inner, last = keys(ref)
+    return ->(event) { event.delete(last) } if inner.empty?
+    lambda do |event|
+      holder = inner.reduce(event) { |h, k| h.is_a?(Hash) ? h[k] : nil }
+      holder.delete(last) if holder.is_a?(Hash)
+    end
   end
 
   def self.get(event, ref)
-    path(ref).reduce(event) { |h, k| h.is_a?(Hash) ? h[k] : nil }
+    keys(ref).reduce(event) { |h, k| h.is_a?(Hash) ? h[k] : nil }
   end
 
-  def self.set(event, ref, value)
-    keys = path(ref)
-    last = keys.pop
-    keys.reduce(event) { |h, k| h[k] = {} unless h[k].is_a?(Hash); h[k] }[last] = value
-  end
-
-  def self.remove(event, ref)
-    keys = path(ref)
-    last = keys.pop
-    holder = keys.reduce(event) { |h, k| h.is_a?(Hash) ? h[k] : nil }
-    holder.delete(last) if holder.is_a?(Hash)
-  end
-
-  # %{field} references in add_field values, as logstash's sprintf
-  def self.sprintf(event, text)
-    text.gsub(/%\{([^}]+)\}/) { (v = get(event, $1)).nil? ? $& : v.to_s }
+  # %{field} references in add_field values, as logstash's sprintf; a text
+  # without one is itself
+  def self.sprintf(text)
+    return ->(_) { text } unless text.include?('%{')
+    ->(event) { text.gsub(SPRINTF) { (v = get(event, $1)).nil? ? $& : v.to_s } }
   end
 
   def self.convert(value, kind)
@@ -47,30 +62,66 @@ module LogstashFilters
     end
   end
 
-  def self.mutate(event, step)
+  UNCHANGED = Object.new.freeze
+
+  # an option that changes a field's value in place: `change` gets the value
+  # when the field is set and answers the new one, or UNCHANGED
+  def self.changes(ref, &change)
+    get, set = getter(ref), setter(ref)
+    lambda do |event|
+      value = get.call(event)
+      return if value.nil?
+      changed = change.call(value)
+      set.call(event, changed) unless changed.equal?(UNCHANGED)
+    end
+  end
+
+  # mutate's options in logstash's order: rename, convert, gsub, uppercase,
+  # copy, then the common add_field and remove_field
+  def self.compile_mutate(step)
+    ops = []
     (step['rename'] || {}).each do |from, to|
-      next if (value = get(event, from)).nil?
-      remove(event, from)
-      set(event, to, value)
+      get, remove, set = getter(from), remover(from), setter(to)
+      ops << lambda do |event|
+        value = get.call(event)
+        return if value.nil?
+        remove.call(event)
+        set.call(event, value)
+      end
     end
     (step['convert'] || {}).each do |field, kind|
-      value = get(event, field)
-      set(event, field, convert(value, kind)) unless value.nil?
+      ops << changes(field) { |value| convert(value, kind) }
     end
     (step['gsub'] || []).each do |field, pattern, replacement|
-      value = get(event, field)
-      set(event, field, value.gsub(REGEXPS[pattern] ||= Regexp.new(pattern), replacement)) if value.is_a?(String)
+      re = Regexp.new(pattern)
+      ops << changes(field) { |value| value.is_a?(String) ? value.gsub(re, replacement) : UNCHANGED }
     end
     (step['uppercase'] || []).each do |field|
-      value = get(event, field)
-      set(event, field, value.upcase) if value.is_a?(String)
+      ops << changes(field) { |value| value.is_a?(String) ? value.upcase : UNCHANGED }
     end
     (step['copy'] || {}).each do |from, to|
-      value = get(event, from)
-      set(event, to, value) unless value.nil?
+      get, set = getter(from), setter(to)
+      ops << ->(event) { (value = get.call(event)).nil? || set.call(event, value) }
     end
-    (step['add_field'] || {}).each { |k, v| set(event, sprintf(event, k), sprintf(event, v)) }
-    (step['remove_field'] || []).each { |ref| remove(event, sprintf(event, ref)) }
+    (step['add_field'] || {}).each do |k, v|
+      value = sprintf(v)
+      if k.include?('%{')
+        key = sprintf(k)
+        ops << ->(event) { setter(key.call(event)).call(event, value.call(event)) }
+      else
+        set = setter(k)
+        ops << ->(event) { set.call(event, value.call(event)) }
+      end
+    end
+    (step['remove_field'] || []).each do |ref|
+      if ref.include?('%{')
+        name = sprintf(ref)
+        ops << ->(event) { remover(name.call(event)).call(event) }
+      else
+        ops << remover(ref)
+      end
+    end
+    ->(event) { ops.each { |op| op.call(event) } }
   end
 
   # logstash's Timestamp as JSON: UTC, milliseconds (the date filter's precision)
@@ -88,34 +139,73 @@ module LogstashFilters
     parser.withOffsetParsed
   end
 
-  def self.date(event, step)
-    value = get(event, step['field'])
-    return if value.nil?
-    step['formats'].each do |format|
-      parser = DATE_PARSERS[format] ||= date_parser(format)
-      begin
-        millis = parser.parseMillis(value.to_s)
-      rescue Java::JavaLang::IllegalArgumentException
-        next
-      end
-      set(event, step['target'], timestamp(millis))
-      return
-    end
-    (event['tags'] ||= []) << '_dateparsefailure'
+  # Whether Joda's parseMillis would reach the end of `text` with this
+  # formatter (the parse alone: the bucket it makes, with the formatter's
+  # chronology, zone, locale, pivot and default year). Where it would not,
+  # parseMillis throws IllegalArgumentException, which in JRuby costs a Java
+  # stack trace and its Ruby wrapper per format a value does not have (most
+  # values fail the first formats of a date filter). Where it would,
+  # parseMillis runs as ever, and may still refuse a value (a day 31 in
+  # April): that is rescued as before.
+  def self.parses?(formatter, text)
+    chrono = org.joda.time.DateTimeUtils.getChronology(formatter.getChronology)
+    chrono = chrono.withZone(formatter.getZone) if formatter.getZone
+    bucket = org.joda.time.format.DateTimeParserBucket.new(
+      0, chrono, formatter.getLocale, formatter.getPivotYear, formatter.getDefaultYear
+    )
+    formatter.getParser.parseInto(bucket, text, 0) >= text.length
   end
 
-  def self.run(event, steps)
-    steps.each do |step|
+  # the date filter: the first of its formats that parses the field sets the
+  # target; none: the _dateparsefailure tag. A format's Joda parser is made
+  # when a value first reaches it, as before (a bad pattern fails there).
+  def self.compile_date(step)
+    get, set, formats = getter(step['field']), setter(step['target']), step['formats']
+    parsers = []
+    lambda do |event|
+      value = get.call(event)
+      return if value.nil?
+      text = value.to_s
+      formats.each_with_index do |format, i|
+        parser = (parsers[i] ||= (DATE_PARSERS[format] ||= date_parser(format)))
+        next unless parses?(parser, text)
+        begin
+          millis = parser.parseMillis(text)
+        rescue Java::JavaLang::IllegalArgumentException
+          next
+        end
+        set.call(event, timestamp(millis))
+        return
+      end
+      (event['tags'] ||= []) << '_dateparsefailure'
+    end
+  end
+
+  def self.compile_if(step)
+    get, wanted = getter(step['field']), step['value']
+    yes, no = compile_steps(step['then']), compile_steps(step['else'])
+    lambda do |event|
+      value = get.call(event)
+      hit = value.is_a?(Array) ? value.include?(wanted) : value.to_s.include?(wanted)
+      (hit ? yes : no).call(event)
+    end
+  end
+
+  def self.compile_steps(steps)
+    compiled = steps.map do |step|
       case step['op']
-      when 'mutate' then mutate(event, step)
-      when 'date' then date(event, step)
-      when 'if'
-        value = get(event, step['field'])
-        hit = value.is_a?(Array) ? value.include?(step['value']) : value.to_s.include?(step['value'])
-        run(event, hit ? step['then'] : step['else'])
+      when 'mutate' then compile_mutate(step)
+      when 'date' then compile_date(step)
+      when 'if' then compile_if(step)
+      else raise ArgumentError, "unknown step #{step['op']}"
       end
     end
-    event
+    ->(event) { compiled.each { |run| run.call(event) } }
+  end
+
+  # a group's settings, compiled once (regex_runner.rb does it before the first record)
+  def self.compile(settings)
+    settings['_run'] = compile_steps(settings['post'])
   end
 
   # The event logstash's file input makes of a record, then grok's fields:
@@ -132,6 +222,7 @@ module LogstashFilters
         event[k] = event.key?(k) && !settings['overwrite'].include?(k) ? [event[k], v].flatten : v
       end
     end
-    run(event, settings['post'])
+    settings['_run'].call(event)
+    event
   end
 end

@@ -60,10 +60,10 @@ def each_entry(folder)
   fail_with({ 'error' => "journalctl -D #{folder}: exit #{$?.exitstatus}", 'where' => true }) unless $?.success?
 end
 
-def grok(record, patterns)
-  patterns.each do |re|
+def grok(record, patterns, names)
+  patterns.each_with_index do |re, i|
     m = re.match(record)
-    return m.names.to_h { |n| [n, m[n]] } if m
+    return names[i].to_h { |n| [n, m[n]] } if m
   end
   nil
 end
@@ -79,7 +79,14 @@ end
 
 request = JSON.parse($stdin.read)
 compiled = request['groups'].each_with_index.map { |group, g| compile_all(group, g) }
-require_relative 'logstash_filters' if request['groups'].any? { |g| g['logstash'] }
+if request['groups'].any? { |g| g['logstash'] }
+  require_relative 'logstash_filters'
+  begin
+    request['groups'].each { |g| LogstashFilters.compile(g['logstash']) if g['logstash'] }
+  rescue RegexpError => e
+    fail_with({ 'error' => "mutate gsub: ruby rejects the pattern: #{e.message}", 'where' => true })
+  end
+end
 if request['groups'].any? { |g| g['fluentd'] }
   require_relative 'fluentd_pipeline'
   begin
@@ -95,6 +102,7 @@ direct&.sync = false
 request['groups'].zip(compiled).each_with_index do |(group, c), g|
   group['inputs'].each_with_index do |input, f|
     base = from_path(input['path'], c['path_patterns'])
+    names = c['patterns'].map(&:names) # each pattern's capture names, as MatchData#names gives them
     journal = group['fluentd'] && group['fluentd']['journal']
     (journal ? to_enum(:each_entry, input['file']) : to_enum(:each_record, input['file'], c['starts'])).each do |record|
       events =
@@ -111,7 +119,7 @@ request['groups'].zip(compiled).each_with_index do |(group, c), g|
             fail_with({ 'error' => "#{group['fluentd']['where']}: #{e.message}", 'where' => true })
           end
         else
-          [LogstashFilters.event(record, input['path'], base, grok(record, c['patterns']),
+          [LogstashFilters.event(record, input['path'], base, grok(record, c['patterns'], names),
                                  group['logstash'])]
         end
       if direct

@@ -218,14 +218,71 @@ FUNCTIONS = {
 
 
 def _call(name: str, fn, args: list):
+    """A call of `fn` on its arguments' values; one or two arguments (every
+    call the bundle ships) without a list per call."""
+    wrong = f"{name}() does not take {len(args)} argument(s)"
+    if len(args) == 1:
+        (only,) = args
+
+        def call1(fields):
+            try:
+                return fn(only(fields))
+            except TypeError:
+                raise EvalError(wrong) from None
+
+        return call1
+    if len(args) == 2:
+        first, second = args
+
+        def call2(fields):
+            try:
+                return fn(first(fields), second(fields))
+            except TypeError:
+                raise EvalError(wrong) from None
+
+        return call2
+
     def call(fields):
         values = [a(fields) for a in args]
         try:
             return fn(*values)
         except TypeError:
-            raise EvalError(f"{name}() does not take {len(values)} argument(s)") from None
+            raise EvalError(wrong) from None
 
     return call
+
+
+def _alternatives(tree) -> list:
+    """The operands of a chain of ORs (a OR b OR c parses as (a OR b) OR c)."""
+    if tree[0] == "op" and tree[1] == "OR":
+        return _alternatives(tree[2]) + _alternatives(tree[3])
+    return [tree]
+
+
+def _one_of(tree):
+    """`x == "a" OR x == "b" OR ...` with one expression x and words that are
+    not numbers (EVAL-level's case() maps each program's level words so) as
+    one set lookup, x computed once: the same result as the chain (true when
+    one comparison is; false when none is or x is null), as every expression
+    here is free of side effects. None when the chain is not of that form."""
+    operands = _alternatives(tree)
+    subject = operands[0][2] if operands[0][0] == "op" else None
+    words = set()
+    for node in operands:
+        if node[0] != "op" or node[1] != "==" or node[2] != subject or node[3][0] != "lit":
+            return None
+        word = node[3][1]
+        if not isinstance(word, str) or _number(word) is not None:
+            return None
+        words.add(word)
+    value = _closure(subject)
+    frozen = frozenset(words)
+
+    def one_of(fields):
+        found = value(fields)
+        return found is not None and _text(found) in frozen
+
+    return one_of
 
 
 def _closure(tree):
@@ -246,6 +303,9 @@ def _closure(tree):
 
         return negated
     if kind == "op":
+        one_of = _one_of(tree) if tree[1] == "OR" else None
+        if one_of is not None:
+            return one_of
         op, left, right = tree[1], _closure(tree[2]), _closure(tree[3])
         if op == "OR":
             return lambda fields: True if left(fields) else bool(right(fields))
@@ -266,9 +326,24 @@ def _closure(tree):
         if len(args) % 2:
             return _refuse("case() takes condition, value pairs")
         pairs = list(zip(args[::2], args[1::2], strict=True))
-        return lambda fields: next((v(fields) for c, v in pairs if c(fields)), None)
+
+        def case(fields):
+            for condition, value in pairs:
+                if condition(fields):
+                    return value(fields)
+            return None
+
+        return case
     if name == "coalesce":
-        return lambda fields: next((x for x in (a(fields) for a in args) if x is not None), None)
+
+        def coalesce(fields):
+            for a in args:
+                value = a(fields)
+                if value is not None:
+                    return value
+            return None
+
+        return coalesce
     return _call(name, FUNCTIONS[name], args)
 
 
@@ -331,6 +406,13 @@ def time_parser(fmt: str):
     return re.compile("".join(parts))
 
 
+# whole seconds of the timestamps seen, by their text without the fraction
+# (and the year, when none is printed): the events of one second share them,
+# as a log has many events a second; bounded, emptied when full
+_SECONDS: dict = {}
+_SECONDS_MAX = 4096
+
+
 def event_time(text: str, prefix, parser, lookahead: int) -> float | None:
     """`_time` of an event, or None when its timestamp is not found."""
     start = 0
@@ -342,17 +424,35 @@ def event_time(text: str, prefix, parser, lookahead: int) -> float | None:
     m = parser.match(text[start : start + lookahead])
     if m is None:
         return None
-    g = m.groupdict()
+    names = parser.groupindex
+    digits = m.group("f") if "f" in names else None
+    if digits:
+        key = m.string[m.start() : m.start("f")] + m.string[m.end("f") : m.end()]
+    else:
+        key = m.group()
+    year = m.group("Y") if "Y" in names else None
+    # no year printed (dnsmasq, syslog): Splunk takes the current one
+    year = year or str(datetime.now(UTC).year)
+    seconds = _SECONDS.get((key, year), _SECONDS)
+    if seconds is _SECONDS:
+        seconds = _whole_seconds(m.groupdict(), year)
+        if len(_SECONDS) >= _SECONDS_MAX:
+            _SECONDS.clear()
+        _SECONDS[(key, year)] = seconds
+    if seconds is None:
+        return None
+    return seconds + (float(f"0.{digits}") if digits else 0.0)
+
+
+def _whole_seconds(g: dict, year: str) -> float | None:
+    """The timestamp's fields to seconds since the epoch, its fraction left out."""
     month = int(g["m"]) if g.get("m") else _MONTHS.get((g.get("b") or "").lower(), 0)
-    fraction = float(f"0.{g['f']}") if g.get("f") else 0.0
     zone = g.get("z") or "+00:00"  # no offset printed: the indexer's zone, UTC here
     zone = "+00:00" if zone == "Z" else zone
     if ":" not in zone:
         zone = f"{zone[:3]}:{zone[3:]}"
-    # no year printed (dnsmasq, syslog): Splunk takes the current one
-    year = g.get("Y") or str(datetime.now(UTC).year)
     stamp = f"{year}-{month:02d}-{int(g['d']):02d}T{int(g['H']):02d}:{g['M']}:{g['S']}{zone}"
     try:
-        return datetime.fromisoformat(stamp).timestamp() + fraction
+        return datetime.fromisoformat(stamp).timestamp()
     except ValueError:
         return None
