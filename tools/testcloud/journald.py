@@ -7,7 +7,7 @@ There is no systemd PID 1 here and the machine's own /run/systemd and
 own (`unshare -m`): there /run/systemd is this daemon's `run/` folder (its
 sockets appear in it, so readiness is seen from outside) and /var/log/journal
 its `journal/` folder, which holds the journal files it writes. A program
-logs to it by running in the same namespace: `inside(argv)` (nsenter).
+logs to it by running in the same namespace: `inside(argv)` (nsenter's argv).
 `flushed` is created beforehand, as systemd-journal-flush.service would, so
 journald writes the persistent journal from its first entry on.
 
@@ -46,6 +46,12 @@ ForwardToWall=no
 """
 
 
+def inside(journald_pid: int, argv: list[str]) -> list[str]:
+    """`argv` as run in the namespace of the journald with that pid (nsenter
+    -m execs it: the process started is `argv`'s own, with the same pid)."""
+    return ["nsenter", "-t", str(journald_pid), "-m", "--", *argv]
+
+
 class Journald(Daemon):
     kind = "journald"
     start_timeout = 20.0
@@ -64,10 +70,9 @@ class Journald(Daemon):
     def ready(self) -> bool:
         return (self.workdir / "run" / "journal" / "socket").is_socket()
 
-    def inside(self, argv: list[str], **kwargs) -> subprocess.CompletedProcess:
-        """Run `argv` in journald's namespace, where /run/systemd/journal is its."""
-        pid = str(self.procs[0].pid)
-        return subprocess.run(["nsenter", "-t", pid, "-m", "--", *argv], check=True, **kwargs)
+    def inside(self, argv: list[str]) -> list[str]:
+        """`argv` as run in journald's namespace, where /run/systemd/journal is its."""
+        return inside(self.procs[0].pid, argv)
 
     def export(self, match: str) -> bytes:
         """journalctl's export format of the entries `match` selects

@@ -23,6 +23,7 @@ import subprocess
 from pathlib import Path
 
 from .daemon import Daemon
+from .journald import inside
 
 NAMESPACE = (
     "set -e; mount --make-rprivate /; "
@@ -58,9 +59,8 @@ class Libvirtd(Daemon):
         self.info["uri"] = f"qemu:///system?socket={run}/libvirt-sock"
 
     def launch(self) -> None:
-        journald = str(self.options["journald_pid"])
-        argv = ["nsenter", "-t", journald, "-m", "--", "unshare", "-m", "sh", "-c", NAMESPACE]
-        self.spawn([*argv, "libvirtd", str(self.workdir)], "libvirtd")
+        argv = ["unshare", "-m", "sh", "-c", NAMESPACE, "libvirtd", str(self.workdir)]
+        self.spawn(inside(self.options["journald_pid"], argv), "libvirtd")
 
     def ready(self) -> bool:
         return (self.workdir / "run" / "libvirt-sock").is_socket()

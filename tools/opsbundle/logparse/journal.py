@@ -47,6 +47,11 @@ def is_case(name: str) -> bool:
     return name.endswith(SUFFIX)
 
 
+def entries(export: bytes) -> int:
+    """How many entries an export holds: journalctl begins each with its cursor."""
+    return export.count(b"\n__CURSOR=") + export.startswith(b"__CURSOR=")
+
+
 def available() -> bool:
     return Path(REMOTE).exists() and shutil.which("unshare") is not None
 

@@ -588,11 +588,13 @@ def libvirt(cloud, out: Path) -> int:
     version = _version(["libvirtd", "--version"], "libvirtd (libvirt) ")
     folder = out / f"libvirt-{version}" / "libvirt" / "libvirt"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "libvirtd.log").write_text(text(), encoding="utf-8")
-    (folder / "libvirtd.twin.jsonl").write_text("".join(f"{t}\n" for t in twins()), encoding="utf-8")
+    records, log = twins(), text()  # settled: the same records in both
+    (folder / "libvirtd.log").write_text(log, encoding="utf-8")
+    twin = "".join(f"{r}\n" for r in records)
+    (folder / "libvirtd.twin.jsonl").write_text(twin, encoding="utf-8")
     _site(folder.parent, "libvirtd", version,
           format="log_outputs 2:file and 2:journald (journalctl -o json of that pid)")  # fmt: skip
-    return len(twins())
+    return len(records)
 
 
 DAEMONS = {

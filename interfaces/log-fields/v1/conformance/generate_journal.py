@@ -44,8 +44,7 @@ def child(kind: str, out: str) -> None:
     import time
 
     import generate_oslo as oslo
-    from oslo_log import formatters
-    from oslo_log import log
+    from oslo_log import formatters, log
 
     os.environ["TZ"] = "UTC"
     time.tzset()
@@ -76,6 +75,7 @@ def _systemd_version() -> str:
 def main() -> int:
     sys.path.insert(0, str(ROOT / "tools"))
     import generate_oslo as oslo
+    from opsbundle.logparse import journal
     from testcloud.journald import Journald
 
     out = HERE / "corpus" / f"journald-{_systemd_version()}"
@@ -88,19 +88,17 @@ def main() -> int:
                 launcher = Path(tmp) / kind / program  # its name is the SYSLOG_IDENTIFIER
                 launcher.parent.mkdir(parents=True)
                 launcher.write_text(LAUNCHER.format(here=str(HERE), kind=kind, out=str(out)))
-                popen = subprocess.Popen(
-                    ["nsenter", "-t", str(journald.procs[0].pid), "-m", "--", PYTHON, str(launcher)]
-                )
+                popen = subprocess.Popen(journald.inside([PYTHON, str(launcher)]))
                 if popen.wait(120) != 0:
                     raise SystemExit(f"{kind}: exit {popen.returncode}")
-                pids[kind] = popen.pid  # nsenter -m execs the program: the same pid
+                pids[kind] = popen.pid  # the program's own (journald.inside)
         finally:
             journald.stop()
         for kind, (service, program, _, _) in oslo.KINDS.items():
             data = journald.export(f"_PID={pids[kind]}")
             (out / kind / service / f"{program}.export").write_bytes(data)
             twins = (out / kind / service / f"{program}.twin.jsonl").read_text().count("\n")
-            entries = data.count(b"\n__CURSOR=") + data.startswith(b"__CURSOR=")
+            entries = journal.entries(data)
             if entries != twins:
                 raise SystemExit(f"{kind}: {entries} journal entries, {twins} twin records")
             print(f"{out.name}/{kind}/{service}/{program}.export: {entries} entries")
