@@ -11,19 +11,37 @@ use strict;
 use warnings;
 use File::Temp qw(tempfile);
 use JSON::PP;
+use POSIX ();
 use Dpkg ();
 use Dpkg::Changelog::Parse;
 use Debian::Debhelper::Dh_Lib;
+# what changelog_parse() would load in every child: loaded once, here
+use Dpkg::Changelog::Debian ();
+use Dpkg::Index ();
+use Time::Piece ();
+
+# the children's stdout and stderr: two files made once, emptied before each child
+my ($OUT, $ERR) = (scalar tempfile(), scalar tempfile());
+
+sub captured {
+    my ($fh) = @_;
+    seek($fh, 0, 0) or die;
+    local $/;
+    my $text = <$fh>;
+    return $text // '';
+}
 
 sub in_child {
     my ($dir, $name, $code) = @_;
-    my ($out_fh, $out) = tempfile(UNLINK => 1);
-    my ($err_fh, $err) = tempfile(UNLINK => 1);
+    for my $fh ($OUT, $ERR) {
+        truncate($fh, 0) or die "truncate: $!";
+        seek($fh, 0, 0) or die;
+    }
     my $pid = fork();
     die "fork: $!" unless defined $pid;
     if ($pid == 0) {
-        open(STDOUT, '>&', $out_fh) or die;
-        open(STDERR, '>&', $err_fh) or die;
+        open(STDOUT, '>&', $OUT) or die;
+        open(STDERR, '>&', $ERR) or die;
         chdir($dir) or die "chdir $dir: $!";
         $0 = $name;
         $Dpkg::PROGNAME = $name;
@@ -31,14 +49,13 @@ sub in_child {
         @ARGV = ();
         eval { $code->(); 1 } or do { print STDERR $@; exit 255 };
         close(STDOUT);
-        exit 0;
+        # no global destruction: the END blocks left would only write dh's log
+        # (inhibited) and run Dpkg's exit handlers (none registered by a read)
+        POSIX::_exit(0);
     }
     waitpid($pid, 0);
     my $status = $? >> 8;
-    local $/;
-    open(my $o, '<', $out) or die;
-    open(my $e, '<', $err) or die;
-    return { exit => $status, out => scalar(<$o>) // '', err => scalar(<$e>) // '' };
+    return { exit => $status, out => captured($OUT), err => captured($ERR) };
 }
 
 sub changelog_version {
