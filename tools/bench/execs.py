@@ -30,7 +30,7 @@ ENGINE_PROGRAMS = {
     "sh": "deb (sh -n, per distinct script)",
     "systemd-analyze": "rpm + deb (systemd-analyze)",
     "logrotate": "rpm + deb (logrotate)",
-    "apache2": "rpm (apache2 -t, per bundle shipping a project's httpd sites)",
+    "apache2": "rpm (apache2 -t)",
     "visudo": "rpm + deb (visudo)",
     "nagios4": "nagios",
     "icinga2": "icinga2",

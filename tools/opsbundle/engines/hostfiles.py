@@ -33,10 +33,13 @@ things of the target host are stood in for, only in the copy checked: the
 project's user (the package creates it) is read as www-data, its log
 directory (the package makes it) as a scratch one. One server config cannot
 hold two `Listen` of one port or two WSGIDaemonProcess of one name, which two
-bundles packaging the same project both ship: such a project's sites go into
-a second config (one more run per bundle shipping the same project, not per
-site). apache2 stops at its first error: the site it names is reported and
-the config read again without it.
+bundles packaging the same project both ship: the second one's copy listens
+on a loopback address of its own (127.0.k.1, same port) and suffixes its
+daemon names (`-opsbundle-k`, and the WSGIProcessGroup and process-group= that
+name them), so every site is read in one run. One project of one bundle keeps
+its own names: a clash within it is the package's and is reported. apache2
+stops at its first error: the site it names is reported and the config read
+again without it.
 
 sudoers files are read by sudo's own parser, `visudo -c -f` on one file that
 `@include`s each of them: it names the file and line of a syntax error, and
@@ -278,37 +281,65 @@ _SITE_ERROR = re.compile(r"Syntax error on line (\d+) of (\S+?):?$")
 def _site_keys(text: str) -> set[str]:
     """What two sites in one server config must not share: Listen ports and
     WSGIDaemonProcess names."""
-    return {f"listen {m}" for m in re.findall(r"(?mi)^\s*Listen\s+(\S+)", text)} | {
+    return {f"listen {_port(m)}" for m in re.findall(r"(?mi)^\s*Listen\s+(\S+)", text)} | {
         f"daemon {m}" for m in re.findall(r"(?mi)^\s*WSGIDaemonProcess\s+(\S+)", text)
     }
 
 
-def _site_layers(sites: list[HostFile]) -> list[list[int]]:
-    """Site indexes per server config: identical sites once, each group (one
-    project of one bundle) in the first config none of its keys is taken in."""
-    layers: list[tuple[set, set, list[int]]] = []  # keys, texts, sites
+def _port(address: str) -> str:
+    return address.rsplit(":", 1)[-1]
+
+
+def _stand_ins(sites: list[HostFile]) -> tuple[list[int], dict[int, int]]:
+    """The sites to read (identical sites once) and, for each, the number of
+    the stand-in names its copy gets (0: its own). A group (one project of
+    one bundle) whose Listen ports or daemon names an earlier group took gets
+    a number of its own, so no two groups clash and one config holds all."""
     groups: dict[str, list[int]] = {}
     for i, site in enumerate(sites):
         groups.setdefault(site.group or site.ref, []).append(i)
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
+    taken: set[str] = set()
+    read, number, renamed = [], {}, 0
     for members in groups.values():
         fresh = [i for i in members if sites[i].text not in seen]
-        for i in members:
-            seen.setdefault(sites[i].text, i)
+        seen.update(sites[i].text for i in members)
         if not fresh:
             continue
         keys = set().union(*(_site_keys(sites[i].text) for i in fresh))
-        layer = next((lay for lay in layers if not keys & lay[0]), None)
-        if layer is None:
-            layer = (set(), set(), [])
-            layers.append(layer)
-        layer[0].update(keys)
-        layer[2].extend(fresh)
-    return [lay[2] for lay in layers]
+        k = 0
+        if keys & taken:
+            renamed += 1
+            k = renamed
+        else:
+            taken |= keys
+        read += fresh
+        number.update((i, k) for i in fresh)
+    return read, number
 
 
-def _site_copy(site: HostFile, folder: Path) -> str:
-    text = site.text
+def _renamed(text: str, k: int) -> str:
+    """The copy of stand-in `k`: each address it listens on becomes one of
+    127.0.k.1, 127.0.k.2, ... (k above 255 spills into the second octet),
+    same port; its daemon names suffixed where they are named."""
+    addresses: dict[str, str] = {}
+
+    def listen(m: re.Match) -> str:
+        host = m[2].rpartition(":")[0]
+        stand_in = addresses.setdefault(host, f"127.{k >> 8 & 255}.{k & 255}.{len(addresses) + 1}")
+        return f"{m[1]}{stand_in}:{_port(m[2])}"
+
+    text = re.sub(r"(?mi)^(\s*Listen\s+)(\S+)", listen, text)
+    for name in re.findall(r"(?mi)^\s*WSGIDaemonProcess\s+(\S+)", text):
+        new, old = f"{name}-opsbundle-{k}", re.escape(name)
+        text = re.sub(rf"(?mi)^(\s*WSGI(?:DaemonProcess|ProcessGroup)\s+){old}(?!\S)",
+                      rf"\g<1>{new}", text)  # fmt: skip
+        text = re.sub(rf"(?i)(\bprocess-group=){old}(?!\S)", rf"\g<1>{new}", text)
+    return text
+
+
+def _site_copy(site: HostFile, folder: Path, k: int) -> str:
+    text = _renamed(site.text, k) if k else site.text
     if site.name:
         user = re.escape(site.name)
         text = re.sub(rf"\b((?:user|group)=){user}(?!\S)", r"\1www-data", text)
@@ -328,14 +359,12 @@ def check_sites(sites: list[HostFile], workdir: Path) -> list[Finding]:
         ]  # fmt: skip
     folder = workdir / "httpd"
     (folder / "log").mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, site in enumerate(sites):
-        path = folder / f"site-{i}.conf"
-        path.write_text(_site_copy(site, folder), encoding="utf-8")
-        paths.append(path)
-    by_site: dict[int, list[str]] = {}
-    for n, layer in enumerate(_site_layers(sites)):
-        by_site.update(_apache_check(folder, n, layer, paths))
+    read, number = _stand_ins(sites)
+    paths = {}
+    for i in read:
+        paths[i] = folder / f"site-{i}.conf"
+        paths[i].write_text(_site_copy(sites[i], folder, number[i]), encoding="utf-8")
+    by_site = _apache_check(folder, read, paths, [site.text for site in sites])
     same: dict[str, int] = {}
     for i, site in enumerate(sites):
         same.setdefault(site.text, i)
@@ -353,13 +382,15 @@ def _per_file(files: list[HostFile], first: dict, said: dict, program: str) -> l
     ]
 
 
-def _apache_check(folder: Path, n: int, which: list[int], paths: list[Path]) -> dict:
+def _apache_check(folder: Path, which: list[int], paths: dict[int, Path], texts: list[str]) -> dict:
     """site index -> apache2's complaint, from one `apache2 -t` over `which`
-    (again without a site it names; one run each when it names none)."""
+    (again without a site it names; one run each when it names none). The
+    line shown is the rendered site's (`texts`): the copy read has the same
+    lines, some with stand-ins."""
     out: dict[int, list[str]] = {}
     which = list(which)
     while which:
-        conf = folder / f"httpd-{n}-{len(which)}.conf"
+        conf = folder / f"httpd-{len(which)}.conf"
         conf.write_text(
             "".join(f"LoadModule {m}_module {APACHE_MODULES}/mod_{m}.so\n"
                     for m in ("mpm_event", "authz_core", "wsgi"))
@@ -380,7 +411,7 @@ def _apache_check(folder: Path, n: int, which: list[int], paths: list[Path]) -> 
             if m:
                 owner = next((i for i in which if str(paths[i]) == m[2]), None)
                 if owner is not None:
-                    site_lines = paths[owner].read_text(encoding="utf-8").splitlines()
+                    site_lines = texts[owner].splitlines()
                     n_line = int(m[1])
                     shown = site_lines[n_line - 1].strip() if 0 < n_line <= len(site_lines) else ""
                     rest = " ".join(ln.strip() for ln in lines[k + 1 :]) or line
@@ -391,7 +422,7 @@ def _apache_check(folder: Path, n: int, which: list[int], paths: list[Path]) -> 
                 out[which[0]] = lines or [f"exit {done.returncode}"]
                 return out
             for i in which:
-                out.update(_apache_check(folder, n, [i], paths))
+                out.update(_apache_check(folder, [i], paths, texts))
             return out
         out[owner] = message
         which.remove(owner)
