@@ -28,8 +28,9 @@ validate (validate_bench.py), each a ratio to a baseline of the same run:
 
 Parsing (parse_bench.py): every log of the log-fields/v1 corpus repeated to
 --parse-lines lines, each where a host keeps it; each tool's `opsbundle parse`
-runner against the same engine doing only the tool's parsing work on the same
-files, in the same run (target: at most 1.3x), and the runner's memory at 1x
+runner against the engine's process doing the tool's work on the same files
+with nothing of opsbundle around it, in the same run (target: at most 1.3x),
+the regex engine alone beside it (information), and the runner's memory at 1x
 and 4x the lines (flat).
 """
 
@@ -53,7 +54,7 @@ GROUPS = (*validate_bench.GROUPS, "parse")
 
 
 def bench_parse(lines: int, repeat: int, tmp: Path) -> list[Ratio]:
-    """Each `opsbundle parse` runner against its engine alone (parse_bench.py)."""
+    """Each `opsbundle parse` runner against the tool alone (parse_bench.py)."""
     import parse_bench
 
     return parse_bench.bench(run, best, lines, repeat, tmp)

@@ -4,12 +4,14 @@ against baselines measured in the same run."""
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def _pss_kib(pid: int) -> int:
@@ -34,6 +36,14 @@ def _tree(pid: int) -> list[int]:
         except OSError:
             pass
     return pids
+
+
+def user_env(cache: Path) -> dict:
+    """The environment of a measured opsbundle process: its own result cache
+    under `cache`, and Python's bytecode cached (as an installed package's
+    is, and not in the tree), whatever this shell says."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "XDG_CACHE_HOME": str(cache), "PYTHONPYCACHEPREFIX": str(cache / "pyc")}
 
 
 def run(cmd: list[str], env: dict) -> tuple[float, float, int]:

@@ -4,6 +4,7 @@
     python tools/bench/parse_jobs.py request ROOT REF INDEX OUT
     python tools/bench/parse_jobs.py patterns ROOT REF INDEX OUT
     python tools/bench/parse_jobs.py splunk-alone ROOT INDEX
+    python tools/bench/parse_jobs.py splunk-tool ROOT INDEX
     python tools/bench/parse_jobs.py rsyslog-alone ROOT INDEX WORK
 
 INDEX lists the files ([service, name, path]...).
@@ -105,6 +106,26 @@ def splunk_alone(root: str, index: str) -> int:
     return 0
 
 
+def splunk_tool(root: str, index: str) -> int:
+    """splunk's whole work on the files, as the tool's own process does it:
+    the config read, then every event through the emulated pipeline
+    (splunk.stream: breaking, REPORT, _time, EVAL), JSON lines out, without
+    opsbundle's routing and output around it."""
+    from opsbundle.logparse import splunk
+
+    ctx, bundle, listing = _setup(root, "logging/splunk", index)
+    with logparse.rendered(ctx, bundle) as rendered:
+        inputs = splunk.read(rendered)
+    groups: dict[int, list] = {}
+    for service, name, path in listing:
+        where = logparse.host_path(ctx, bundle, service, name)
+        groups.setdefault(logparse.route(inputs, where, splunk.accepts), []).append((where, path))
+    with open(os.devnull, "w") as out:
+        for _, _, event in splunk.stream([(inputs[n], files) for n, files in groups.items()]):
+            out.write(json.dumps(event, ensure_ascii=False) + "\n")
+    return 0
+
+
 def rsyslog_alone(root: str, index: str, work: str) -> int:
     """rsyslogd on the runner's own harness config, waited for by its output
     file alone (every file's first sentinel: all its records are out)."""
@@ -146,5 +167,6 @@ def rsyslog_alone(root: str, index: str, work: str) -> int:
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     jobs = {"runner": runner, "request": request, "patterns": patterns,
-            "splunk-alone": splunk_alone, "rsyslog-alone": rsyslog_alone}  # fmt: skip
+            "splunk-alone": splunk_alone, "splunk-tool": splunk_tool,
+            "rsyslog-alone": rsyslog_alone}  # fmt: skip
     sys.exit(jobs[command](*args))

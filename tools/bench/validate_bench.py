@@ -12,7 +12,7 @@ from pathlib import Path
 import execs
 import yaml
 from generate import copies, generate, tool_bundles
-from measure import Ratio, paired, run, timed, verdict
+from measure import Ratio, paired, run, timed, user_env, verdict
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -55,17 +55,10 @@ def copy_repo(dest: Path) -> Path:
     return dest
 
 
-def _env(cache: Path) -> dict:
-    """Each measured repository its own result cache; Python's bytecode cached
-    (as a user's is, and not in the tree), whatever this shell says."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "XDG_CACHE_HOME": str(cache), "PYTHONPYCACHEPREFIX": str(cache / "pyc")}
-
-
 def repository(tmp: Path, repeat: int) -> list[Ratio]:
     """The repository itself, every engine on."""
     root = copy_repo(tmp / "repo")
-    env = _env(tmp / "cache-repo")
+    env = user_env(tmp / "cache-repo")
     base = [sys.executable, "-c", REPO_BASELINE, str(root)]
     native = validate_cmd(root, "--require-native")
     cold_native, cold_plain, _ = paired(
@@ -119,9 +112,8 @@ def exec_counts(tmp: Path, sizes: list[int]) -> list[Ratio]:
     for n in sizes:
         root = tmp / f"copies-{n}"
         copies(REPO, root, n)
-        started, inner, code = execs.count(
-            validate_cmd(root, "--require-native", "--no-cache"), _env(tmp / f"cache-copies-{n}")
-        )
+        cmd = validate_cmd(root, "--require-native", "--no-cache")
+        started, inner, code = execs.count(cmd, user_env(tmp / f"cache-copies-{n}"))
         if code != 0:
             raise SystemExit(f"validate failed on {n} copies of every bundle")
         counts[n], indirect[n] = started, inner
@@ -151,7 +143,7 @@ def exec_counts(tmp: Path, sizes: list[int]) -> list[Ratio]:
 def cold_path(tmp: Path, n: int, repeat: int, groups=("cold", "changed")) -> list[Ratio]:
     root = tmp / f"repo-{n}"
     generate(REPO, root, n)
-    env = _env(tmp / f"cache-{n}")
+    env = user_env(tmp / f"cache-{n}")
     rows = []
     if "cold" in groups:
         rows += _cold(root, env, n, repeat)
@@ -224,7 +216,7 @@ def conformance(tmp: Path) -> Ratio:
     (Zabbix's database for its Zabbix and PostgreSQL: issue 13 item 4) and
     records each suite's time (the next run starts the longest first); its
     time is printed, not judged."""
-    env = _env(tmp / "cache-test")
+    env = user_env(tmp / "cache-test")
     cmd = [sys.executable, "-m", "opsbundle", "test", "--root", str(REPO)]
     first, _, code = run(cmd, env)
     wall, _, again = run(cmd, env)

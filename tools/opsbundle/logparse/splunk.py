@@ -148,12 +148,14 @@ def _breaks(buffer: bytes, breaker, upto: int):
     reads a stream (bytes also keep match offsets O(1) in the pcre2 binding)."""
     cuts, start = [], 0
     for m in breaker.finditer(buffer):
-        if m.end(1) > upto:
+        # one span() call: the binding reads the subject's buffer on each
+        a, b = m.span(1)
+        if b > upto:
             break
-        if m.end(1) <= start or m.start(1) == m.end(1):
+        if b <= start or a == b:
             continue
-        cuts.append((start, m.start(1)))
-        start = m.end(1)
+        cuts.append((start, a))
+        start = b
     return cuts, start
 
 
