@@ -4,8 +4,9 @@ plan all apply."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 
 def source_problem(bundle_path, source: str) -> tuple[str, str] | None:
@@ -14,7 +15,7 @@ def source_problem(bundle_path, source: str) -> tuple[str, str] | None:
     if pure.is_absolute() or ".." in pure.parts or source.startswith("~"):
         return "FIL002", f"source '{source}' leaves the bundle"
     full = bundle_path / source
-    base = bundle_path.resolve()
+    base = _resolved(Path(bundle_path))
     try:
         real = full.resolve()
     except (OSError, RuntimeError):  # a symlink loop
@@ -24,6 +25,12 @@ def source_problem(bundle_path, source: str) -> tuple[str, str] | None:
     if not full.is_file():
         return "FIL001", f"source '{source}' does not exist in the bundle"
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolved(folder: Path) -> Path:
+    """A bundle's folder, resolved once however many sources it names."""
+    return folder.resolve()
 
 
 def dest_problem(dest: str) -> tuple[str, str, str] | None:

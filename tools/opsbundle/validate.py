@@ -262,7 +262,8 @@ def _from_cache(cache, keys: _Keys, targets, native: bool, require: bool):
     found: list[Finding] = []
     native_hits = 0
     for bdir in targets:
-        checked = cache.get("checks", bdir.ref, keys.checks(bdir))
+        # a key hashes the bundle's files: --no-cache computes none
+        checked = cache.get("checks", bdir.ref, keys.checks(bdir)) if cache.enabled else None
         clean = checked is None or not any(f.severity == ERROR for f in checked)
         engines = None
         if native and not bdir.is_stack and checked is not None and clean:
@@ -304,7 +305,8 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
             bdir = t.bdir
             if d.findings is not None:
                 found += d.findings
-                cache.put("checks", d.ref, keys.checks(bdir), d.findings, tool=d.tool)
+                if cache.enabled:
+                    cache.put("checks", d.ref, keys.checks(bdir), d.findings, tool=d.tool)
             if d.unrendered:
                 message = f"the engines cannot run, it does not render: {d.unrendered}"
                 found.append(Finding("NAT001", f"{d.ref}/manifest.yaml", message, bundle=d.ref))
@@ -321,7 +323,7 @@ def _check(ctx, todo: list[_Todo], opts: Options, cache, keys: _Keys):
             by_ref.setdefault(f.bundle, []).append(f)
         unsure = set(outcome.failed)
         for t, d in zip(todo, done, strict=True):
-            if not t.native or d.ref in unsure or absent.get(d.tool):
+            if not cache.enabled or not t.native or d.ref in unsure or absent.get(d.tool):
                 continue
             if d.clean(t) and not d.unrendered:
                 key = keys.native(t.bdir, d.tool, opts.require_native)
