@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 TOOLS = ("logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk")
 TARGET = 1.3
+TURNS = 5  # the fewest turns of runner and tool alone
 
 JOBS = HERE / "parse_jobs.py"
 
@@ -76,7 +77,9 @@ def measure(run, best, repeat: int, tmp: Path, index: Path, total: int, bigger: 
         engine_env = _engine_env(tool) or env
         run(runner, env)  # untimed: Python writes its bytecode cache
         run(alone(-1) if callable(alone) else alone, engine_env)  # untimed, the same
-        wall, mib, cpu, alone_wall, alone_cpu = _in_turns(runner, env, alone, engine_env, repeat)
+        # at least 5 turns: this machine's CPU speed wanders by a third from run to run
+        turns = max(repeat, TURNS)
+        wall, mib, cpu, alone_wall, alone_cpu = _in_turns(runner, env, alone, engine_env, turns)
         regex_wall = best(regex, engine_env, repeat)[0] if regex else None
         _, big_mib, code = best(_job("runner", str(REPO), ref, str(bigger)), env, 1)
         rows.append({"ref": ref, "wall": wall, "mib": mib, "alone": alone_wall, "big_mib": big_mib,
@@ -115,7 +118,8 @@ def _in_turns(runner, env, alone, engine_env, repeat):
 
 
 def report(rows: list[dict], total: int, repeat: int) -> bool:
-    print(f"parse: opsbundle parse vs the tool alone, {total} lines, best of {repeat}:")
+    turns = max(repeat, TURNS)
+    print(f"parse: opsbundle parse vs the tool alone, {total} lines, best of {turns} turns:")
     head = f"  {'implementation':<18} {'runner s':>9} {'tool s':>9} {'ratio':>6} {'target':>7}"
     print(head + f" {'lines/s':>9} {'MiB 1x':>7} {'MiB 4x':>7} {'regex s':>7} {'vs regex':>8}"
                  f" {'CPU s':>6} {'tool':>6} {'ratio':>6}")  # fmt: skip

@@ -11,8 +11,8 @@ An engine module has
                O(1) times per call, whatever the number of bundles, files, units
                or projects: one process for all, each bundle's names kept apart;
                a joint run that fails is halved down to the bundle at fault,
-               which then runs alone (`jointly`). Only make and sh, which read
-               one program per process, run once per distinct input (deb.py)
+               which then runs alone (`jointly`). Only make, which reads one
+               makefile per process, runs once per distinct input (deb.py)
 and optionally
     available()  for an engine that is a library, or needs more than programs
     IDENTITY     files besides the programs whose identity its verdicts depend on

@@ -10,11 +10,12 @@ tools without building:
 plus the units, logrotate and sudoers files the packages install (see hostfiles).
 
 The first two run as the library code of those programs in one perl for every
-folder of the run (debian_check.pl). make and sh read one program each per
-process and have no way to keep two programs' variables and rules apart, so
-they run once per distinct rules file and maintainer script (folders and
-scripts with the same bytes are read once). Building and lintian run in the
-tests (a build takes seconds to minutes)."""
+folder of the run (debian_check.pl). make reads one makefile per process and
+has no way to keep two makefiles' variables and rules apart, so it runs once
+per distinct rules file (folders with the same bytes are read once). The
+maintainer scripts are parsed by one sh for the run (`_parse_scripts`); one
+it refuses is read again by `sh -n` alone, for the line its message names.
+Building and lintian run in the tests (a build takes seconds to minutes)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from ..escape.shell import single_quoted
 from ..findings import Finding
 from . import json_lines
 
@@ -70,10 +72,10 @@ def prepare(rendered) -> list[Finding]:
     return found
 
 
-def _programs(projects: list, trees: list[Path]):
+def _programs(projects: list, trees: list[Path], workdir: Path):
     """Start every program at once (they are separate processes): the one
-    perl, make per distinct debian/ folder, sh per distinct maintainer script,
-    systemd-analyze and logrotate. Returns their futures and the pool."""
+    perl, make per distinct debian/ folder, the one sh for the maintainer
+    scripts, systemd-analyze and logrotate. Returns their futures and the pool."""
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=4)
@@ -87,10 +89,40 @@ def _programs(projects: list, trees: list[Path]):
             rules[folder] = pool.submit(_run, argv, tree)
         script = tree / "debian" / f"{proj['package']}.postinst"
         if script.is_file():
-            text = script.read_text(encoding="utf-8")
-            if text not in scripts:
-                scripts[text] = pool.submit(_run, ["sh", "-n", str(script)], tree)
-    return pool, perl, rules, scripts
+            scripts.setdefault(script.read_text(encoding="utf-8"), script)
+    parsed = pool.submit(_parse_scripts, scripts, workdir)
+    return pool, perl, rules, parsed
+
+
+def _parse_scripts(scripts: dict[str, Path], workdir: Path) -> dict[str, str]:
+    """text -> what `sh -n` says of each distinct maintainer script ("" when
+    it parses). One sh reads them all: each script, held in a single-quoted
+    word, is parsed in a subshell by `eval` after `set -n`, so dash's parser
+    reads every command and runs none, as `sh -n FILE` does. Its messages
+    name the eval's line, so a script it refuses is read again by `sh -n`
+    alone, whose message is the one reported (and whose verdict counts).
+    A script holding a NUL byte (no shell word can) goes to `sh -n` alone."""
+    texts = [t for t in scripts if "\0" not in t]
+    driver = workdir / "parse-scripts.sh"
+    lines = []
+    for i, text in enumerate(texts):
+        word = single_quoted(text)
+        lines.append(f's={word}\n( eval "set -n\n$s" ) 2>/dev/null; echo "opsbundle {i} $?"\n')
+    driver.write_text("".join(lines), encoding="utf-8")
+    refused = [t for t in scripts if t not in texts]
+    if texts:
+        done = _run(["sh", str(driver)], workdir)
+        said = [ln.split()[1:] for ln in done.stdout.splitlines() if ln.startswith("opsbundle ")]
+        status = dict(said)
+        refused += [t for i, t in enumerate(texts) if status.get(str(i)) != "0"]
+    messages = dict.fromkeys(scripts, "")
+    for text in refused:
+        path = scripts[text]
+        alone = _run(["sh", "-n", str(path)], path.parent)
+        if alone.returncode != 0:
+            message = alone.stderr.strip() or f"exit {alone.returncode}"
+            messages[text] = message.replace(str(path), "postinst")
+    return messages
 
 
 def check(batch, workdir) -> list:
@@ -107,7 +139,7 @@ def check(batch, workdir) -> list:
             path.write_text(text, encoding="utf-8")
             path.chmod(mode)
         trees.append(tree)
-    pool, perl, rules, scripts = _programs(projects, trees)
+    pool, perl, rules, parsed = _programs(projects, trees, workdir)
     try:
         host = pool.submit(installed_files, projects, workdir)
         answers = perl.result()
@@ -132,9 +164,8 @@ def check(batch, workdir) -> list:
                 report("rules", f"make -n -f debian/rules: {done.stderr.strip()}")
             script = tree / "debian" / f"{pkg}.postinst"
             if script.is_file():
-                done = scripts[script.read_text(encoding="utf-8")].result()
-                if done.returncode != 0:
-                    message = done.stderr.strip().replace(done.args[2], "postinst")
+                message = parsed.result()[script.read_text(encoding="utf-8")]
+                if message:
                     report("postinst", f"sh -n: {message}")
         found += host.result()
     finally:

@@ -55,3 +55,71 @@ def test_units_of_deb_packages_are_verified_too(repo_copy):
         "Restart=sometimes",
     )
     assert "systemd-analyze verify (nova-api.service of openstack-nova)" in findings(repo_copy)
+
+
+# maintainer scripts as Debian's packages write them, and ways to break one
+SCRIPTS = {
+    "ok": '#!/bin/sh\nset -e\nif [ "$1" = configure ]; then\n    adduser --system nova\nfi\n',
+    "quotes": "#!/bin/sh\necho 'it'\\''s' \"a 'b'\" '\\n'\n"
+    'case "$1" in\n  purge) rm -rf /x ;;\nesac\n',
+    "heredoc": "#!/bin/sh\ncat <<'EOF'\n$(never) ' \" )\nEOF\nexit 0\n",
+    "unclosed if": "#!/bin/sh\nif true; then\n    echo\n",
+    "stray fi": "#!/bin/sh\necho a\nfi\n",
+    "closes early": "#!/bin/sh\necho a\n}\nf() {\n    echo b\n",
+    "no newline at the end": "#!/bin/sh\necho a",
+    "unclosed quote": "#!/bin/sh\necho 'a\n",
+}
+
+
+def _sh_n(path):
+    import subprocess
+
+    done = subprocess.run(["sh", "-n", str(path)], capture_output=True, text=True, check=False)
+    return done.stderr.strip().replace(str(path), "postinst") if done.returncode else ""
+
+
+def test_one_sh_parses_every_script_as_sh_n_does(tmp_path, monkeypatch):
+    """The verdict and message of each script are those of `sh -n FILE`, the
+    real program run on each; one sh reads them all, and one more `sh -n`
+    runs per script it refuses (for the message's line)."""
+    from opsbundle.engines import deb
+
+    started = []
+    real = deb._run
+
+    def spy(cmd, cwd):
+        started.append(cmd)
+        return real(cmd, cwd)
+
+    monkeypatch.setattr(deb, "_run", spy)
+    scripts = {}
+    for n, text in enumerate(SCRIPTS.values()):
+        path = tmp_path / f"{n}" / "postinst"
+        path.parent.mkdir()
+        path.write_text(text)
+        scripts[text] = path
+    said = deb._parse_scripts(scripts, tmp_path)
+    expected = {text: _sh_n(path) for text, path in scripts.items()}
+    assert said == expected
+    assert sum(1 for v in expected.values() if v) == 4
+    assert len(started) == 1 + 4, started
+
+
+def test_parsing_the_scripts_runs_nothing_they_hold(tmp_path):
+    from opsbundle.engines import deb
+
+    marker = tmp_path / "ran"
+    text = f"#!/bin/sh\ntouch {marker}\necho $(touch {marker}) `touch {marker}`\nexit 1\n"
+    path = tmp_path / "postinst"
+    path.write_text(text)
+    assert deb._parse_scripts({text: path}, tmp_path) == {text: ""}
+    assert not marker.exists()
+
+
+def test_a_script_holding_a_nul_byte_is_read_by_sh_n_alone(tmp_path):
+    from opsbundle.engines import deb
+
+    text = "#!/bin/sh\necho a\0b\nif\n"
+    path = tmp_path / "postinst"
+    path.write_text(text)
+    assert deb._parse_scripts({text: path}, tmp_path) == {text: _sh_n(path)}
