@@ -108,21 +108,16 @@ def splunk_alone(root: str, index: str) -> int:
 
 def splunk_tool(root: str, index: str) -> int:
     """splunk's whole work on the files, as the tool's own process does it:
-    the config read, then every event through the emulated pipeline
-    (splunk.stream: breaking, REPORT, _time, EVAL), JSON lines out, without
-    opsbundle's routing and output around it."""
-    from opsbundle.logparse import splunk
-
+    the config read and each file routed to its input (logparse.batches),
+    then every event through the emulated pipeline (splunk.stream: breaking,
+    REPORT, _time, EVAL), JSON lines out, without opsbundle's CLI and output
+    around it."""
     ctx, bundle, listing = _setup(root, "logging/splunk", index)
-    with logparse.rendered(ctx, bundle) as rendered:
-        inputs = splunk.read(rendered)
-    groups: dict[int, list] = {}
-    for service, name, path in listing:
-        where = logparse.host_path(ctx, bundle, service, name)
-        groups.setdefault(logparse.route(inputs, where, splunk.accepts), []).append((where, path))
+    files = [(logparse.host_path(ctx, bundle, s, n), Path(p)) for s, n, p in listing]
     with open(os.devnull, "w") as out:
-        for _, _, event in splunk.stream([(inputs[n], files) for n, files in groups.items()]):
-            out.write(json.dumps(event, ensure_ascii=False) + "\n")
+        for module, _, batch in logparse.batches(ctx, bundle, files):
+            for _, _, event in module.stream(batch):
+                out.write(json.dumps(event, ensure_ascii=False) + "\n")
     return 0
 
 

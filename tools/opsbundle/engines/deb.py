@@ -87,11 +87,17 @@ def _programs(projects: list, trees: list[Path], workdir: Path):
         if folder not in rules:
             argv = ["make", "-n", "-f", "debian/rules", "binary"]
             rules[folder] = pool.submit(_run, argv, tree)
-        script = tree / "debian" / f"{proj['package']}.postinst"
-        if script.is_file():
-            scripts.setdefault(script.read_text(encoding="utf-8"), script)
+        text = _postinst(proj)
+        if text is not None:
+            scripts.setdefault(text, tree / "debian" / f"{proj['package']}.postinst")
     parsed = pool.submit(_parse_scripts, scripts, workdir)
     return pool, perl, rules, parsed
+
+
+def _postinst(proj: dict) -> str | None:
+    """The project's postinst as check() wrote it into debian/ (None: none)."""
+    entry = proj["files"].get(f"{proj['package']}.postinst")
+    return entry[0] if entry else None
 
 
 def _parse_scripts(scripts: dict[str, Path], workdir: Path) -> dict[str, str]:
@@ -102,14 +108,15 @@ def _parse_scripts(scripts: dict[str, Path], workdir: Path) -> dict[str, str]:
     name the eval's line, so a script it refuses is read again by `sh -n`
     alone, whose message is the one reported (and whose verdict counts).
     A script holding a NUL byte (no shell word can) goes to `sh -n` alone."""
-    texts = [t for t in scripts if "\0" not in t]
+    texts, refused = [], []
+    for text in scripts:
+        (refused if "\0" in text else texts).append(text)
     driver = workdir / "parse-scripts.sh"
     lines = []
     for i, text in enumerate(texts):
         word = single_quoted(text)
         lines.append(f's={word}\n( eval "set -n\n$s" ) 2>/dev/null; echo "opsbundle {i} $?"\n')
     driver.write_text("".join(lines), encoding="utf-8")
-    refused = [t for t in scripts if t not in texts]
     if texts:
         done = _run(["sh", str(driver)], workdir)
         said = [ln.split()[1:] for ln in done.stdout.splitlines() if ln.startswith("opsbundle ")]
@@ -143,7 +150,7 @@ def check(batch, workdir) -> list:
     try:
         host = pool.submit(installed_files, projects, workdir)
         answers = perl.result()
-        for (ref, proj), tree, answer in zip(projects, trees, answers, strict=True):
+        for (ref, proj), answer in zip(projects, answers, strict=True):
             pkg = proj["package"]
 
             def report(key: str, message: str, ref=ref, proj=proj) -> None:
@@ -162,11 +169,9 @@ def check(batch, workdir) -> list:
             done = rules[json.dumps(proj["files"], sort_keys=True)].result()
             if done.returncode != 0:
                 report("rules", f"make -n -f debian/rules: {done.stderr.strip()}")
-            script = tree / "debian" / f"{pkg}.postinst"
-            if script.is_file():
-                message = parsed.result()[script.read_text(encoding="utf-8")]
-                if message:
-                    report("postinst", f"sh -n: {message}")
+            text = _postinst(proj)
+            if text is not None and parsed.result()[text]:
+                report("postinst", f"sh -n: {parsed.result()[text]}")
         found += host.result()
     finally:
         pool.shutdown()
