@@ -39,8 +39,9 @@ PACKAGES+=(prometheus-blackbox-exporter prometheus-mysqld-exporter prometheus-no
 # logrotate and systemd-analyze for the shipped files, and what an offline build
 # of a pbr-based Python project needs (pbr, setuptools, pybuild).
 # python3-rpm is rpm's spec parser as a library: one process parses every spec.
+# bubblewrap boxes make and that parser, which run what a rules file or spec holds.
 PACKAGES+=(rpm rpmlint python3-rpm cpio dpkg-dev debhelper devscripts lintian fakeroot make
-    logrotate systemd python3-all python3-setuptools python3-pbr dh-python)
+    bubblewrap logrotate systemd python3-all python3-setuptools python3-pbr dh-python)
 # visudo (sudo's own parser) reads the sudoers files the packages ship
 PACKAGES+=(sudo)
 # the bench counts every program each engine starts (strace -f -e execve)

@@ -5,7 +5,8 @@ tools without building:
                           one the build values give (the `~` spelling)
     dh_listpackages       debhelper reads debian/control (and the compat
                           level); it must list the project's package
-    make -n -f debian/rules binary   the rules makefile parses
+    make -n -f debian/rules binary   the rules makefile parses (in confine's
+                          box: make runs $(shell ...) and `+` lines even with -n)
     sh -n                 the maintainer scripts parse
 plus the units, logrotate and sudoers files the packages install (see hostfiles).
 
@@ -25,13 +26,13 @@ from pathlib import Path
 
 from ..escape.shell import single_quoted
 from ..findings import Finding
-from . import json_lines
+from . import confine, json_lines
 
 TOOL = "dpkg"
 BINARY = "dpkg-parsechangelog"
-BINARIES = ("perl", "dpkg-parsechangelog", "dh_listpackages", "make", "sh", "systemd-analyze",
-            "logrotate", "visudo")  # fmt: skip
-PACKAGE = "dpkg-dev, debhelper, make, systemd, logrotate, sudo"
+BINARIES = ("perl", "dpkg-parsechangelog", "dh_listpackages", "make", confine.BINARY, "sh",
+            "systemd-analyze", "logrotate", "visudo")  # fmt: skip
+PACKAGE = "dpkg-dev, debhelper, make, bubblewrap, systemd, logrotate, sudo"
 USES = ("engines/hostfiles.py", "engines/debian_check.pl")
 SCRIPT = Path(__file__).with_name("debian_check.pl")
 TIMEOUT = 300
@@ -85,8 +86,8 @@ def _programs(projects: list, trees: list[Path], workdir: Path):
         # make reads debian/rules in its folder: the folder's bytes decide the answer
         folder = json.dumps(proj["files"], sort_keys=True)
         if folder not in rules:
-            argv = ["make", "-n", "-f", "debian/rules", "binary"]
-            rules[folder] = pool.submit(_run, argv, tree)
+            make = ["make", "-n", "-f", "debian/rules", "binary"]
+            rules[folder] = pool.submit(_run, confine.argv(make, read=(tree,), cwd=tree), tree)
         text = _postinst(proj)
         if text is not None:
             scripts.setdefault(text, tree / "debian" / f"{proj['package']}.postinst")
@@ -137,6 +138,8 @@ def check(batch, workdir) -> list:
 
     found: list[Finding] = []
     projects = prepared(batch)
+    if projects:
+        confine.require()
     trees = []
     for n, (_, proj) in enumerate(projects):
         tree = workdir / f"{n}" / proj["package"]

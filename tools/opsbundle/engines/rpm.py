@@ -5,7 +5,9 @@ uses, plus the units and logrotate files those packages install (see hostfiles).
 The parser is the library behind `rpmspec -P`, run through python3-rpm in one
 process for every spec of the run (rpmspec_check.py): it expands every macro
 and fails on unknown tags, bad conditionals and broken sections, printing
-`line N`, which is reported with that line of the rendered spec. The
+`line N`, which is reported with that line of the rendered spec. Expanding
+macros runs `%(...)` and `%{lua:...}`, so the parser runs in confine's box,
+seeing only /usr, this script and the specs. The
 httpd/mod_wsgi sites the packages ship are read by `apache2 -t`, their
 sudoers files by `visudo -c` (see hostfiles)."""
 
@@ -16,12 +18,12 @@ import re
 from pathlib import Path
 
 from ..findings import Finding
-from . import json_lines
+from . import confine, json_lines
 
 TOOL = "rpm"
 BINARY = "python3-rpm"
-BINARIES = ("systemd-analyze", "logrotate", "apache2", "visudo")
-PACKAGE = "python3-rpm, systemd, logrotate, apache2, libapache2-mod-wsgi-py3, sudo"
+BINARIES = (confine.BINARY, "systemd-analyze", "logrotate", "apache2", "visudo")
+PACKAGE = "python3-rpm, bubblewrap, systemd, logrotate, apache2, libapache2-mod-wsgi-py3, sudo"
 PYTHON = Path("/usr/bin/python3")  # Debian's, where python3-rpm is installed
 RPM_MODULE = Path("/usr/lib/python3/dist-packages/rpm")
 IDENTITY = (PYTHON,)
@@ -69,9 +71,10 @@ def check(batch, workdir) -> list:
         spec.parent.mkdir()
         spec.write_text(proj["spec"], encoding="utf-8")
         specs.append(spec)
-    for (ref, proj), answer in zip(
-        projects, json_lines([str(PYTHON), "-I", str(SCRIPT)], specs), strict=True
-    ):
+    if projects:
+        confine.require()
+    parser = confine.argv([str(PYTHON), "-I", str(SCRIPT)], read=(SCRIPT, workdir))
+    for (ref, proj), answer in zip(projects, json_lines(parser, specs), strict=True):
         if answer["ok"]:
             continue
         lines = proj["spec"].splitlines()

@@ -37,12 +37,16 @@ def _copies(tmp_path: Path, ref: str, n: int) -> tuple[Path, list[str]]:
 
 @pytest.fixture()
 def started(monkeypatch):
-    """Every program the engines run, counted by name."""
+    """Every program the engines run, counted by name (one run in confine's
+    box counts as bwrap and as the program it boxes)."""
     counts: Counter = Counter()
     real = subprocess.run
 
     def counting(argv, *args, **kwargs):
-        counts[Path(str(argv[0])).name] += 1
+        name = Path(str(argv[0])).name
+        counts[name] += 1
+        if name == "bwrap":
+            counts[Path(argv[argv.index("--") + 1]).name] += 1
         return real(argv, *args, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", counting)

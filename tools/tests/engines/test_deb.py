@@ -4,6 +4,7 @@ shown to catch a real mistake."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from opsbundle.validate import Options, run
 
@@ -123,3 +124,28 @@ def test_a_script_holding_a_nul_byte_is_read_by_sh_n_alone(tmp_path):
     path = tmp_path / "postinst"
     path.write_text(text)
     assert deb._parse_scripts({text: path}, tmp_path) == {text: _sh_n(path)}
+
+
+def test_make_runs_what_a_rules_file_holds_only_inside_the_box(repo_copy, tmp_path):
+    """make -n expands $(shell ...) and $(file >...) and runs `+` recipe lines:
+    the real make does all three unconfined, and none reaches the host from
+    validate (the markers sit under /tmp, which the box has as its own)."""
+    import subprocess
+    import uuid
+
+    markers = [Path(f"/tmp/opsbundle-made-by-{how}-{uuid.uuid4().hex}") for how in "sfp"]
+    lines = f"X := $(shell touch {markers[0]})\n$(file >{markers[1]},x)\n"
+    recipe = f"%:\n\t+touch {markers[2]}\n"
+    alone = tmp_path / "alone" / "debian"
+    alone.mkdir(parents=True)
+    (alone / "rules").write_text(lines + recipe + "\tdh $@\n")
+    make = ["make", "-n", "-f", "debian/rules", "binary"]
+    subprocess.run(make, cwd=alone.parent, capture_output=True, check=True)
+    try:
+        assert [m.exists() for m in markers] == [True] * 3
+    finally:
+        for m in markers:
+            m.unlink(missing_ok=True)
+    edit(repo_copy / "packaging/deb/build/rules.j2", "%:\n", lines + recipe)
+    assert findings(repo_copy) == ""
+    assert [m.exists() for m in markers] == [False] * 3

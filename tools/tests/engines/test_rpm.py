@@ -141,3 +141,32 @@ def test_visudo_rejects_a_rule_without_its_colon_in_every_sudoers(repo_copy, run
         "('neutron ALL = (root) NOPASSWD /usr/bin/privsep-helper *'): syntax error" in f
         for f in found
     ), found
+
+
+def test_the_spec_parser_runs_what_a_spec_holds_only_inside_the_box(repo_copy, tmp_path):
+    """rpm's parser runs %(...) and %{lua:...} while it expands macros: it
+    does both unconfined, and neither reaches the host from validate."""
+    import subprocess
+    import uuid
+    from pathlib import Path
+
+    from opsbundle.engines import rpm
+
+    markers = [Path(f"/tmp/opsbundle-made-by-{how}-{uuid.uuid4().hex}") for how in ("sh", "lua")]
+    lines = (f"%global made %(touch {markers[0]})\n"
+             f'%{{lua: io.open("{markers[1]}", "w"):close()}}\n')  # fmt: skip
+    spec = tmp_path / "t.spec"
+    spec.write_text(f"Name: t\nVersion: 1\nRelease: 1\nSummary: t\nLicense: MIT\n{lines}"
+                    "%description\nt\n%files\n")  # fmt: skip
+    done = subprocess.run([str(rpm.PYTHON), "-I", str(rpm.SCRIPT), str(spec)],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    try:
+        assert '"ok": true' in done.stdout
+        assert [m.exists() for m in markers] == [True, True]
+    finally:
+        for m in markers:
+            m.unlink(missing_ok=True)
+    spec_template = repo_copy / "packaging/rpm/build/openstack.spec.j2"
+    edit(spec_template, "%global py3 /usr/bin/python3\n", "%global py3 /usr/bin/python3\n" + lines)
+    assert findings(repo_copy, native=True) == []
+    assert [m.exists() for m in markers] == [False, False]
