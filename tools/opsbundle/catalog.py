@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-import yaml
+from . import yamldata
 
 INTERFACE = "service-checks/v1"
 
@@ -121,7 +121,7 @@ def emitted(tool: str, files: list[tuple[str, str]]) -> set[str]:
 def _prometheus(dest: str, text: str) -> set[str]:
     if not dest.endswith((".rules.yml", ".rules.yaml")):
         return set()
-    doc = yaml.safe_load(text) or {}
+    doc = yamldata.loaded(text) or {}
     return {
         str(rule["labels"]["check_id"])
         for group in doc.get("groups") or []
@@ -143,7 +143,7 @@ def _sensu(dest: str, text: str) -> set[str]:
         return set()
     return {
         str(doc["metadata"]["labels"]["check_id"])
-        for doc in yaml.safe_load_all(text)
+        for doc in yamldata.loaded_all(text)
         if isinstance(doc, dict)
         and doc.get("type") == "CheckConfig"
         and "check_id" in ((doc.get("metadata") or {}).get("labels") or {})
@@ -155,7 +155,7 @@ def _zabbix(dest: str, text: str) -> set[str]:
     ID: an item nobody alerts on checks nothing."""
     if not dest.endswith((".yml", ".yaml")):
         return set()
-    export = (yaml.safe_load(text) or {}).get("zabbix_export") or {}
+    export = (yamldata.loaded(text) or {}).get("zabbix_export") or {}
     triggers = list(export.get("triggers") or [])
     for template in export.get("templates") or []:
         for item in template.get("items") or []:

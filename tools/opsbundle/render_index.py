@@ -18,6 +18,7 @@ import posixpath
 
 import yaml
 
+from . import yamldata
 from .templating import TemplateProblem, compiled, render_string
 
 INTERFACE = "render-index/v1"
@@ -143,7 +144,7 @@ def edits(bundle, entry: dict, context: dict, words: dict) -> list[dict]:
                     item["marker"] = f"opsbundles {bundle.ref} {entry['dest']}"
                     item["content"] = text.rstrip("\n") + "\n"
                 else:
-                    merge = yaml.safe_load(text)
+                    merge = yamldata.loaded(text)
                     if not isinstance(merge, dict):
                         raise IndexProblem(f"{at}: {edit['source']} must render a YAML mapping")
                     item["merge"] = merge

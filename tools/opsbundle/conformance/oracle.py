@@ -428,10 +428,10 @@ def _jsonl(path: Path) -> list[dict]:
 
 
 def _levels() -> dict:
-    import yaml
+    from .. import yamldata
 
     fields = Path(__file__).resolve().parents[3] / "interfaces/log-fields/v1/fields.yaml"
-    return yaml.safe_load(fields.read_text(encoding="utf-8"))["levels"]
+    return yamldata.loaded(fields.read_text(encoding="utf-8"))["levels"]
 
 
 def expected(log: Path) -> list[dict]:

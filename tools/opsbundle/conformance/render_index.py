@@ -39,6 +39,7 @@ import tempfile
 from pathlib import Path
 
 from .. import engines
+from ..debian_archive import stanzas
 from ..render import RenderError, render
 from ..render_index import INTERFACE
 from ..values import ValuesError
@@ -338,21 +339,18 @@ def _stock(lowers: list[str], path: str) -> str | None:
 
 
 def _units(add, doc) -> None:
+    """A unit for every service the actions name, where Debian packages it
+    (one that Debian has is then expected from its package: tools/setup.sh
+    installs the ones our bundles name)."""
     services = sorted(
         {a["service"] for f in doc["files"] for a in f["actions"] if a.get("service")}
     )
     bases = [Path("/"), *_unpacked()]
+    debian = stanzas(services)
     for service in services:
         found = [b / d / f"{service}.service" for b in bases for d in UNIT_DIRS]
         if any(p.is_file() for p in found):
             add("service unit", service, True)
-        elif _debian_ships(service):
+        elif debian[service]:
             add("service unit", service, False, f"no {service}.service although Debian has it")
         # else: not packaged by Debian; interfaces/render-index/v1/README.md names them
-
-
-def _debian_ships(service: str) -> bool:
-    """Whether a Debian package of this name exists (the unit is then
-    expected from it; tools/setup.sh installs the ones our bundles name)."""
-    done = _run(["apt-cache", "show", "--no-all-versions", service])
-    return done.returncode == 0 and "Package:" in done.stdout

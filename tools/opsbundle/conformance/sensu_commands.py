@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-import yaml
-
+from .. import yamldata
 from .command_phases import Service, run_with_standins
 from .result import Result
 
@@ -50,7 +49,7 @@ def services(files, work=None) -> list[Service]:
         if dest.endswith(".env"):
             backend_env.update(_env_file(text))
         elif dest.endswith((".yaml", ".yml")):
-            docs += [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+            docs += [d for d in yamldata.loaded_all(text) if isinstance(d, dict)]
     secrets = {
         d["metadata"]["name"]: backend_env.get(d["spec"]["id"], "")
         for d in docs

@@ -295,9 +295,9 @@ def _counts(export: dict, template: dict) -> dict[str, int]:
 def stored(ref: str, zabbix: Zabbix, text: str) -> list[Result]:
     """Each template is in Zabbix with as many items, triggers, web scenarios
     and discovery rules as the file has."""
-    import yaml
+    from .. import yamldata
 
-    export = (yaml.safe_load(text) or {})["zabbix_export"]
+    export = (yamldata.loaded(text) or {})["zabbix_export"]
     results = []
     for template in export.get("templates") or []:
         want = _counts(export, template)

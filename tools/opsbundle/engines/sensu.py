@@ -28,9 +28,10 @@ _SCHEMAS = Path(__file__).with_name("sensu_go.yaml")
 @cache
 def schemas() -> dict:
     import yamale
-    import yaml
 
-    texts = yaml.safe_load(_SCHEMAS.read_text(encoding="utf-8"))
+    from .. import yamldata
+
+    texts = yamldata.loaded(_SCHEMAS.read_text(encoding="utf-8"))
     return {kind: yamale.make_schema(content=text) for kind, text in texts.items()}
 
 
@@ -39,8 +40,10 @@ def problems(text: str) -> list[str]:
     import yamale
     import yaml
 
+    from .. import yamldata
+
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        docs = [d for d in yamldata.loaded_all(text) if d is not None]
     except yaml.YAMLError as exc:
         return [f"not YAML: {exc}"]
     found = []

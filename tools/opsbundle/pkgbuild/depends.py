@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
-import subprocess
 import sys
 
+from ..debian_archive import stanzas
 from .requires import upper_of
 
 
@@ -75,35 +75,14 @@ def debian_name(name: str) -> str:
     return "python3-" + safe.replace("_", "-")
 
 
-_EPOCHS: dict[str, str] = {}  # package -> its epoch in the archive, once per process
-
-
 def archive_epochs(packages) -> dict[str, str]:
-    """`N:` for each package whose archive version has an epoch (read from
-    the local package lists, offline), else ''; one apt-cache for all of
-    them. A bound without the epoch would compare below every version that
-    has one."""
-    wanted = [p for p in dict.fromkeys(packages) if p not in _EPOCHS]
-    if wanted:
-        try:
-            out = subprocess.run(
-                ["apt-cache", "show", "--no-all-versions", *wanted],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            ).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            out = ""
-        found: dict[str, str] = {}
-        for record in out.split("\n\n"):  # one stanza per package found
-            name = re.search(r"^Package: (\S+)", record, re.M)
-            version = re.search(r"^Version: (?:(\d+):)?", record, re.M)
-            if name and version and name[1] not in found:
-                found[name[1]] = f"{version[1]}:" if version[1] else ""
-        for package in wanted:
-            _EPOCHS[package] = found.get(package, "")
-    return {p: _EPOCHS[p] for p in packages}
+    """`N:` for each package whose archive version has an epoch, else ''.
+    A bound without the epoch would compare below every version that has one."""
+    found = {}
+    for package, stanza in stanzas(packages).items():
+        version = re.search(r"^Version: (?:(\d+):)?", stanza, re.M)
+        found[package] = f"{version[1]}:" if version and version[1] else ""
+    return found
 
 
 def archive_epoch(package: str) -> str:
