@@ -231,6 +231,17 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
     return entries
 
 
+def compile_templates(bundle: Bundle) -> None:
+    """Compile every template `bundle` renders into templating's cache: a
+    parent that forks workers does this first, so that they share the
+    compiled templates instead of each compiling its own."""
+    for _, entry in bundle.files():
+        try:
+            _used(entry, bundle)
+        except (OSError, UnicodeDecodeError, TemplateProblem):
+            pass  # the run that renders it reports it
+
+
 def _used(entry: dict, bundle: Bundle) -> set[str]:
     if not entry.get("template"):
         return set()

@@ -11,9 +11,9 @@ implementation. A case has a kind (the row of the per-kind matrix: "oslo.log
 processes (forked once the registry is read, so they share it). Jobs that
 share a daemon or anything else machine-wide say so: a suite module may have
 `lane(bundle) -> str`, and jobs of one lane run one after another; every
-other job runs beside the rest. A job whose checks look at the process table
-runs in a process table of its own (`private_processes(bundle)`, see
-isolated.py), so it needs no lane for that. Each job's outcome is reported as
+other job runs beside the rest. A check that looks at the process table
+runs in a process table of its own (isolated.py), so its job needs no lane
+for that. Each job's outcome is reported as
 it finishes (`on_done`), so a long run shows its progress.
 """
 
@@ -95,15 +95,8 @@ def run_job(ctx, job: Job) -> Outcome:
     """One job, in this process; a suite that breaks fails its job, with why."""
     start = time.monotonic()
     suite = SUITES[job.interface]
-    private = getattr(suite, "private_processes", None)
     try:
-        results = None
-        if private is not None and private(ctx.bundle(job.bundle)):
-            from . import isolated
-
-            results = isolated.run(ctx.root, job.interface, job.bundle)
-        if results is None:  # not asked for, or no namespaces here: machine-wide locks
-            results = suite.run(ctx, [ctx.bundle(job.bundle)])
+        results = suite.run(ctx, [ctx.bundle(job.bundle)])
     except Exception as exc:  # a bug in a suite must not hide every other suite's results
         where = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})"
@@ -150,6 +143,12 @@ def run_parallel(
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    from ..render import compile_templates
+
+    for ref in dict.fromkeys(job.bundle for job in todo):
+        bundle = ctx.bundle(ref)
+        if bundle is not None and bundle.manifest is not None:
+            compile_templates(bundle)  # the workers fork with them compiled
     _CTX = ctx
     try:
         with ProcessPoolExecutor(

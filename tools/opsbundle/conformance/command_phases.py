@@ -8,7 +8,9 @@ named alike in both bundles (opsbundles-http, opsbundles-openstack-count,
     failing      500s, alarms, backends down, a queue backlog, slow answers,
                  daemons killed, bad CLI rows      -> WARNING/CRITICAL per check
                  (and the boundary cases just short of a threshold -> OK)
-    unreachable  stand-ins stopped, CLI failing    -> CRITICAL (UNKNOWN for the CLI)
+    unreachable  stand-ins stopped (the NTP server
+                 silent), CLI failing              -> CRITICAL (UNKNOWN for the CLI)
+The runs that need the stand-ins in one state run at the same time.
 The MySQL commands have no stand-in: they run against a real Galera
 MariaDB in tools/tests/monitoring/test_commands_cloud.py (with every other
 command whose daemon the test cloud runs), as the bundle READMEs say.
@@ -36,10 +38,13 @@ FAILING = "commands: failing -> WARNING/CRITICAL"
 UNREACHABLE = "commands: unreachable -> CRITICAL"
 NO_STANDIN = ("opsbundles-mysql", "opsbundles-mysql-status")
 PROCESS = ("opsbundles-nrpe", "opsbundles-procs")
+NTP = "opsbundles-ntp-time"
 # Checks of the host the command runs on (or of loopback): nothing to stop.
 LOCAL = ("opsbundles-disk", "opsbundles-host-alive")
 NO_CONSUMER_MAX = 1
 CLOCK_WARN, CLOCK_CRIT = 0.5, 2.0
+# checks run at once while the stand-ins hold one state (see _together)
+CONCURRENT = 16
 
 # `openstack ... -f value` rows per check: (healthy rows, one failing row).
 CLI_ROWS = {
@@ -118,7 +123,18 @@ class StandIns:
         self.http.placement = "healthy"
         self.ntp.offset = 0.0
 
+    def unreachable(self) -> None:
+        """The cloud as the unreachable phase sees it: the HTTP and TCP
+        daemons are stopped (their ports refuse), the NTP server answers
+        nothing. A UDP port that refuses makes check_ntp_time spin on the
+        refusals until its timeout, seconds of CPU a run, for the verdict
+        an unanswered request gives without any."""
+        for s in (self.http, self.tcp, self.memcached):
+            s.stop()
+        self.ntp.answering = False
+
     def stop(self) -> None:
+        """Everything stopped (again, if the phases stopped some already)."""
         for s in (self.http, self.tcp, self.memcached, self.ntp):
             s.stop()
 
@@ -184,65 +200,133 @@ def _failing_cases(service: Service) -> list[tuple[str, int]]:
     return []
 
 
+@dataclass(frozen=True)
+class _Case:
+    """One run of one check: the phase, the check, what the stand-ins do
+    (`what`, "ok" when healthy), the exit code it must give and the process
+    its namespace holds beside it."""
+
+    phase: str
+    svc: Service
+    what: str
+    want: int
+    alongside: str = ""
+
+
+def _cases(services: list[Service], process: dict) -> list[_Case]:
+    """Every healthy and failing run, in the order they are reported."""
+    cases = []
+    for svc in services:
+        daemon = process.get(svc.cid, "")
+        cases.append(_Case(HEALTHY, svc, "ok", 0, daemon))
+        for what, want in _failing_cases(svc):
+            cases.append(_Case(FAILING, svc, what, want, "" if what == "killed" else daemon))
+    return cases
+
+
+def _state(case: _Case) -> tuple:
+    """What the stand-ins must do for `case`, as settings that `_arrange`
+    applies: cases with equal settings can run at the same time."""
+    what, cid = case.what, case.svc.cid
+    state = {"http": "ok", "memcached": "ok", "ready": BACKLOG_HEALTHY, "orphans": 0,
+             "down": 0, "placement": "healthy", "clock": 0.0,
+             "rows": tuple(CLI_ROWS.get(cid, ([], ""))[0])}  # fmt: skip
+    key, _, value = what.partition(":")
+    if what in ("error", "slow", "alarm", "partition"):
+        state["http"] = what
+    elif what == "garbage":
+        state["memcached"] = "garbage"
+    elif what == "http-garbage":
+        state["http"] = "garbage"
+    elif key in ("ready", "orphans", "down"):
+        state[key] = int(value)
+    elif key == "clock":
+        state["clock"] = float(value)
+    elif key == "usage":
+        state["placement"] = value
+    elif key == "rows":
+        good, bad = CLI_ROWS[cid]
+        state["rows"] = (*good, *[bad] * int(value))
+    return tuple(sorted(state.items()))
+
+
+def _arrange(stand: StandIns, state: tuple) -> None:
+    s = dict(state)
+    stand.http.mode, stand.memcached.mode, stand.tcp.mode = s["http"], s["memcached"], "ok"
+    stand.http.ready, stand.http.orphans = s["ready"], s["orphans"]
+    stand.http.backends_down, stand.http.placement = s["down"], s["placement"]
+    stand.ntp.offset = s["clock"]
+    stand.cli.answer(list(s["rows"]))
+
+
+def _together(runs: list, stand: StandIns) -> list[tuple[int, str]]:
+    """Run (service, process) pairs at the same time: most of a check's time
+    is waiting (on a slow answer, on ping's interval, on NTP's reply), and
+    the stand-ins serve every connection in a thread of its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
+        return list(pool.map(lambda run: _run(run[0], stand, run[1]), runs))
+
+
 def run_phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[Result]:
-    """Every phase of every service. Process checks run in PID namespaces of
-    their own (conformance/isolated.py): no machine-wide lock is needed, and
-    no process of the machine can make them pass or fail."""
+    """Every phase of every service. The runs that need the stand-ins in one
+    state run together, state after state; the results keep the order of
+    services and phases. The NTP checks go first: their unreachable run
+    waits out check_ntp_time's timeout (seconds), so it waits beside the
+    other phases, on a silent NTP server the others do not use. Process
+    checks run in PID namespaces of their own (conformance/isolated.py): no
+    machine-wide lock is needed, and no process of the machine can make
+    them pass or fail."""
+    from concurrent.futures import ThreadPoolExecutor
+
     process = {cid: c.get("process", "") for cid, c in catalog.checks(ctx.registry).items()}
     runnable = [s for s in services if s.name not in NO_STANDIN]
-    results: list[Result] = []
-    for svc in runnable:
-        if not svc.argv:  # a runner leaves argv empty when macros do not expand
-            results.append(Result(ref, HEALTHY, svc.cid, False, "command does not expand"))
+    unexpanded = [s for s in runnable if not s.argv]  # macros that did not expand
+    expanded = [s for s in runnable if s.argv]
+    cases = _cases(expanded, process)
+    said: dict[int, tuple[int, str]] = {}
+    groups: dict[tuple, list[int]] = {}
+    for i, case in enumerate(cases):
+        groups.setdefault(_state(case), []).append(i)
+    ordered = sorted(groups.items(), key=lambda g: all(cases[i].svc.name != NTP for i in g[1]))
+    gone = [s for s in expanded if s.name not in PROCESS and s.name not in LOCAL]
+    silent = None
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        for state, members in ordered:
+            if silent is None and all(cases[i].svc.name != NTP for i in members):
+                stand.ntp.answering = False  # the NTP checks are done with it
+                waits = [(s, "") for s in gone if s.name == NTP]
+                silent = beside.submit(_together, waits, stand)
+            _arrange(stand, state)
+            runs = [(cases[i].svc, cases[i].alongside) for i in members]
+            said.update(zip(members, _together(runs, stand), strict=True))
+        stand.unreachable()
+        if silent is None:
+            silent = beside.submit(_together, [(s, "") for s in gone if s.name == NTP], stand)
+        # unreachable: the stand-ins are gone and the CLI fails (nothing to reach
+        # for a process check, "killed" covers it; nothing to stop for a local one)
+        for cli in (False, True):
+            members = [s for s in gone if s.name != NTP
+                       and s.name.startswith("opsbundles-openstack") == cli]  # fmt: skip
+            stand.cli.answer([], fail=cli)
+            for svc, answer in zip(members, _together([(s, "") for s in members], stand),
+                                   strict=True):  # fmt: skip
+                cases.append(_Case(UNREACHABLE, svc, "gone", 3 if cli else 2))
+                said[len(cases) - 1] = answer
+        for svc, answer in zip([s for s in gone if s.name == NTP], silent.result(), strict=True):
+            cases.append(_Case(UNREACHABLE, svc, "gone", 2))
+            said[len(cases) - 1] = answer
+    results = [Result(ref, HEALTHY, s.cid, False, "command does not expand") for s in unexpanded]
+    for i, case in enumerate(cases):
+        code, out = said[i]
+        if case.phase == HEALTHY:
+            results.append(Result(ref, HEALTHY, f"{case.svc.cid} ({case.svc.name})", code == 0,
+                                  f"exit {code}: {out}"))  # fmt: skip
             continue
-        stand.reset()
-        rows = CLI_ROWS.get(svc.cid, ([], ""))[0]
-        stand.cli.answer(rows)
-        code, out = _run(svc, stand, process.get(svc.cid, ""))
-        results.append(
-            Result(ref, HEALTHY, f"{svc.cid} ({svc.name})", code == 0, f"exit {code}: {out}")
-        )
-        for what, want in _failing_cases(svc):
-            stand.reset()
-            alongside = process.get(svc.cid, "")
-            if what in ("error", "slow", "alarm", "partition"):
-                stand.http.mode = what
-            elif what == "garbage":
-                stand.memcached.mode = "garbage"
-            elif what == "http-garbage":
-                stand.http.mode = "garbage"
-            elif what.startswith("ready:"):
-                stand.http.ready = int(what.split(":")[1])
-            elif what.startswith("orphans:"):
-                stand.http.orphans = int(what.split(":")[1])
-            elif what.startswith("clock:"):
-                stand.ntp.offset = float(what.split(":")[1])
-            elif what.startswith("down:"):
-                stand.http.backends_down = int(what.split(":")[1])
-            elif what.startswith("rows:"):
-                good, bad = CLI_ROWS[svc.cid]
-                stand.cli.answer(good + [bad] * int(what.split(":")[1]))
-            elif what.startswith("usage:"):
-                stand.http.placement = what.split(":")[1]
-            elif what == "killed":
-                alongside = ""
-            code, out = _run(svc, stand, alongside)
-            results.append(
-                Result(ref, FAILING, f"{svc.cid} ({what})", code == want,
-                       f"want exit {want}, got {code}: {out}")
-            )  # fmt: skip
-    stand.stop()
-    for svc in runnable:
-        if svc.name in PROCESS or svc.name in LOCAL:
-            continue  # nothing to reach; "killed" covers it
-        cli = svc.name.startswith("opsbundles-openstack")
-        stand.cli.answer([], fail=cli)
-        want = 3 if cli else 2
-        code, out = _run(svc, stand)
-        results.append(
-            Result(ref, UNREACHABLE, f"{svc.cid} ({svc.name})", code == want,
-                   f"want exit {want}, got {code}: {out}")
-        )  # fmt: skip
+        label = case.svc.name if case.phase == UNREACHABLE else case.what
+        results.append(Result(ref, case.phase, f"{case.svc.cid} ({label})", code == case.want,
+                              f"want exit {case.want}, got {code}: {out}"))  # fmt: skip
     return results
 
 
@@ -260,5 +344,6 @@ def run_with_standins(ctx, bundle, work: Path, services_of) -> list[Result]:
         rendered = inventory.render(ctx, bundle, work / "standin-render", overrides)
         return run_phases(bundle.ref, ctx, stand, services_of(rendered, work))
     except (inventory.InventoryError, KeyError, ValueError, OSError) as exc:
-        stand.stop()
         return [Result(bundle.ref, HEALTHY, "render", False, str(exc))]
+    finally:
+        stand.stop()

@@ -1,5 +1,5 @@
 """Machine-wide locks for suites that use something every run on the machine
-shares (the process table, a cache being filled): flock on a file, so a
+shares (a cache being filled): flock on a file, so a
 crashed holder frees it, and two checkouts or two helpers take turns."""
 
 from __future__ import annotations
@@ -7,10 +7,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 from pathlib import Path
-
-# Set in a run that has a process table of its own (isolated.py): it needs no
-# lock against other runs' processes.
-PRIVATE_PROCESSES = "OPSBUNDLE_PRIVATE_PROCESSES"
 
 
 @contextlib.contextmanager

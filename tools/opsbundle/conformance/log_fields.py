@@ -78,8 +78,10 @@ def layout(log: Path) -> str | None:
 
 def _parse(ctx, bundle, cases) -> list[tuple[list[dict], str]]:
     """(events, failure) of each case: the bundle rendered once per layout
-    the cases lie in, each file at its host path in that layout."""
+    the cases lie in, each file at its host path in that layout, and every
+    render parsed by one engine process (logparse.parse_renders)."""
     out: list[tuple[list[dict], str]] = [([], "")] * len(cases)
+    renders, owners = [], []
     for where in sorted({layout(path) or "" for _, path in cases}):
         mine = [n for n, (_, path) in enumerate(cases) if (layout(path) or "") == where]
         values = {**logparse.render_values(bundle), "log_layout": where} if where else None
@@ -87,13 +89,12 @@ def _parse(ctx, bundle, cases) -> list[tuple[list[dict], str]]:
             (logparse.host_path(ctx, bundle, path.parent.name, path.name, values), path)
             for path in (cases[n][1] for n in mine)
         ]
-        try:
-            events = logparse.parse(ctx, bundle, files, values)
-            failure = ""
-        except logparse.ParseError as exc:
-            events, failure = [[] for _ in mine], str(exc)
-        for n, got in zip(mine, events, strict=True):
-            out[n] = (got, failure)
+        renders.append((files, values))
+        owners.append(mine)
+    for mine, said in zip(owners, logparse.parse_renders(ctx, bundle, renders), strict=True):
+        failed = isinstance(said, logparse.ParseError)
+        for n, got in zip(mine, [[]] * len(mine) if failed else said, strict=True):
+            out[n] = (got, str(said) if failed else "")
     return out
 
 

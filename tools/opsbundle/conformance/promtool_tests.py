@@ -10,15 +10,18 @@ already checks their templates; the unit tests are about when alerts fire.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import yaml
 
+from .. import yamldata
 from ..engines import which
-from ..templating import Compiled, TemplateProblem
+from ..templating import TemplateProblem, compiled
 from .result import Result
 
 TESTS = "tests/alerts.test.yml.j2"
@@ -30,7 +33,7 @@ def _rules(files) -> list[dict]:
     rules = []
     for dest, path in files:
         if dest.endswith((".rules.yml", ".rules.yaml")):
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            doc = yamldata.loaded(path.read_text(encoding="utf-8")) or {}
             for group in doc.get("groups") or []:
                 for rule in group.get("rules") or []:
                     rule.pop("annotations", None)
@@ -44,6 +47,7 @@ def _rules(files) -> list[dict]:
 # gcd(eval_times, `for` durations) instead, which lands on every moment the
 # test and the rules name, so the verdicts are the same.
 MAX_STEPS = 100
+PROMTOOLS = 2  # promtool processes side by side
 _DURATION = re.compile(r"^(\d+)(s|m|h)$")
 
 
@@ -62,28 +66,72 @@ def _evaluation_interval(group: dict, rules: list[dict]) -> str:
 
 
 def _write(path, doc) -> None:
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    path.write_text(yamldata.dumped(doc, sort_keys=False), encoding="utf-8")
 
 
-def _verdicts(work, groups, rules) -> list[tuple[bool, str]]:
-    """Run every test group in one promtool process, each group in its own
-    test file that loads only the rules of the checks it names (promtool
-    evaluates every loaded rule at every step, so this keeps it fast)."""
-    paths = []
-    for i, group in enumerate(groups):
+def _verdicts(work, groups: list[tuple[dict, list[dict]]]) -> list[tuple[bool, str]]:
+    """The verdict on each (test group, the bundle's rules) pair. Each
+    distinct group is run once, in a test file of its own that loads only the
+    rules of the checks it names (promtool evaluates every loaded rule at
+    every step, so this keeps it fast): most groups of one variant are those
+    of the other, word for word. The distinct files go to PROMTOOLS promtool
+    processes side by side, balanced by what each costs to evaluate."""
+    files: dict[str, Path] = {}
+    costs: dict[str, int] = {}
+    keys = []
+    for group, rules in groups:
         ids = {c.get("alertname") for c in group.get("alert_rule_test") or []}
         mine = [r for r in rules if r["alert"] in ids]
-        rules_file = work / f"rules-{i}.yml"
-        _write(rules_file, {"groups": [{"name": f"under-test-{i}", "rules": mine}]})
-        test = work / f"unit-{i}.test.yml"
         interval = _evaluation_interval(group, mine)
+        key = json.dumps([mine, interval, group], sort_keys=True)
+        keys.append(key)
+        if key in files:
+            continue
+        i = len(files)
+        rules_file, test = work / f"rules-{i}.yml", work / f"unit-{i}.test.yml"
+        _write(rules_file, {"groups": [{"name": f"under-test-{i}", "rules": mine}]})
         _write(
             test,
             {"rule_files": [str(rules_file)], "evaluation_interval": interval, "tests": [group]},
         )
-        paths.append(str(test))
-    # promtool names each test file on stdout and writes its failures to
-    # stderr: one pipe for both keeps each failure under its own file.
+        files[key] = test
+        costs[key] = _cost(group, interval)
+    shares: list[list[str]] = [[] for _ in range(PROMTOOLS)]
+    loads = [0] * PROMTOOLS
+    for key in sorted(files, key=lambda k: -costs[k]):  # the dearest first, to the least loaded
+        least = loads.index(min(loads))
+        shares[least].append(str(files[key]))
+        loads[least] += costs[key]
+    chunks: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=PROMTOOLS) as pool:
+        for said in pool.map(_promtool, shares):
+            chunks.update(said)
+    verdicts = []
+    for key in keys:
+        body = chunks.get(str(files[key]))
+        if body is None:
+            verdicts.append((False, "promtool did not report on this group"))
+        else:
+            verdicts.append(
+                ("SUCCESS" in body and "FAILED" not in body, " ".join(body.split())[-400:])
+            )
+    return verdicts
+
+
+def _cost(group: dict, interval: str) -> int:
+    """About what promtool spends on a group: its evaluation steps times its
+    input series (an estimate, for sharing the groups out; nothing else)."""
+    stamps = [_seconds(c.get("eval_time")) or 0 for c in group.get("alert_rule_test") or []]
+    steps = max(stamps, default=0) // (_seconds(interval) or 60) + 1
+    return steps * (len(group.get("input_series") or []) + 1)
+
+
+def _promtool(paths: list[str]) -> dict[str, str]:
+    """{test file: what promtool said of it}, from one promtool process.
+    promtool names each test file on stdout and writes its failures to
+    stderr: one pipe for both keeps each failure under its own file."""
+    if not paths:
+        return {}
     done = subprocess.run(
         [which("promtool"), "test", "rules", *paths],
         stdout=subprocess.PIPE,
@@ -96,16 +144,7 @@ def _verdicts(work, groups, rules) -> list[tuple[bool, str]]:
     for chunk in _UNIT.split(done.stdout)[1:]:
         name, _, body = chunk.partition("\n")
         chunks[name.strip()] = body
-    verdicts = []
-    for path in paths:
-        body = chunks.get(path)
-        if body is None:
-            verdicts.append((False, "promtool did not report on this group"))
-        else:
-            verdicts.append(
-                ("SUCCESS" in body and "FAILED" not in body, " ".join(body.split())[-400:])
-            )
-    return verdicts
+    return chunks
 
 
 def run(ctx, bundle, files, work) -> list[Result]:
@@ -118,39 +157,46 @@ def run(ctx, bundle, files, work) -> list[Result]:
         return [Result(bundle.ref, FIRES, "promtool", False, "promtool is not installed")]
     if not (bundle.path / TESTS).is_file():
         return [Result(bundle.ref, FIRES, TESTS, False, "the bundle has no promtool unit tests")]
-
-    def one(i, variant) -> list[Result]:
-        out = work / f"promtool-{i}"
+    variants, results = [], []
+    for i, variant in enumerate(VARIANTS):
         try:
-            rendered = render(ctx, bundle, out / "render", variant)
+            rendered = render(ctx, bundle, work / f"promtool-{i}" / "render", variant)
         except InventoryError as exc:
-            return [Result(bundle.ref, FIRES, "render", False, str(exc))]
-        out.mkdir(exist_ok=True)
-        named = ", ".join(variant.values())
-        return _run_variant(ctx, bundle, rendered, out, variant, named)
+            results.append(Result(bundle.ref, FIRES, "render", False, str(exc)))
+            continue
+        tests = _tests(ctx, bundle, rendered, variant)
+        if isinstance(tests, Result):
+            results.append(tests)
+        else:
+            variants.append((variant, *tests))
+    pairs = [(group, rules) for _, tests, rules in variants for group in tests]
+    verdicts = iter(_verdicts(work, pairs))
+    for variant, tests, rules in variants:
+        mine = [next(verdicts) for _ in tests]
+        results += _judged(bundle.ref, tests, rules, mine, ", ".join(variant.values()))
+    return results
 
-    # one promtool per variant, side by side (each is one process that steps
-    # through every group of its file set)
-    with ThreadPoolExecutor(max_workers=len(VARIANTS)) as pool:
-        done = [pool.submit(one, i, v) for i, v in enumerate(VARIANTS)]
-    return [r for future in done for r in future.result()]
 
-
-def _run_variant(ctx, bundle, files, work, variant, named) -> list[Result]:
+def _tests(ctx, bundle, files, variant) -> tuple[list[dict], list[dict]] | Result:
+    """The bundle's test groups rendered for `variant`, and the rules they
+    test (or the Result saying why they cannot be read)."""
     from ..interfaces import interface_data
     from ..inventory import values
 
     ref = bundle.ref
     source = bundle.path / TESTS
     rules = [r for g in _rules(files) for r in g["rules"]]
-    by_alert = {r["alert"]: r["labels"]["check_id"] for r in rules}
     context = {**values(ctx, bundle, variant), "interface": interface_data(ctx, bundle)}
     try:
-        text = Compiled(source.read_text(encoding="utf-8"), f"{ref}/{TESTS}").render(context)
-        tests = (yaml.safe_load(text) or {}).get("tests") or []
+        text = compiled(source.read_text(encoding="utf-8"), f"{ref}/{TESTS}").render(context)
+        tests = (yamldata.loaded(text) or {}).get("tests") or []
     except (TemplateProblem, yaml.YAMLError) as exc:
-        return [Result(ref, FIRES, TESTS, False, f"cannot render: {exc}")]
-    verdicts = _verdicts(work, tests, rules)
+        return Result(ref, FIRES, TESTS, False, f"cannot render: {exc}")
+    return tests, rules
+
+
+def _judged(ref, tests, rules, verdicts, named) -> list[Result]:
+    by_alert = {r["alert"]: r["labels"]["check_id"] for r in rules}
     results = []
     covered: dict[tuple[str, str], bool] = {}
     for i, group in enumerate(tests):

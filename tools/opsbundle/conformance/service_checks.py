@@ -32,15 +32,6 @@ RUNNERS = {
 }
 
 
-# The suites whose commands check processes (check_procs) against stand-in
-# daemons: each runs in a process table of its own (conformance/isolated.py).
-PROCESS_CHECKS = ("nagios", "icinga2", "sensu")
-
-
-def private_processes(bundle) -> bool:
-    return (bundle.data.get("tool") or {}).get("name") in PROCESS_CHECKS
-
-
 def run(ctx, bundles) -> list[Result]:
     results: list[Result] = []
     for bundle in bundles:

@@ -226,16 +226,19 @@ def _ntp_stamp(t: float) -> bytes:
 
 
 class NTPStandIn:
-    """A stratum-2 NTP server on UDP whose clock is `offset` seconds off."""
+    """A stratum-2 NTP server on UDP whose clock is `offset` seconds off; while
+    `answering` is False it reads requests and answers none (a server that
+    stopped answering, or a network that drops its packets)."""
 
     def __init__(self):
         self.offset = 0.0
+        self.answering = True
         owner = self
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self):
                 data, sock = self.request
-                if len(data) < 48:
+                if len(data) < 48 or not owner.answering:
                     return
                 now = time.time() + owner.offset
                 reply = (

@@ -239,6 +239,45 @@ def parse(ctx, bundle, files: list[tuple[str, Path]], values=None) -> list[list[
     return events
 
 
+def parse_renders(ctx, bundle, renders: list[tuple[list, dict | None]]) -> list:
+    """parse() of one bundle rendered several times (files, values): for
+    each render, its events per file, or the ParseError parse() would raise.
+    One engine process reads every render: a tool's inputs hold everything
+    they need, so the inputs of all renders go in one request (a JVM start
+    is seconds), except where a runner reads a whole render's configuration
+    (`RENDER_WIDE`: rsyslogd's). If that run fails, each render is parsed
+    alone, so each error is its own."""
+    try:
+        wide = getattr(parser_for(bundle), "RENDER_WIDE", False)
+    except ParseError as exc:
+        return [exc] * len(renders)
+    if len(renders) > 1 and not wide:
+        opened = [batches(ctx, bundle, files, values) for files, values in renders]
+        try:
+            found = [next(each) for each in opened]  # each render stays on disk while open
+            module, batch, owners = found[0][0], [], []
+            for r, (_, groups, mine) in enumerate(found):
+                batch += mine
+                owners += [(r, members) for _, members in groups]
+            events: list = [[[] for _ in files] for files, _ in renders]
+            for g, f, event in module.stream(batch):
+                r, members = owners[g]
+                events[r][members[f]].append(event)
+            return events
+        except ParseError:
+            pass  # parsed alone below
+        finally:
+            for each in opened:
+                each.close()
+    said = []
+    for files, values in renders:
+        try:
+            said.append(parse(ctx, bundle, files, values))
+        except ParseError as exc:
+            said.append(exc)
+    return said
+
+
 def _checked_copy(source, target: Path, shown: str) -> None:
     """Copy a log (a file or stdin) to `target`, a chunk at a time, checking
     that it is UTF-8 before any event is written (not a journal export: its

@@ -28,6 +28,10 @@ TOOL = "rsyslog"
 BINARY = "rsyslogd"
 PACKAGE = "rsyslog"
 TIMEOUT = 60
+# one rsyslogd reads a render's whole configuration: inputs of two renders
+# cannot share a run (logparse.parse_renders)
+RENDER_WIDE = True
+JOURNALS = 4  # rsyslogds reading a journal case each, side by side
 SENTINEL = "9999-12-31 23:59:59.999 1 INFO opsbundle.sentinel [-] end of input"
 # an imfile input up to its closing parenthesis (one inside a quoted value, as
 # in startmsg.regex, does not close it)
@@ -141,7 +145,11 @@ def stream_to(groups, events_fd: int) -> None:
 def _run(groups):
     """(group, input, JSON line) as rsyslogd writes them; each file's in order.
     The log files go through one rsyslogd; each journal case through one of
-    its own (rsyslogd reads the journal at /var/log/journal only)."""
+    its own (rsyslogd reads the journal at /var/log/journal only), JOURNALS
+    of them side by side (each waits about a second on imjournal, and holds
+    a handful of events)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     logs, journals = [], []
     for g, (item, cases) in enumerate(groups):
         for n, (host, local) in enumerate(cases):
@@ -150,8 +158,10 @@ def _run(groups):
             else:
                 logs.append((g, n, host, local))
     yield from _batch(groups, logs)
-    for case in journals:
-        yield from _batch(groups, [], case)
+    if journals:
+        with ThreadPoolExecutor(max_workers=JOURNALS) as pool:
+            for events in pool.map(lambda case: list(_batch(groups, [], case)), journals):
+                yield from events
 
 
 def _batch(groups, logs, entries=None):
