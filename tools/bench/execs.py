@@ -59,10 +59,11 @@ def available() -> bool:
 def count(cmd: list[str], env: dict) -> tuple[Counter, Counter, int]:
     """(processes `cmd` itself started, processes those started in turn, exit
     code), each a count by the name of the program the process first ran; a
-    process that execs again (a wrapper script) counts once, `cmd` not at all."""
+    process that execs again (a wrapper script) counts once, `cmd` not at all,
+    and what `cmd`'s forked workers start counts as started by `cmd`."""
     with tempfile.NamedTemporaryFile(prefix="opsbundle-bench-strace-", suffix=".log") as log:
         done = subprocess.run(
-            ["strace", "-f", "-qq", "-v", "-s", "256", "--seccomp-bpf",
+            ["strace", "-f", "-qq", "-s", "256", "--seccomp-bpf",
              "-e", "trace=execve,clone,clone3,fork,vfork", "-e", "signal=none", "-o", log.name,
              *cmd],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
@@ -101,6 +102,18 @@ def count(cmd: list[str], env: dict) -> tuple[Counter, Counter, int]:
         task = process(task)
         return process(creator[task][0]) if task in creator else None
 
+    ran: dict[str, str] = {}  # process -> the program it first ran
+    for task, path in started:
+        ran.setdefault(process(task), path)
+
+    def launcher(task: str) -> str | None:
+        """The nearest process above `task`'s that ran a program of its own:
+        a process forked without one (a validate worker) is part of its parent."""
+        up = parent(task)
+        while up is not None and up not in ran:
+            up = parent(up)
+        return up
+
     direct, indirect = Counter(), Counter()
     root = process(started[0][0]) if started else ""
     seen = {root}
@@ -114,7 +127,7 @@ def count(cmd: list[str], env: dict) -> tuple[Counter, Counter, int]:
         elif Path(path).name in BOXES:
             box = proc
         seen.add(proc)
-        (direct if parent(task) == root else indirect)[Path(path).name] += 1
+        (direct if launcher(task) == root else indirect)[Path(path).name] += 1
     return direct, indirect, done.returncode
 
 
