@@ -117,11 +117,14 @@ class StandIns:
             },
         }
 
-    def reset(self) -> None:
-        self.http.mode = self.tcp.mode = self.memcached.mode = "ok"
-        self.http.ready, self.http.backends_down, self.http.orphans = BACKLOG_HEALTHY, 0, 0
-        self.http.placement = "healthy"
-        self.ntp.offset = 0.0
+    def arrange(self, state: tuple) -> None:
+        """Put the stand-ins in `state` (settings as `_state` gives them)."""
+        s = dict(state)
+        self.http.mode, self.memcached.mode, self.tcp.mode = s["http"], s["memcached"], "ok"
+        self.http.ready, self.http.orphans = s["ready"], s["orphans"]
+        self.http.backends_down, self.http.placement = s["down"], s["placement"]
+        self.ntp.offset = s["clock"]
+        self.cli.answer(list(s["rows"]))
 
     def unreachable(self) -> None:
         """The cloud as the unreachable phase sees it: the HTTP and TCP
@@ -225,8 +228,8 @@ def _cases(services: list[Service], process: dict) -> list[_Case]:
 
 
 def _state(case: _Case) -> tuple:
-    """What the stand-ins must do for `case`, as settings that `_arrange`
-    applies: cases with equal settings can run at the same time."""
+    """What the stand-ins must do for `case`, as settings that
+    `StandIns.arrange` applies: cases with equal settings can run at the same time."""
     what, cid = case.what, case.svc.cid
     state = {"http": "ok", "memcached": "ok", "ready": BACKLOG_HEALTHY, "orphans": 0,
              "down": 0, "placement": "healthy", "clock": 0.0,
@@ -248,15 +251,6 @@ def _state(case: _Case) -> tuple:
         good, bad = CLI_ROWS[cid]
         state["rows"] = (*good, *[bad] * int(value))
     return tuple(sorted(state.items()))
-
-
-def _arrange(stand: StandIns, state: tuple) -> None:
-    s = dict(state)
-    stand.http.mode, stand.memcached.mode, stand.tcp.mode = s["http"], s["memcached"], "ok"
-    stand.http.ready, stand.http.orphans = s["ready"], s["orphans"]
-    stand.http.backends_down, stand.http.placement = s["down"], s["placement"]
-    stand.ntp.offset = s["clock"]
-    stand.cli.answer(list(s["rows"]))
 
 
 def _together(runs: list, stand: StandIns) -> list[tuple[int, str]]:
@@ -289,34 +283,39 @@ def run_phases(ref: str, ctx, stand: StandIns, services: list[Service]) -> list[
     groups: dict[tuple, list[int]] = {}
     for i, case in enumerate(cases):
         groups.setdefault(_state(case), []).append(i)
-    ordered = sorted(groups.items(), key=lambda g: all(cases[i].svc.name != NTP for i in g[1]))
+    timed, untimed = [], []  # the groups with an NTP check first, then the rest
+    for group in groups.items():
+        (timed if any(cases[i].svc.name == NTP for i in group[1]) else untimed).append(group)
     gone = [s for s in expanded if s.name not in PROCESS and s.name not in LOCAL]
-    silent = None
+    clocks = [s for s in gone if s.name == NTP]
+
+    def run(members: list[int]) -> None:
+        runs = [(cases[i].svc, cases[i].alongside) for i in members]
+        said.update(zip(members, _together(runs, stand), strict=True))
+
+    def unreachable(services: list[Service], answers, want: int) -> None:
+        for svc, answer in zip(services, answers, strict=True):
+            cases.append(_Case(UNREACHABLE, svc, "gone", want))
+            said[len(cases) - 1] = answer
+
     with ThreadPoolExecutor(max_workers=1) as beside:
-        for state, members in ordered:
-            if silent is None and all(cases[i].svc.name != NTP for i in members):
-                stand.ntp.answering = False  # the NTP checks are done with it
-                waits = [(s, "") for s in gone if s.name == NTP]
-                silent = beside.submit(_together, waits, stand)
-            _arrange(stand, state)
-            runs = [(cases[i].svc, cases[i].alongside) for i in members]
-            said.update(zip(members, _together(runs, stand), strict=True))
+        for state, members in timed:
+            stand.arrange(state)
+            run(members)
+        stand.ntp.answering = False  # the NTP checks are done with it
+        silent = beside.submit(_together, [(s, "") for s in clocks], stand)
+        for state, members in untimed:
+            stand.arrange(state)
+            run(members)
         stand.unreachable()
-        if silent is None:
-            silent = beside.submit(_together, [(s, "") for s in gone if s.name == NTP], stand)
         # unreachable: the stand-ins are gone and the CLI fails (nothing to reach
         # for a process check, "killed" covers it; nothing to stop for a local one)
         for cli in (False, True):
             members = [s for s in gone if s.name != NTP
                        and s.name.startswith("opsbundles-openstack") == cli]  # fmt: skip
             stand.cli.answer([], fail=cli)
-            for svc, answer in zip(members, _together([(s, "") for s in members], stand),
-                                   strict=True):  # fmt: skip
-                cases.append(_Case(UNREACHABLE, svc, "gone", 3 if cli else 2))
-                said[len(cases) - 1] = answer
-        for svc, answer in zip([s for s in gone if s.name == NTP], silent.result(), strict=True):
-            cases.append(_Case(UNREACHABLE, svc, "gone", 2))
-            said[len(cases) - 1] = answer
+            unreachable(members, _together([(s, "") for s in members], stand), 3 if cli else 2)
+        unreachable(clocks, silent.result(), 2)
     results = [Result(ref, HEALTHY, s.cid, False, "command does not expand") for s in unexpanded]
     for i, case in enumerate(cases):
         code, out = said[i]
