@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -365,14 +366,28 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int, progress=None) 
         mp = multiprocessing.get_context("fork")
         chunk = max(16, len(todo) // (jobs * 8))
         out = []
-        with mp.Pool(jobs) as pool:
+        pool = mp.Pool(jobs, initializer=_worker_signals)
+        try:
             for done in pool.imap(_in_worker, todo, chunksize=chunk):
                 out.append(done)
                 tick(len(out))
+            pool.close()  # done: the workers leave when the queue is empty
+            pool.join()
+        finally:
+            pool.terminate()  # after close and join there is nobody left to stop
         return out
     finally:
         _RUN = None
         pipeline.in_worker = False
+
+
+def _worker_signals() -> None:
+    """SIGTERM kills a worker outright, as Pool.terminate expects. A forked
+    worker inherits the command's handler (SIGTERM as SystemExit), and a
+    handler's exception only runs at Python's next instruction: a SIGTERM
+    that lands just before a worker blocks on the task queue's lock, which
+    terminate() holds, leaves it blocked there and the run hung in join."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _in_worker(todo: _Todo) -> _Done:

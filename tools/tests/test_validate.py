@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import types
 from pathlib import Path
 
@@ -126,6 +128,35 @@ def test_parallel_run_matches_serial(tmp_path, monkeypatch):
     key = lambda r: sorted(f.as_dict().items() for f in r.findings)  # noqa: E731
     assert key(parallel) == key(serial)
     assert len(serial.findings) >= 20
+
+
+class _WorkerSigterm:
+    """A pipeline whose result is the SIGTERM handler of the process it ran in."""
+
+    in_worker = False
+
+    def __call__(self, todo):
+        return (todo, os.getpid(), signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def test_parallel_workers_die_on_sigterm(monkeypatch):
+    """The command's SIGTERM handler (SystemExit) must not reach the forked
+    workers: Pool.terminate stops them with SIGTERM, and a worker whose
+    handler only runs at its next Python instruction can stay blocked on the
+    task queue's lock, which terminate holds, so the run hangs in join."""
+    monkeypatch.setattr(validate_mod, "PARALLEL_MIN", 2)
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # as the command does
+    try:
+        done = validate_mod._pipeline(_WorkerSigterm(), list(range(40)), jobs=2)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert [d[0] for d in done] == list(range(40))
+    assert {d[1] for d in done} - {os.getpid()}, "the pipeline ran in no worker"
+    assert all(d[2] for d in done)
 
 
 # --------------------------------------------------------------------------- result cache
