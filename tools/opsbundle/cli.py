@@ -7,6 +7,7 @@ prints), 2 usage or environment error (no repository, unknown git ref, ...).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import signal
@@ -700,6 +701,16 @@ def _terminated(signum, frame):
     raise SystemExit(128 + signum)
 
 
+# Python's collector runs a young-generation pass every 700 new container
+# objects. validate and render compile Jinja2 templates: each compile makes and
+# drops thousands of syntax-tree nodes, and the compiled templates are kept for
+# the rest of the run (templating.compiled), so at 700 the collector ran ~1,200
+# times per 1,000 bundles and walked the kept templates each time (0.8 s of a
+# 20 s run; 0.24 s at 10,000). Reference counting frees everything else at once;
+# only cyclic garbage waits the little longer.
+_GC_YOUNG = 10_000
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "path", None):  # one source for discovery: the variable
@@ -708,6 +719,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminated)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(_GC_YOUNG, *thresholds[1:])
     try:
         return args.func(args)
     except repo.RepoError as exc:
@@ -718,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
+        gc.set_threshold(*thresholds)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

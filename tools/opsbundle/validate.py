@@ -15,6 +15,7 @@ fork, and shared).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import signal
 import threading
@@ -359,7 +360,9 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int, progress=None) 
         return out
     import multiprocessing  # only large runs pay for it
 
-    # fork shares the registry and parsed schemas with the workers for free
+    # fork shares the registry and parsed schemas with the workers for free;
+    # frozen, the workers' collector never walks (and so never copies) them
+    gc.freeze()
     _RUN = pipeline
     pipeline.in_worker = True
     try:
@@ -377,6 +380,7 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int, progress=None) 
             pool.terminate()  # after close and join there is nobody left to stop
         return out
     finally:
+        gc.unfreeze()
         _RUN = None
         pipeline.in_worker = False
 

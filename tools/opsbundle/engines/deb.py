@@ -24,7 +24,6 @@ import json
 import subprocess
 from pathlib import Path
 
-from ..escape.shell import single_quoted
 from ..findings import Finding
 from . import confine, json_lines
 
@@ -109,6 +108,10 @@ def _parse_scripts(scripts: dict[str, Path], workdir: Path) -> dict[str, str]:
     name the eval's line, so a script it refuses is read again by `sh -n`
     alone, whose message is the one reported (and whose verdict counts).
     A script holding a NUL byte (no shell word can) goes to `sh -n` alone."""
+    # here, not at the top: a warm validate imports this module only for its
+    # identity, and the escape package loads every language with it
+    from ..escape.shell import single_quoted
+
     texts, refused = [], []
     for text in scripts:
         (refused if "\0" in text else texts).append(text)
