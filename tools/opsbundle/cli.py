@@ -706,7 +706,7 @@ def _terminated(signum, frame):
 # drops thousands of syntax-tree nodes, and the compiled templates are kept for
 # the rest of the run (templating.compiled), so at 700 the collector ran ~1,200
 # times per 1,000 bundles and walked the kept templates each time (0.8 s of a
-# 20 s run; 0.24 s at 10,000). Reference counting frees everything else at once;
+# 20 s run; 0.28 s at 10,000). Reference counting frees everything else at once;
 # only cyclic garbage waits the little longer.
 _GC_YOUNG = 10_000
 

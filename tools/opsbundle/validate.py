@@ -369,15 +369,14 @@ def _pipeline(pipeline: _Pipeline, todo: list[_Todo], jobs: int, progress=None) 
         mp = multiprocessing.get_context("fork")
         chunk = max(16, len(todo) // (jobs * 8))
         out = []
-        pool = mp.Pool(jobs, initializer=_worker_signals)
-        try:
+        # leaving the block terminates the pool: a finished run has closed
+        # and joined it first, so only a failed one sends its workers SIGTERM
+        with mp.Pool(jobs, initializer=_worker_signals) as pool:
             for done in pool.imap(_in_worker, todo, chunksize=chunk):
                 out.append(done)
                 tick(len(out))
-            pool.close()  # done: the workers leave when the queue is empty
+            pool.close()
             pool.join()
-        finally:
-            pool.terminate()  # after close and join there is nobody left to stop
         return out
     finally:
         gc.unfreeze()
