@@ -6,10 +6,11 @@ the libraries do, done the most direct way, for the same bundles.
 For every tool bundle under ROOT: PyYAML's C loader reads manifest.yaml and
 changelog.yaml; yamale validates the manifest, each implemented interface's
 section and the changelog against their schemas; Jinja2's sandbox (the same
-environment settings) compiles every template and renders it with the
-bundle's defaults and examples. Nothing else: no line marks, no rules of our
-own, no findings. `opsbundle validate` does all of this and its own checks on
-top; the bench divides the two (our overhead) in the same run.
+environment settings) compiles every distinct template text once (bundles
+that copy a file share it) and renders it with the bundle's defaults and
+examples. Nothing else: no line marks, no rules of our own, no findings.
+`opsbundle validate` does all of this and its own checks on top; the bench
+divides the two (our overhead) in the same run.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def main(root: Path) -> None:
     base = root / "interfaces"
     manifest = yamale.make_schema(str(base / "manifest/v1/schema.yaml"), parser="PyYAML")
     changelog = yamale.make_schema(str(base / "manifest/v1/changelog.yaml"), parser="PyYAML")
-    sections, data = {}, {}
+    sections, data, templates = {}, {}, {}
     for vdir in sorted(base.glob("*/v*")):
         if vdir.parent.name == "manifest" or not vdir.is_dir():
             continue
@@ -71,7 +72,9 @@ def main(root: Path) -> None:
             for entry in doc.get("files") or []:
                 if entry.get("template"):
                     text = (bdir / entry["source"]).read_text(encoding="utf-8")
-                    env.from_string(text).render(values)
+                    if text not in templates:
+                        templates[text] = env.from_string(text)
+                    templates[text].render(values)
 
 
 if __name__ == "__main__":

@@ -171,7 +171,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
     for i, entry in bundle.files():
         where = f"{bundle.ref} files[{i}]"
         try:
-            dest = render_string(entry["dest"], context, f"{bundle.ref} files[{i}].dest").strip()
+            dest = render_string(entry["dest"], context).strip()
         except TemplateProblem as exc:
             problems.append(f"{where}: destination: {exc.message}")
             continue
@@ -188,7 +188,7 @@ def render_files(ctx: Context, bundle: Bundle, values: dict, staging: Path) -> l
         if entry.get("template"):
             shown = f"{bundle.ref}/{source}"
             try:
-                raw = compiled(raw.decode("utf-8"), shown).render(context).encode("utf-8")
+                raw = compiled(raw.decode("utf-8")).render(context).encode("utf-8")
             except UnicodeDecodeError:
                 problems.append(f"{shown}: not valid UTF-8")
                 continue
@@ -246,4 +246,4 @@ def _used(entry: dict, bundle: Bundle) -> set[str]:
     if not entry.get("template"):
         return set()
     text = (bundle.path / entry["source"]).read_text(encoding="utf-8")
-    return compiled(text, f"{bundle.ref}/{entry['source']}").variables
+    return compiled(text).variables

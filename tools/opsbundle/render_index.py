@@ -133,13 +133,13 @@ def edits(bundle, entry: dict, context: dict, words: dict) -> list[dict]:
         }
         try:
             if edit["kind"] == "line":
-                item["line"] = render_string(edit["line"], context, f"{at}.line")
+                item["line"] = render_string(edit["line"], context)
                 if edit.get("match"):
                     item["match"] = edit["match"]
             else:
                 text = (bundle.path / edit["source"]).read_text(encoding="utf-8")
                 if edit.get("template"):
-                    text = compiled(text, f"{bundle.ref}/{edit['source']}").render(context)
+                    text = compiled(text).render(context)
                 if edit["kind"] == "block":
                     item["marker"] = f"opsbundles {bundle.ref} {entry['dest']}"
                     item["content"] = text.rstrip("\n") + "\n"

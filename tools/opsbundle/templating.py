@@ -5,7 +5,10 @@ machine, so it runs in Jinja2's sandbox. StrictUndefined makes a misspelt
 parameter fail instead of rendering an empty string into a config file.
 
 A template is compiled once per run however often it is read (`compiled`):
-its checks, its render for the engines, a build's every project and unit.
+its checks, its render for the engines, a build's every project and unit, and
+every other bundle that holds the same text (a copied forward.conf.j2). So the
+compiled code carries one name for every template (CODE_NAME), not the file's:
+the callers name the file in their findings.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ MAX_OUTPUT = 8 * 1024 * 1024
 MAX_SECONDS = 20
 _MAX_EXPONENT = 256
 _WIDTH_FILTERS = ("center", "indent", "wordwrap", "truncate")
+# the file name of every template's compiled code, by which a render error's
+# traceback frames are told from the library's (_line)
+CODE_NAME = "<template>"
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -125,21 +131,20 @@ class TemplateProblem(Exception):
 class Compiled:
     """A parsed and compiled template, and the variables it reads."""
 
-    def __init__(self, source: str, name: str):
+    def __init__(self, source: str):
         env = environment()
         try:
-            tree = env.parse(source, name=name)
+            tree = env.parse(source, name=CODE_NAME)
         except TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), exc.lineno or 1) from None
-        self.name = name
         self._tree = tree
-        generator = _RecordingCodeGenerator(env, name, name)
+        generator = _RecordingCodeGenerator(env, CODE_NAME, CODE_NAME)
         try:
             generator.visit(tree)
         except TemplateSyntaxError as exc:  # e.g. assignment to a reserved name
             raise TemplateProblem(exc.message or str(exc), exc.lineno or 1) from None
         self.variables = generator.undeclared - GLOBALS
-        code = compile(generator.stream.getvalue(), name, "exec")
+        code = compile(generator.stream.getvalue(), CODE_NAME, "exec")
         self.template = env.template_class.from_code(env, code, env.make_globals(None))
 
     @property
@@ -168,9 +173,9 @@ class Compiled:
         except TemplateProblem:
             raise
         except TemplateError as exc:
-            raise TemplateProblem(_message(exc), _line(exc, self.name)) from None
+            raise TemplateProblem(_message(exc), _line(exc)) from None
         except Exception as exc:  # a template may divide by zero or index past a list
-            raise TemplateProblem(f"{type(exc).__name__}: {exc}", _line(exc, self.name)) from None
+            raise TemplateProblem(f"{type(exc).__name__}: {exc}", _line(exc)) from None
 
 
 def _message(exc: TemplateError) -> str:
@@ -178,27 +183,28 @@ def _message(exc: TemplateError) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def _line(exc: BaseException, name: str) -> int:
+def _line(exc: BaseException) -> int:
     """Jinja2 rewrites tracebacks so template frames carry the template's
-    name and line; the innermost one is where it failed."""
+    name (CODE_NAME) and line; the innermost one is where it failed."""
     line = 1
     tb: types.TracebackType | None = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == name:
+        if tb.tb_frame.f_code.co_filename == CODE_NAME:
             line = tb.tb_lineno
         tb = tb.tb_next
     return getattr(exc, "lineno", None) or line
 
 
 @functools.lru_cache(maxsize=256)
-def compiled(source: str, name: str) -> Compiled:
-    """The Compiled template of `source` (named `name` in its messages), made
-    once: a Compiled is never changed after it is made, so sharing it is safe.
+def compiled(source: str) -> Compiled:
+    """The Compiled template of `source`, made once for any number of files
+    that hold it: a Compiled is never changed after it is made, and its code
+    depends on nothing but the text, so sharing it is safe.
     Bounded, so that 10,000 bundles' templates are not all kept."""
-    return Compiled(source, name)
+    return Compiled(source)
 
 
-def render_string(text: str, values: dict, name: str = "<string>") -> str:
+def render_string(text: str, values: dict) -> str:
     if "{" not in text:
         return text  # nothing Jinja2 would read as markup (a plain destination)
-    return compiled(text, name).render(values)
+    return compiled(text).render(values)

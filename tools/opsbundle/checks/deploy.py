@@ -74,7 +74,7 @@ def _edit_templates(ctx, bundle, doc, params):
     values = {**bundle.sample_values(), "interface": interface_data(ctx, bundle)}
     for where, name, text in edit_templates(bundle):
         try:
-            template = compiled(text, name)
+            template = compiled(text)
         except TemplateProblem as exc:
             yield doc.finding("TPL001", where, f"{name}:{exc.line}: {exc.message}")
             continue

@@ -22,7 +22,7 @@ def check(ctx, bundle):
         dest = entry.get("dest")
         if isinstance(dest, str) and "{" in dest:
             try:
-                dest_template = templating.compiled(dest, f"{bundle.ref} files[{i}].dest")
+                dest_template = templating.compiled(dest)
             except TemplateProblem as exc:
                 yield doc.finding("TPL001", ("files", i, "dest"), f"destination: {exc.message}")
             else:
@@ -80,9 +80,9 @@ def check(ctx, bundle):
                 f"does not render with the defaults and examples: {exc.message}",
             )
     used |= yield from _build_templates(ctx, bundle, params)
-    for _, name, text in edit_templates(bundle):  # checks/deploy reports their problems
+    for _, _, text in edit_templates(bundle):  # checks/deploy reports their problems
         try:
-            used |= templating.compiled(text, name).variables
+            used |= templating.compiled(text).variables
         except TemplateProblem:
             pass
     # an implementation declares every parameter its interfaces name, even one
@@ -152,7 +152,7 @@ def _compile(shown: str, text: str, params, extra=frozenset()):
     why not: a syntax error, or variables that are neither parameters nor
     `extra` (the names a build gives its templates)."""
     try:
-        template = templating.compiled(text, shown)
+        template = templating.compiled(text)
     except TemplateProblem as exc:
         yield _at(shown, exc.line, "TPL001", exc.message)
         return None, False

@@ -114,7 +114,7 @@ class Templates:
                 self.static.append(entry)
                 continue
             text = (bundle.path / entry["source"]).read_text(encoding="utf-8")
-            compiled = Compiled(text, f"{bundle.ref}/{entry['source']}")
+            compiled = Compiled(text)
             self.files.append((entry, compiled, None))
         self._build_templates()
 
@@ -131,7 +131,7 @@ class Templates:
             if not units:
                 continue
             path = plan.template_path(self.bundle, key)
-            compiled = Compiled(path.read_text(encoding="utf-8"), f"{self.bundle.ref}/{key}")
+            compiled = Compiled(path.read_text(encoding="utf-8"))
             entry = {"dest": f"build {key}", "language": plan.LANGUAGES.get(key)}
             self.files.append((entry, compiled, (proj, units[0])))
 

@@ -188,7 +188,7 @@ def _tests(ctx, bundle, files, variant) -> tuple[list[dict], list[dict]] | Resul
     rules = [r for g in _rules(files) for r in g["rules"]]
     context = {**values(ctx, bundle, variant), "interface": interface_data(ctx, bundle)}
     try:
-        text = compiled(source.read_text(encoding="utf-8"), f"{ref}/{TESTS}").render(context)
+        text = compiled(source.read_text(encoding="utf-8")).render(context)
         tests = (yamldata.loaded(text) or {}).get("tests") or []
     except (TemplateProblem, yaml.YAMLError) as exc:
         return Result(ref, FIRES, TESTS, False, f"cannot render: {exc}")

@@ -49,7 +49,7 @@ class Job:
             self.ctx, self.bundle, self.params, self.project, self.build, item, key
         )
         try:
-            return compiled(path.read_text(encoding="utf-8"), shown).render(values)
+            return compiled(path.read_text(encoding="utf-8")).render(values)
         except TemplateProblem as exc:
             raise BuildError(f"{shown}:{exc.line}: {exc.message}") from None
 

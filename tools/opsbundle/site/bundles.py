@@ -152,7 +152,7 @@ def _uses(bundle: Bundle, entry: dict, secrets: set[str]) -> list[tuple[str, boo
         return []
     path = bundle.path / source
     try:
-        names = compiled(path.read_text(encoding="utf-8"), source).variables
+        names = compiled(path.read_text(encoding="utf-8")).variables
     except (OSError, UnicodeDecodeError, TemplateProblem):
         return []
     declared = bundle.parameters()

@@ -3,8 +3,11 @@ only and render, in the sandbox, with the bundle's defaults and examples."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from conftest import bad_cases, build_repo, check_bad_fixture, make_repo, of_bundle, validate
+from opsbundle import templating
 from opsbundle.templating import Compiled, TemplateProblem, render_string
 
 
@@ -139,29 +142,53 @@ def test_secret_file_with_a_private_mode_is_fine(tmp_path):
 def test_compiled_lists_variables_without_globals():
     c = Compiled(
         "{% for x in items %}{{ x }}{{ loop.index }}{% endfor %}{{ interface }}"
-        "{{ range(2) | list }}{% set y = 1 %}{{ y }}{{ other | default('z') }}",
-        "t",
+        "{{ range(2) | list }}{% set y = 1 %}{{ y }}{{ other | default('z') }}"
     )
     assert c.variables == {"items", "other"}
 
 
 def test_strict_undefined_fails_instead_of_rendering_empty():
     with pytest.raises(TemplateProblem) as exc:
-        render_string("a\n{{ missing }}\n", {}, "t")
+        render_string("a\n{{ missing }}\n", {})
     assert exc.value.line == 2
     assert "UndefinedError" in exc.value.message
 
 
 def test_runtime_error_line_inside_a_loop():
     with pytest.raises(TemplateProblem) as exc:
-        render_string("a\nb\n{% for i in [0] %}\n{{ 1 // i }}\n{% endfor %}\n", {}, "t")
+        render_string("a\nb\n{% for i in [0] %}\n{{ 1 // i }}\n{% endfor %}\n", {})
     assert exc.value.line == 4
     assert exc.value.message.startswith("ZeroDivisionError")
 
 
+def test_bundles_holding_the_same_text_share_one_compile(tmp_path, monkeypatch):
+    """Two bundles that copy a template compile it once in a run, and a render
+    error in either of two templates still names its own line (the compiled
+    code's name is the same for all)."""
+    made = []
+    real = templating.Compiled.__init__
+    monkeypatch.setattr(templating.Compiled, "__init__",
+                        lambda self, source: made.append(source) or real(self, source))  # fmt: skip
+    templating.compiled.cache_clear()
+    root = build_repo(tmp_path, "good_templated")
+    copy = root / "logging" / "copy"
+    shutil.copytree(root / "logging" / "templated", copy)
+    manifest = copy / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("name: templated", "name: copy", 1))
+    assert validate(root, jobs=1).findings == []
+    template = (copy / "files" / "instance.conf.j2").read_text(encoding="utf-8")
+    assert made.count(template) == 1
+    first = templating.compiled("a\n{{ 1 // 0 }}\n")
+    second = templating.compiled("a\nb\nc\n{{ missing }}\n")
+    for compiled, line in ((second, 4), (first, 2), (second, 4)):
+        with pytest.raises(TemplateProblem) as exc:
+            compiled.render({})
+        assert exc.value.line == line
+
+
 def test_syntax_error_line():
     with pytest.raises(TemplateProblem) as exc:
-        Compiled("a\nb\n{% endfor %}\n", "t")
+        Compiled("a\nb\n{% endfor %}\n")
     assert exc.value.line == 3
 
 
