@@ -41,6 +41,11 @@ REPO = HERE.parents[1]
 TOOLS = ("logging/fluentd", "logging/logstash", "logging/rsyslog", "logging/splunk")
 TARGET = 1.3
 TURNS = 5  # the fewest turns of runner and tool alone
+# and the most: this machine's CPU speed wanders by up to 2x from run to run
+# (the same ruby process: 2.9 s to 5.8 s CPU in six runs), so turns go on
+# while a turn still lowers either best by more than SETTLED, up to MAX_TURNS
+MAX_TURNS = 12
+SETTLED = 0.02
 
 JOBS = HERE / "parse_jobs.py"
 
@@ -77,13 +82,15 @@ def measure(run, best, repeat: int, tmp: Path, index: Path, total: int, bigger: 
         engine_env = _engine_env(tool) or env
         run(runner, env)  # untimed: Python writes its bytecode cache
         run(alone(-1) if callable(alone) else alone, engine_env)  # untimed, the same
-        # at least 5 turns: this machine's CPU speed wanders by a third from run to run
         turns = max(repeat, TURNS)
-        wall, mib, cpu, alone_wall, alone_cpu = _in_turns(runner, env, alone, engine_env, turns)
+        wall, mib, cpu, alone_wall, alone_cpu, taken = _in_turns(
+            runner, env, alone, engine_env, turns
+        )
         regex_wall = best(regex, engine_env, repeat)[0] if regex else None
         _, big_mib, code = best(_job("runner", str(REPO), ref, str(bigger)), env, 1)
         rows.append({"ref": ref, "wall": wall, "mib": mib, "alone": alone_wall, "big_mib": big_mib,
-                     "regex": regex_wall, "cpu": cpu, "alone_cpu": alone_cpu})  # fmt: skip
+                     "regex": regex_wall, "cpu": cpu, "alone_cpu": alone_cpu,
+                     "turns": taken})  # fmt: skip
     return rows
 
 
@@ -100,12 +107,15 @@ def _in_turns(runner, env, alone, engine_env, repeat):
     """The runner and the tool alone run in turns (tool, runner, tool, ...),
     so a machine that gets busier mid-way weighs on both alike: the best
     wall and CPU seconds of each (CPU: user + system of the process tree,
-    what a loaded machine's waits do not blur), the runner's peak memory.
+    what a loaded machine's waits do not blur), the runner's peak memory,
+    and the number of turns taken: at least `repeat`, then more while one
+    of the last two still lowered a best wall time by over SETTLED.
     `alone` is a command, or gives the command of each turn."""
     from measure import timed
 
     mine, base = [], []
-    for turn in range(repeat):
+    turn = 0
+    while turn < repeat or (turn < MAX_TURNS and not _settled(mine, base)):
         command = alone(turn) if callable(alone) else alone
         base.append(timed(command, engine_env))
         mine.append(timed(runner, env))
@@ -113,13 +123,25 @@ def _in_turns(runner, env, alone, engine_env, repeat):
             raise SystemExit(f"the tool alone failed: {' '.join(command)}")
         if mine[-1][2]:
             raise SystemExit(f"parse failed: {' '.join(runner)}")
+        turn += 1
     return (min(r[0] for r in mine), max(r[1] for r in mine), min(r[3] for r in mine),
-            min(r[0] for r in base), min(r[3] for r in base))  # fmt: skip
+            min(r[0] for r in base), min(r[3] for r in base), turn)  # fmt: skip
+
+
+def _settled(*sides) -> bool:
+    """Whether neither side's best wall time fell by more than SETTLED in
+    its last two runs."""
+    for runs in sides:
+        walls = [r[0] for r in runs]
+        if min(walls[:-2]) * (1 - SETTLED) > min(walls[-2:]):
+            return False
+    return True
 
 
 def report(rows: list[dict], total: int, repeat: int) -> bool:
-    turns = max(repeat, TURNS)
-    print(f"parse: opsbundle parse vs the tool alone, {total} lines, best of {turns} turns:")
+    turns = ", ".join(f"{r['ref'].split('/')[1]} {r['turns']}" for r in rows)
+    print(f"parse: opsbundle parse vs the tool alone, {total} lines, best of {max(repeat, TURNS)}"
+          f" to {MAX_TURNS} turns (taken: {turns}):")  # fmt: skip
     head = f"  {'implementation':<18} {'runner s':>9} {'tool s':>9} {'ratio':>6} {'target':>7}"
     print(head + f" {'lines/s':>9} {'MiB 1x':>7} {'MiB 4x':>7} {'regex s':>7} {'vs regex':>8}"
                  f" {'CPU s':>6} {'tool':>6} {'ratio':>6}")  # fmt: skip
