@@ -10,9 +10,11 @@ mean the same on any machine. Never a timed unit test.
 execs, cold, changed, test, parse; e.g. `--only parse,changed` for the parse
 runners and `--changed-since` alone, without the rest of the run's minutes.
 
-Every command runs as a fresh process; wall time is the best of --repeat runs,
-measured and baseline taken in turns; memory is the peak of the summed
-proportional set size (PSS) of the process tree, sampled every 10 ms.
+Every command runs as a fresh process; wall time is the best of --repeat runs
+(more where one run is short or this machine's noise large: `--changed-since`
+10, the parse rows 5 to 12 turns), measured and baseline taken in turns;
+memory is the peak of the summed proportional set size (PSS) of the process
+tree, sampled every 10 ms.
 
 validate (validate_bench.py), each a ratio to a baseline of the same run:
   - the repository, every engine on: a warm run against a bare C-loader parse
