@@ -94,6 +94,10 @@ class HAProxy(Daemon):
             "    option httpchk GET /",
             "    http-check expect rstatus ^[23]",
             "    timeout connect 5s",
+            # a health check's answer may take this long (without it, `inter`,
+            # 2 s, bounds connect and answer): on a loaded CI machine three
+            # slow answers in a row marked a live server DOWN (a 503)
+            "    timeout check 10s",
             "    timeout client 120s",
             "    timeout server 120s",
             "",
@@ -179,4 +183,17 @@ class HAProxy(Daemon):
     def ready(self) -> bool:
         # HAProxy binds every frontend before it serves any: once the exporter
         # answers, the frontends listen (probing them would log <BADREQ> lines)
-        return probes.http_status(self.info["metrics_url"])
+        return self.servers_up()
+
+    def servers_up(self) -> bool:
+        """Whether the exporter answers and says every server of every
+        backend is UP (a server its health checks marked DOWN gets no request)."""
+        status, body = probes.http_request(self.info["metrics_url"])
+        if status != 200:
+            return False
+        states = [
+            line
+            for line in body.decode(errors="replace").splitlines()
+            if line.startswith("haproxy_server_status{") and line.endswith(" 1")
+        ]
+        return bool(states) and all('state="UP"' in line for line in states)
