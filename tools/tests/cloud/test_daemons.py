@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from testcloud import probes
+from testcloud.daemon import wait_until
 
 
 def lines(path: str) -> list[str]:
@@ -121,10 +122,7 @@ def test_haproxy_balances_to_both_wsgi_servers_and_logs_text_and_json(testcloud)
     haproxy = testcloud.get("haproxy")
     # the shared cloud's other users may have loaded its servers: their health
     # checks say UP again (rise 2, every 2 s) before the request is sent
-    deadline = time.monotonic() + 30
-    while not haproxy.servers_up():
-        assert time.monotonic() < deadline, "a server stayed DOWN in HAProxy for 30 s"
-        time.sleep(0.2)
+    wait_until(haproxy.servers_up, "every HAProxy server UP", 30)
     for name, url in haproxy.info["urls"].items():
         status, body = probes.http_request(url + f"/through-{name}")
         assert status == 200 and json.loads(body)["path"] == f"/through-{name}"
