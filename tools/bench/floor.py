@@ -20,11 +20,16 @@ from pathlib import Path
 
 import yamale
 import yaml
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, pass_eval_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 PLACEHOLDERS = {"str": "placeholder", "int": 1, "float": 1.0, "bool": True,
                 "list": ["placeholder"], "map": {"placeholder": "placeholder"}}  # fmt: skip
+
+
+@pass_eval_context
+def as_is(eval_ctx, value):
+    return value
 
 
 def load(path: Path):
@@ -38,6 +43,8 @@ def main(root: Path) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        finalize=as_is,  # as templating's: no constant computed while compiling
+        optimized=False,
     )
     base = root / "interfaces"
     manifest = yamale.make_schema(str(base / "manifest/v1/schema.yaml"), parser="PyYAML")
