@@ -1,3 +1,3 @@
 """opsbundle: validate, list, render and scaffold opsbundles."""
 
-__version__ = "0.2.5"
+__version__ = "0.2.6"

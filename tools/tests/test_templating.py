@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 
 import pytest
@@ -73,3 +74,21 @@ def test_a_template_that_compiles_for_too_long_is_stopped(monkeypatch):
     with pytest.raises(TemplateProblem, match="still compiling after 0.2 s"):
         templating.Compiled("{{ x }}\n" * 20000)  # about 2 s to compile here
     assert time.monotonic() - start < 1.5
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ " + " ~ ".join(["('x' | center(8000000))"] * 300) + " }}",
+        "{% set ns = namespace(l=[]) %}{% for i in range(1000) %}"
+        "{% set ns.l = ns.l + ['x' | center(8000000)] %}{% endfor %}{{ ns.l | length }}",
+    ],
+)
+def test_values_that_add_up_past_the_memory_bound_are_a_problem(source):
+    # each value is within the output bound; unbounded, these took 4.6 GB and 8 GB
+    limit = resource.getrlimit(resource.RLIMIT_DATA)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+    with pytest.raises(TemplateProblem, match=f"uses over {templating.MAX_MEMORY >> 20} MiB"):
+        render_string(source, {})
+    assert resource.getrlimit(resource.RLIMIT_DATA) == limit
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 1024 * 1024
