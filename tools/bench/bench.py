@@ -26,7 +26,8 @@ validate (validate_bench.py), each a ratio to a baseline of the same run:
     their manifests and changelogs; our overhead (`--jobs 1`) against the library
     floor (floor.py: the same YAML, yamale and Jinja2 work done directly); warm;
     `--changed-since` with one bundle changed (an absolute target)
-  - `opsbundle test`, the whole of it (an absolute target)
+  - `opsbundle test`, the whole of it, best of --repeat runs after the first
+    of a fresh cache (an absolute target)
 
 Parsing (parse_bench.py): every log of the log-fields/v1 corpus repeated to
 --parse-lines lines, each where a host keeps it; each tool's `opsbundle parse`

@@ -214,21 +214,24 @@ def changed_since(root: Path, env: dict, repeat: int) -> float:
     return wall
 
 
-def conformance(tmp: Path) -> Ratio:
-    """`opsbundle test`, the whole of it, on the repository: the second run
-    of a fresh cache. The first initialises what is made once per version
-    (Zabbix's database for its Zabbix and PostgreSQL: issue 13 item 4) and
-    records each suite's time (the next run starts the longest first); its
-    time is printed, not judged."""
+def conformance(tmp: Path, repeat: int) -> Ratio:
+    """`opsbundle test`, the whole of it, on the repository: the best of
+    `repeat` runs after the first of a fresh cache. The first initialises what
+    is made once per version (Zabbix's database for its Zabbix and PostgreSQL:
+    issue 13 item 4) and records each suite's time (the next run starts the
+    longest first); its time is printed, not judged. One run after it read
+    25.6 s, 32.2 s and 25.9 s in three benches of the same code."""
     env = user_env(tmp / "cache-test")
     cmd = [sys.executable, "-m", "opsbundle", "test", "--root", str(REPO)]
     first, _, code = run(cmd, env)
-    wall, _, again = run(cmd, env)
+    runs = [run(cmd, env) for _ in range(repeat)]
+    wall = min(r[0] for r in runs)
+    failed = any(r[2] != 0 for r in runs)
     print(f"opsbundle test: first run of a fresh cache {first:.1f} s (exit {code}), "
-          f"the next {wall:.1f} s (exit {again})")  # fmt: skip
+          f"the next {', '.join(f'{r[0]:.1f} s (exit {r[2]})' for r in runs)}")  # fmt: skip
     name = "opsbundle test, every suite (Zabbix's database made by a run before)"
-    return Ratio(name + (", a case FAILED" if again else ""), wall, None, 30, unit="s",
-                 failed=again != 0)  # fmt: skip
+    return Ratio(name + (", a case FAILED" if failed else ""), wall, None, 30, unit="s",
+                 failed=failed)  # fmt: skip
 
 
 def report(tmp: Path, sizes: list[int], exec_sizes: list[int], repeat: int, groups=GROUPS):
@@ -241,5 +244,5 @@ def report(tmp: Path, sizes: list[int], exec_sizes: list[int], repeat: int, grou
         for n in sizes:
             rows += cold_path(tmp, n, repeat, groups)
     if "test" in groups:
-        rows.append(conformance(tmp))
+        rows.append(conformance(tmp, repeat))
     return rows
